@@ -1,0 +1,21 @@
+"""`relay config`: the effective settings and where each came from."""
+import click
+
+from relay import config, paths
+from relay.cli.output import emit_json, format_option, guarded
+
+
+@click.command("config")
+@format_option()
+@guarded
+def command(fmt):
+    """Show the effective settings, their source and environment variable."""
+    settings = config.load()
+    rows = [{"name": s.name, "value": settings[s.name], "source": settings.sources[s.name], "env": s.env,
+             "help": s.help} for s in config.SETTINGS]
+    if fmt == "json":
+        emit_json({"ok": True, "config_file": str(paths.config_path()), "settings": rows})
+        return
+    click.echo(f"# config file: {paths.config_path()}")
+    for row in rows:
+        click.echo(f"{row['name']:<20} {row['value']!s:<32} ({row['source']}; {row['env']})")

@@ -1,0 +1,38 @@
+"""Shared output for commands: --format json|plain|rich, and errors as `Error: ...` + a hint."""
+import json
+import sys
+
+import click
+
+from relay.errors import RelayError
+
+
+def format_option(default="plain"):
+    return click.option("--format", "fmt", type=click.Choice(["json", "plain", "rich"]), default=default,
+                        show_default=True, help="Output format.")
+
+
+def emit_json(payload):
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def fail(exc, code=2):
+    """Print a RelayError the way every command does, then exit."""
+    click.echo(f"Error: {exc.message if isinstance(exc, RelayError) else exc}", err=True)
+    hint = getattr(exc, "hint", None)
+    if hint:
+        click.echo(f"Hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn):
+    """Decorator for command bodies: RelayError becomes a clean message, never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RelayError as exc:
+            fail(exc)
+    return wrapper

@@ -1,0 +1,118 @@
+"""`relay scan`: diagnose the session files of Claude Code, Codex CLI and Gemini CLI.
+
+Exit code 0 when no finding is at error severity, 1 otherwise (2: bad arguments or setup), so
+`relay scan && ...` works in scripts. rich is imported only for --format rich.
+"""
+import sys
+
+import click
+
+from relay import paths
+from relay.cli.output import emit_json, format_option, guarded
+from relay.sessions.discover import PROVIDERS
+
+RICH_PROGRESS_BYTES = 64 << 20      # a progress bar only when there is that much to read
+
+
+def _tokens(n):
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
+
+
+def _plain(payload):
+    for s in payload["sessions"]:
+        click.echo(f"{s['provider']:<12} {s['session_id']:<38} {s['ended'] or '-':<25} turns={s['turns']:<5} "
+                   f"tokens={_tokens(s['tokens'].get('total', 0)):<7} findings={len(s['findings'])}  {s['project'] or ''}")
+        for f in s["findings"]:
+            where = " ".join(f"{k}={v}" for k, v in (f["where"] or {}).items())
+            click.echo(f"    {f['severity']:<7} {f['detector']}: {f['message']}" + (f" ({where})" if where else ""))
+    _plain_summary(payload["summary"])
+
+
+def _plain_summary(summary):
+    counts = summary["findings"]
+    idx = summary["index"]
+    click.echo(f"{summary['sessions']} session(s), {summary['turns']} turn(s), "
+               f"{_tokens(summary['tokens'].get('total', 0))} tokens; findings: {counts['error']} error, "
+               f"{counts['warning']} warning, {counts['info']} info; index: {idx['refreshed']} refreshed, "
+               f"{idx['unchanged']} unchanged, {idx['bytes_read']} bytes read in {idx['elapsed_ms']:.0f} ms")
+
+
+def _rich(payload):
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="Sessions", show_lines=False)
+    for name, justify in (("provider", "left"), ("session", "left"), ("ended", "left"), ("turns", "right"),
+                          ("tokens", "right"), ("findings", "right"), ("project", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    style = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for s in payload["sessions"]:
+        worst = next((sev for sev in ("error", "warning", "info") if any(f["severity"] == sev for f in s["findings"])),
+                     None)
+        table.add_row(s["provider"], s["session_id"], s["ended"] or "-", str(s["turns"]),
+                      _tokens(s["tokens"].get("total", 0)), f"[{style.get(worst, 'default')}]{len(s['findings'])}[/]",
+                      s["project"] or "")
+    console.print(table)
+    findings = Table(title="Findings")
+    for name in ("severity", "detector", "session", "message", "where"):
+        findings.add_column(name, overflow="fold")
+    for s in payload["sessions"]:
+        for f in s["findings"]:
+            where = " ".join(f"{k}={v}" for k, v in (f["where"] or {}).items())
+            findings.add_row(f"[{style.get(f['severity'], 'default')}]{f['severity']}[/]", f["detector"],
+                             s["session_id"][:12], f["message"], where)
+    if findings.row_count:
+        console.print(findings)
+    _plain_summary(payload["summary"])
+
+
+def _rich_progress():
+    """A progress callback that shows a bar once the work is big enough to wait for."""
+    state = {}
+
+    def progress(done, total):
+        if "bar" not in state:
+            if total < RICH_PROGRESS_BYTES:
+                return
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+            state["bar"] = Progress("scanning", BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("scan", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+    return progress
+
+
+@click.command("scan")
+@click.option("--provider", type=click.Choice(PROVIDERS), default=None, help="Only this CLI's sessions.")
+@click.option("--since", default=None, metavar="WHEN", help="Only sessions active since: 7d, 24h, 2026-11-01.")
+@click.option("--session-id", default=None, metavar="ID", help="Only this session.")
+@format_option()
+@guarded
+def command(provider, since, session_id, fmt):
+    """Parse the session files (incrementally) and report tokens, composition and findings."""
+    import sqlite3
+
+    from relay.diagnostics import scan
+    from relay.errors import RelayError
+    from relay.store import Store
+
+    try:
+        store = Store(paths.db_path())
+    except (sqlite3.Error, OSError) as exc:
+        raise RelayError(f"cannot open relay's database {paths.db_path()}: {exc}",
+                         hint="check that RELAY_HOME points at a writable directory") from exc
+    try:
+        payload = scan.run(store, providers=[provider] if provider else None, since=since, session_id=session_id,
+                           progress=_rich_progress() if fmt == "rich" else None)
+    finally:
+        store.close()
+    if fmt == "json":
+        emit_json(payload)
+    elif fmt == "rich":
+        _rich(payload)
+    else:
+        _plain(payload)
+    sys.exit(1 if scan.has_errors(payload) else 0)

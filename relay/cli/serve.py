@@ -1,0 +1,55 @@
+"""`relay serve`: the proxy, the API and the pages on one port."""
+import logging
+import sys
+
+import click
+
+from relay import config, paths
+from relay.cli.output import guarded
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to bind [default: 127.0.0.1; env RELAY_HOST].")
+@click.option("--port", type=int, default=None, help="Port [default: 8083; 0 picks a free one; env RELAY_PORT].")
+@click.option("--upstream-anthropic", default=None, metavar="URL",
+              help="Anthropic API base URL [default: https://api.anthropic.com; env RELAY_UPSTREAM_ANTHROPIC].")
+@click.option("--server", type=click.Choice(["gevent", "waitress"]), default=None,
+              help="WSGI server [default: gevent; env RELAY_SERVER].")
+@guarded
+def command(host, port, upstream_anthropic, server):
+    """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
+    settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic, "server": server})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    from relay.bus import Bus
+    from relay.proxy.upstream import Upstream
+    from relay.store import Store
+    from relay.store.writes import mark_unfinished
+    from relay.web import server as web_server
+    from relay.web.app import create_app
+
+    store = Store(paths.db_path())
+    left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
+    if left_open:
+        click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
+    store.start()
+    upstream = Upstream(settings.upstream_anthropic, settings.connect_timeout, settings.read_timeout)
+    app = create_app(settings, store, Bus(), upstream)
+    pid_file = paths.data_dir() / "relay.pid"
+
+    def on_ready(kind, bound_host, bound_port):
+        web_server.write_pid(pid_file)
+        click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
+                   f"(upstream {settings.upstream_anthropic}, db {store.path})", err=True)
+        # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
+        click.echo(f"listening http://{bound_host}:{bound_port}")
+        sys.stdout.flush()
+
+    def on_stop():
+        store.submit(mark_unfinished(reason="relay stopped while the exchange was open"))
+        store.close()
+        upstream.close()
+        web_server.remove_pid(pid_file)
+        click.echo("relay: stopped", err=True)
+
+    web_server.serve(app, settings.host, settings.port, settings.server, on_ready, on_stop)

@@ -1,0 +1,128 @@
+"""One table of settings and how they resolve: defaults < config file < RELAY_* env < CLI flags.
+
+Each setting names its type, default, help text and environment variable; `relay config` prints
+the effective values and where each one came from. Parsing errors name the setting and the value.
+"""
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from relay import paths
+from relay.errors import ConfigError
+
+
+def _bool(text):
+    if isinstance(text, bool):
+        return text
+    lowered = str(text).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _choice(*allowed):
+    def parse(text):
+        if text not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {text!r}")
+        return text
+    return parse
+
+
+def _url(text):
+    text = str(text).rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def _port(text):
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError(f"expected a port from 0 to 65535, got {text!r}")
+    return value
+
+
+def _csv(text):
+    if isinstance(text, (list, tuple)):
+        return [str(t) for t in text]
+    return [part.strip() for part in str(text).split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[Any], Any]
+    default: Any
+    help: str
+
+    @property
+    def env(self):
+        return "RELAY_" + self.name.upper()
+
+
+SETTINGS = [
+    Setting("host", str, "127.0.0.1", "Address to bind. Keep 127.0.0.1 unless other machines must reach relay."),
+    Setting("port", _port, 8083, "Port to bind; 0 picks a free one."),
+    Setting("server", _choice("gevent", "waitress"), "gevent", "WSGI server; waitress is used when gevent cannot load."),
+    Setting("upstream_anthropic", _url, "https://api.anthropic.com", "Where Anthropic Messages API traffic goes."),
+    Setting("connect_timeout", float, 10.0, "Seconds to wait for the upstream connection."),
+    Setting("read_timeout", float, 600.0, "Seconds of upstream silence before an exchange is given up."),
+    Setting("allowed_hosts", _csv, [], "Extra Host header values the pages and API accept (localhost names always are)."),
+    Setting("log_level", _choice("debug", "info", "warning", "error"), "info", "Log verbosity (headers and bodies are never logged)."),
+    Setting("stages", _csv, [], "Pruning stages to enable, by name (none by default: bodies pass byte-identical)."),
+]
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Settings(dict):
+    """Effective values by name, with `sources[name]` telling where each came from."""
+
+    def __init__(self, values, sources):
+        super().__init__(values)
+        self.sources = sources
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _read_file(path):
+    if not path.is_file():
+        return {}
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", hint="fix or remove the file") from exc
+
+
+def load(flags=None, environ=None, config_file=None):
+    import os
+    env = os.environ if environ is None else environ
+    file_values = _read_file(config_file or paths.config_path(env))
+    unknown = set(file_values) - set(BY_NAME)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in config file: {', '.join(sorted(unknown))}",
+                          hint=f"known settings: {', '.join(BY_NAME)}")
+    values, sources = {}, {}
+    for s in SETTINGS:
+        raw, source = s.default, "default"
+        if s.name in file_values:
+            raw, source = file_values[s.name], "file"
+        if s.env in env:
+            raw, source = env[s.env], "env " + s.env
+        if flags and flags.get(s.name) is not None:
+            raw, source = flags[s.name], "flag"
+        try:
+            values[s.name] = s.parse(raw) if source != "default" else raw
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"bad value for {s.name} (from {source}): {exc}") from exc
+        sources[s.name] = source
+    return Settings(values, sources)

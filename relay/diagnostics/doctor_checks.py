@@ -1,0 +1,344 @@
+"""The seven `relay doctor` checks, in the order they print. Each takes the doctor Context and
+returns one Check; a fix that is safe to apply unattended is attached as `apply`."""
+import functools
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+from relay import paths
+from relay.diagnostics.doctor import (FAIL_FREE_BYTES, FULL_CHECK_MAX_BYTES, WARN_FREE_BYTES, Check, backup,
+                                      backup_path, claude_settings_path, endpoint, health, listening, read_json,
+                                      settings_base_url, write_json)
+from relay.store import migrations
+
+
+# --- 1. Claude Code -> relay ---------------------------------------------------------------
+
+def check_claude_settings(ctx):
+    path = claude_settings_path(ctx)
+    data, error = read_json(path)
+    if error:
+        return Check("claude_settings", "fail", error, f"fix the JSON syntax of {path}")
+    from_file, from_env = settings_base_url(ctx), ctx.environ.get("ANTHROPIC_BASE_URL")
+    configured = from_file or from_env
+    source = "settings.json" if from_file else "the environment"
+    answer = health(ctx)
+    relay = ctx.relay_url
+    if configured and endpoint(configured) == endpoint(relay):
+        if answer:
+            return Check("claude_settings", "pass",
+                         f"Claude Code goes through relay ({configured}, from {source}); relay "
+                         f"{answer.get('version', '?')} answers")
+        return Check("claude_settings", "fail",
+                     f"Claude Code is pointed at relay ({configured}, from {source}) but relay does not answer "
+                     "there: every Claude Code request fails",
+                     f"start relay with `relay serve`, or remove ANTHROPIC_BASE_URL from {source}")
+    # Safe only when relay answers and nothing live is replaced: settings.json wins over the
+    # environment, so a live proxy named in either one is left alone.
+    apply = None
+    if answer and _unset_or_dead(from_file, ctx) and (from_file or _unset_or_dead(from_env, ctx)):
+        apply = functools.partial(_point_settings_at, path, data, relay)
+    if configured:
+        return Check("claude_settings", "warn",
+                     f"Claude Code goes to {configured} (from {source}), not to relay at {relay}",
+                     f'set "env": {{"ANTHROPIC_BASE_URL": "{relay}"}} in {path}', apply)
+    return Check("claude_settings", "warn", "Claude Code does not go through relay (no ANTHROPIC_BASE_URL)",
+                 f'set "env": {{"ANTHROPIC_BASE_URL": "{relay}"}} in {path}'
+                 + ("" if answer else ", after starting relay with `relay serve`"), apply)
+
+
+def _unset_or_dead(url, ctx):
+    return not url or listening(url, ctx.timeout) is False
+
+
+def _point_settings_at(path, data, url):
+    data = data if isinstance(data, dict) else {}
+    saved = backup(path) if path.exists() else None
+    env = data.get("env") if isinstance(data.get("env"), dict) else {}
+    data["env"] = {**env, "ANTHROPIC_BASE_URL": url}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, data)
+    return [{"did": f"set env.ANTHROPIC_BASE_URL to {url} in {path}", "backup": str(saved) if saved else None}]
+
+
+# --- 2. MCP registration -------------------------------------------------------------------
+
+def _is_relay_server(name, spec):
+    if not isinstance(spec, dict):
+        return False
+    args = [a for a in spec.get("args") or [] if isinstance(a, str)]
+    words = [spec.get("command") or ""] + args
+    return name.lower() == "relay" or (any("relay" in w for w in words) and "mcp" in args)
+
+
+def _registrations(ctx):
+    """(where, name, spec) of every relay MCP server registration Claude Code would read."""
+    found = []
+    for path in dict.fromkeys([ctx.home / ".claude.json", paths.claude_home(ctx.environ) / ".claude.json"]):
+        data, _ = read_json(path)
+        if not isinstance(data, dict):
+            continue
+        scopes = [("user scope", data.get("mcpServers"))]
+        projects = data.get("projects") if isinstance(data.get("projects"), dict) else {}
+        scopes += [(f"project {p}", (v or {}).get("mcpServers")) for p, v in projects.items() if isinstance(v, dict)]
+        for where, servers in scopes:
+            if isinstance(servers, dict):
+                found += [(where, n, s) for n, s in servers.items() if _is_relay_server(n, s)]
+    data, _ = read_json(ctx.cwd / ".mcp.json")
+    servers = data.get("mcpServers") if isinstance(data, dict) else None
+    if isinstance(servers, dict):
+        found += [(f"{ctx.cwd / '.mcp.json'}", n, s) for n, s in servers.items() if _is_relay_server(n, s)]
+    return found
+
+
+def _command_exists(command):
+    if not command:
+        return False
+    return Path(command).exists() if os.sep in command else shutil.which(command) is not None
+
+
+def _register_command():
+    """The `claude mcp add` line for this relay: the installed command, else this checkout."""
+    if shutil.which("relay"):
+        return "claude mcp add --scope user relay -- relay mcp"
+    return f"claude mcp add --scope user relay -- {sys.executable} {Path(paths.__file__).parent.parent / 'relay.py'} mcp"
+
+
+def check_mcp(ctx):
+    here = f"project {ctx.cwd}"
+    register = _register_command()
+    found = _registrations(ctx)
+    if not found:
+        return Check("mcp", "warn", "relay is not registered as an MCP server in Claude Code", f"run `{register}`")
+    broken = [(w, n, s) for w, n, s in found if not _command_exists(s.get("command"))]
+    if broken:
+        where, name, spec = broken[0]
+        return Check("mcp", "fail",
+                     f"MCP server {name!r} ({where}) runs {spec.get('command')!r}, which does not exist",
+                     f"remove it with `claude mcp remove {name}` and run `{register}`")
+    usable = [(w, n) for w, n, _ in found if w in ("user scope", here) or w.endswith(".mcp.json")]
+    if not usable:
+        return Check("mcp", "warn", f"relay is registered only for {found[0][0]}, not for {ctx.cwd}",
+                     f"run `{register}` to make it available in every project")
+    where, name = usable[0]
+    if where.endswith(".mcp.json") and not _approved(ctx, name):
+        local = ctx.cwd / ".claude" / "settings.local.json"
+        return Check("mcp", "warn", f"relay is in {where} as {name!r} but not approved: Claude Code keeps it pending",
+                     f'run `claude` in {ctx.cwd} and approve it, or add "enabledMcpjsonServers": ["{name}"] to {local}')
+    return Check("mcp", "pass", f"relay is registered as MCP server {name!r} ({where})")
+
+
+def _approved(ctx, name):
+    """A project-scope (.mcp.json) server runs only once approved, in ~/.claude.json or a settings file."""
+    data, _ = read_json(ctx.home / ".claude.json")
+    project = ((data or {}).get("projects") or {}).get(str(ctx.cwd)) if isinstance(data, dict) else None
+    sources = [project] + [read_json(p)[0] for p in (ctx.cwd / ".claude" / "settings.json",
+                                                      ctx.cwd / ".claude" / "settings.local.json",
+                                                      claude_settings_path(ctx))]
+    for src in sources:
+        if isinstance(src, dict) and (src.get("enableAllProjectMcpServers") is True
+                                      or name in (src.get("enabledMcpjsonServers") or [])):
+            return True
+    return False
+
+
+# --- 3. database -----------------------------------------------------------------------------
+
+def check_database(ctx):
+    path = paths.db_path(ctx.environ)
+    if not path.exists():
+        return Check("database", "pass", f"no database yet at {path}; `relay serve` creates it")
+    pragma = "integrity_check" if path.stat().st_size <= FULL_CHECK_MAX_BYTES else "quick_check"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            result = [r[0] for r in conn.execute(f"PRAGMA {pragma}")]
+            has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_relay_migrations'").fetchone()
+            applied = {r[0] for r in conn.execute("SELECT name FROM _relay_migrations")} if has_table else set()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return Check("database", "fail", f"{path} cannot be read as a database: {exc}",
+                     f"stop relay, move {path.name} aside (it is kept for recovery) and start relay again")
+    if result != ["ok"]:
+        return Check("database", "fail", f"{path} failed PRAGMA {pragma}: {'; '.join(result[:3])}",
+                     f"stop relay, copy {path.name} aside, then try `sqlite3 {path} .recover` into a new file")
+    known = {fn.__name__ for fn in migrations.MIGRATIONS}
+    if applied - known:
+        return Check("database", "fail",
+                     f"{path} was written by a newer relay (unknown migrations: {', '.join(sorted(applied - known))})",
+                     "upgrade relay, or point RELAY_HOME at another directory")
+    missing = len(known - applied)
+    if missing:
+        return Check("database", "warn", f"{path} is at schema {len(applied)} of {migrations.latest_version()} "
+                                         f"({missing} migration(s) pending)",
+                     "run `relay doctor --fix` (it backs the file up first) or start `relay serve`",
+                     functools.partial(_migrate, path))
+    return Check("database", "pass", f"{path} passes PRAGMA {pragma}; schema {len(applied)} is current")
+
+
+def _migrate(path):
+    from relay.store import Store
+    saved = backup_path(path)
+    # The backup API, not a file copy: it includes what still sits in the -wal file.
+    src, dst = sqlite3.connect(str(path)), sqlite3.connect(str(saved))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    Store(path).close()
+    return [{"did": f"migrated {path} to schema {migrations.latest_version()}", "backup": str(saved)}]
+
+
+# --- 4. session directories ------------------------------------------------------------------
+
+def _session_roots(ctx):
+    env = ctx.environ
+    return [("claude-code", paths.claude_home(env) / "projects"), ("codex", paths.codex_home(env) / "sessions"),
+            ("gemini", paths.gemini_home(env) / "tmp")]
+
+
+def list_dir(path):
+    with os.scandir(path) as it:
+        return [e.name for e in it]
+
+
+def check_session_dirs(ctx):
+    seen, problems = [], []
+    for provider, root in _session_roots(ctx):
+        if not root.exists():
+            continue
+        if not root.is_dir():
+            problems.append(f"{provider}: {root} is not a directory")
+            continue
+        try:
+            seen.append(f"{provider} ({len(list_dir(root))} entries)")
+        except OSError as exc:
+            problems.append(f"{provider}: {root} cannot be listed ({exc.strerror or exc})")
+    if problems:
+        return Check("session_dirs", "fail", "; ".join(problems),
+                     "give your user read access (`chmod -R u+rX <dir>`) or point RELAY_CLAUDE_HOME / "
+                     "RELAY_CODEX_HOME / RELAY_GEMINI_HOME at the right place")
+    if not seen:
+        roots = ", ".join(str(r) for _, r in _session_roots(ctx))
+        return Check("session_dirs", "warn", f"no session directories found ({roots})",
+                     "use one of the CLIs once, or set RELAY_CLAUDE_HOME / RELAY_CODEX_HOME / RELAY_GEMINI_HOME")
+    return Check("session_dirs", "pass", "readable: " + ", ".join(seen))
+
+
+# --- 5. disk space ---------------------------------------------------------------------------
+
+def check_disk_space(ctx):
+    where = paths.data_dir(ctx.environ)
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free = ctx.disk_usage(where).free
+    text = f"{free / (1 << 30):.1f} GB free at {where}"
+    fix = "free space on that disk, or move RELAY_HOME to a disk with room"
+    if free < FAIL_FREE_BYTES:
+        return Check("disk_space", "fail", f"only {text}: relay can no longer record requests", fix)
+    if free < WARN_FREE_BYTES:
+        return Check("disk_space", "warn", f"only {text}", fix)
+    return Check("disk_space", "pass", text)
+
+
+# --- 6. stale pid and lock files -------------------------------------------------------------
+
+def pid_state(pid):
+    """"dead", "relay" (alive, a relay process, or one whose command line cannot be read) or
+    "other" (alive, and its command line does not mention relay: the pid was reused)."""
+    if pid <= 0:
+        return "dead"
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            cmdline = " ".join(psutil.Process(pid).cmdline())
+        except psutil.NoSuchProcess:
+            return "dead"
+        except psutil.Error:
+            return "relay"      # alive but not ours to inspect: do not call it stale
+        return "relay" if "relay" in cmdline or not cmdline else "other"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "dead"
+    except PermissionError:
+        return "relay"
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return "relay"          # no /proc (macOS, Windows): alive is all we can tell
+    return "relay" if b"relay" in cmdline or not cmdline.strip() else "other"
+
+
+def check_stale_pids(ctx):
+    directory = paths.data_dir(ctx.environ)
+    files = sorted(p for pattern in ("*.pid", "*.lock") for p in directory.glob(pattern)) if directory.is_dir() else []
+    stale, live = [], []
+    for f in files:
+        try:
+            first = f.read_text(errors="replace").split()
+            pid = int(first[0]) if first else 0
+        except (OSError, ValueError):
+            pid = 0
+        state = pid_state(pid)
+        if state == "dead" or (state == "other" and f.name == "relay.pid"):
+            stale.append((f, pid))
+        else:
+            live.append(f"{f.name} (pid {pid})")
+    if stale:
+        names = ", ".join(f"{f.name} (pid {pid or '?'} is gone)" for f, pid in stale)
+        return Check("stale_pids", "warn", f"stale: {names}", "remove them; `relay doctor --fix` does, after a backup",
+                     functools.partial(_remove, [f for f, _ in stale]))
+    if live:
+        return Check("stale_pids", "pass", "running: " + ", ".join(live))
+    return Check("stale_pids", "pass", f"no pid or lock files in {directory}")
+
+
+def _remove(files):
+    actions = []
+    for f in files:
+        saved = backup(f)
+        f.unlink()
+        actions.append({"did": f"removed stale {f}", "backup": str(saved)})
+    return actions
+
+
+# --- 7. conflicting environment --------------------------------------------------------------
+
+BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_URL")
+
+
+def check_env_conflicts(ctx):
+    fails, warns = [], []
+    values = [(name, ctx.environ.get(name), "environment") for name in BASE_URL_VARS]
+    from_file = settings_base_url(ctx)
+    values.append(("ANTHROPIC_BASE_URL", from_file, "settings.json"))
+    relay = endpoint(ctx.relay_url)
+    for name, value, source in values:
+        if not value or endpoint(value) == relay:
+            continue        # unset, or relay's own address: check 1 covers it
+        if listening(value, ctx.timeout) is False:
+            fails.append(f"{name}={value} ({source}) but nothing listens there")
+    from_env = ctx.environ.get("ANTHROPIC_BASE_URL")
+    if from_env and from_file and endpoint(from_env) != endpoint(from_file):
+        warns.append(f"ANTHROPIC_BASE_URL is {from_env} in the environment but {from_file} in settings.json")
+    if ctx.environ.get("ANTHROPIC_API_KEY") and ctx.environ.get("ANTHROPIC_AUTH_TOKEN"):
+        warns.append("both ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are set: Claude Code reports an auth "
+                     "conflict and may not use the one you expect")
+    if fails:
+        return Check("env_conflicts", "fail", "; ".join(fails + warns),
+                     "unset the variable (or fix it in settings.json), or start the proxy it names")
+    if warns:
+        return Check("env_conflicts", "warn", "; ".join(warns), "keep one value: unset the other")
+    return Check("env_conflicts", "pass", "no conflicting base-URL or credential variables")
+
+
+CHECKS = [check_claude_settings, check_mcp, check_database, check_session_dirs, check_disk_space, check_stale_pids,
+          check_env_conflicts]

@@ -1,0 +1,228 @@
+"""The shapes relay's data takes, shared by the proxy, the session parsers and every reader.
+
+Plain dataclasses; `to_dict()` is the one serializer that the API, pages, SSE and MCP use.
+Nothing here does I/O.
+"""
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Optional
+
+OUTCOMES = ("ok", "upstream_error", "upstream_closed", "client_closed", "unreachable", "interrupted")
+
+
+def _plain(obj):
+    return asdict(obj)
+
+
+@dataclass
+class Usage:
+    """Tokens of one model response. cache_creation_* is the lump; the 5m/1h split is kept apart
+    because a 1h write costs 2x base input and a 5m write 1.25x."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_creation_5m_input_tokens: int = 0
+    cache_creation_1h_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other):
+        return Usage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def total(self):
+        return (self.input_tokens + self.output_tokens + self.cache_creation_input_tokens
+                + self.cache_read_input_tokens)
+
+    def to_dict(self):
+        return _plain(self)
+
+
+@dataclass
+class Exchange:
+    """One proxied HTTP request and its response, as recorded in the `exchanges` table."""
+    id: str
+    ts: float
+    provider: str
+    method: str
+    path: str
+    model: Optional[str] = None
+    session_id: Optional[str] = None
+    client: Optional[str] = None
+    status: Optional[int] = None
+    stream: bool = False
+    usage: Usage = field(default_factory=Usage)
+    stop_reason: Optional[str] = None
+    message_id: Optional[str] = None
+    request_id: Optional[str] = None
+    ttfb_ms: Optional[float] = None
+    duration_ms: Optional[float] = None
+    outcome: Optional[str] = None
+    error: Optional[str] = None
+    ratelimit: dict = field(default_factory=dict)
+    request_bytes: int = 0
+    response_bytes: int = 0
+
+    def to_dict(self):
+        data = _plain(self)
+        data.update(data.pop("usage"))
+        return data
+
+
+# --- session files -------------------------------------------------------------------------
+
+@dataclass
+class Block:
+    """One content block. kind: text, thinking, tool_use, tool_result, image, other."""
+    kind: str
+    text: str = ""
+    tool_id: Optional[str] = None
+    name: Optional[str] = None
+    input: Any = None
+    is_error: bool = False
+
+    @property
+    def chars(self):
+        if self.kind == "tool_use":
+            import json
+            return len(self.name or "") + len(json.dumps(self.input, ensure_ascii=False)) if self.input is not None else len(self.name or "")
+        return len(self.text)
+
+
+@dataclass
+class Message:
+    """One logical message of a session (several file lines of one API message are merged).
+
+    role: user, assistant or system. `synthetic` names why a user-role message was written by
+    the tool rather than the person (None when a person wrote it): "interrupt", "meta",
+    "compact_summary", "hook", "system_reminder", "tool_result" ...
+    """
+    role: str
+    blocks: list = field(default_factory=list)
+    uuid: Optional[str] = None
+    parent_uuid: Optional[str] = None
+    timestamp: Optional[str] = None
+    line: int = 0
+    model: Optional[str] = None
+    message_id: Optional[str] = None
+    request_id: Optional[str] = None
+    usage: Optional[Usage] = None
+    stop_reason: Optional[str] = None
+    synthetic: Optional[str] = None
+    sidechain: bool = False
+    subtype: Optional[str] = None     # the tool's own record kind, e.g. a Claude Code attachment type
+
+    @property
+    def text(self):
+        return "\n".join(b.text for b in self.blocks if b.kind == "text")
+
+    def to_dict(self):
+        return _plain(self)
+
+
+@dataclass
+class ToolCall:
+    """A tool_use and, when found, its tool_result."""
+    id: str
+    name: str
+    input: Any
+    line: int
+    message_index: int
+    result: Optional[str] = None
+    result_line: Optional[int] = None
+    is_error: bool = False
+
+    @property
+    def has_result(self):
+        return self.result_line is not None
+
+
+@dataclass
+class Compaction:
+    """A context compaction: Claude Code's compact_boundary, Codex's compacted item, Gemini's
+    history replacement."""
+    line: int
+    timestamp: Optional[str] = None
+    trigger: Optional[str] = None
+    pre_tokens: Optional[int] = None
+    post_tokens: Optional[int] = None
+
+
+@dataclass
+class ParseStats:
+    """What the parser met: bad lines are skipped and counted, never fatal."""
+    lines: int = 0
+    bytes: int = 0
+    bad_lines: int = 0
+    truncated_tail: bool = False
+    non_utf8_lines: int = 0
+    unknown_types: dict = field(default_factory=dict)
+    duplicate_lines: int = 0
+
+    def count_unknown(self, kind):
+        self.unknown_types[kind] = self.unknown_types.get(kind, 0) + 1
+
+
+@dataclass
+class Turn:
+    """One model turn: a model response and the messages that led to it since the previous one.
+    `index` is 0-based in session order; usage is the response's (deduped) usage."""
+    index: int
+    messages: list = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    model: Optional[str] = None
+    timestamp: Optional[str] = None
+
+
+@dataclass
+class Session:
+    provider: str                     # claude-code, codex, gemini
+    session_id: str
+    path: str
+    project: Optional[str] = None
+    cwd: Optional[str] = None
+    started: Optional[str] = None
+    ended: Optional[str] = None
+    models: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    tool_calls: list = field(default_factory=list)
+    compactions: list = field(default_factory=list)
+    resumes: list = field(default_factory=list)      # line numbers where a resumed run starts
+    usage: Usage = field(default_factory=Usage)
+    stats: ParseStats = field(default_factory=ParseStats)
+    subagents: list = field(default_factory=list)    # Session objects of Claude Code sidechains
+    extra: dict = field(default_factory=dict)
+
+    def turns(self):
+        """Group messages into model turns (each ends at an assistant message)."""
+        turns, pending = [], []
+        seen_ids = set()
+        for msg in self.messages:
+            pending.append(msg)
+            if msg.role == "assistant":
+                key = msg.message_id or id(msg)
+                if key in seen_ids:
+                    continue
+                seen_ids.add(key)
+                turns.append(Turn(index=len(turns), messages=pending, usage=msg.usage or Usage(),
+                                  model=msg.model, timestamp=msg.timestamp))
+                pending = []
+        if pending:
+            turns.append(Turn(index=len(turns), messages=pending))
+        return turns
+
+
+@dataclass
+class Finding:
+    """What a detector found. severity: info, warning, error. `where` names the line or turn."""
+    detector: str
+    severity: str
+    message: str
+    session_id: str
+    where: dict = field(default_factory=dict)
+    hint: Optional[str] = None
+
+    def to_dict(self):
+        return _plain(self)
+
+
+SEVERITIES = ("info", "warning", "error")

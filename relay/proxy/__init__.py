@@ -1,0 +1,1 @@
+"""The transparent proxy: client request -> stages -> upstream -> bytes back untouched."""

@@ -1,0 +1,68 @@
+"""The few places where the proxy behaves differently under gevent than under threads.
+
+Under gevent, work can be spawned to run while the handler waits on upstream I/O, and the client
+socket can be watched so a disconnect closes the upstream response at once, even while upstream
+is silent. Under waitress (threads), spawned work runs inline and disconnects are noticed on the
+next write.
+"""
+import socket
+
+
+def _gevent_active():
+    try:
+        from gevent import monkey
+        return monkey.is_module_patched("socket")
+    except ImportError:
+        return False
+
+
+def spawn(fn, *args):
+    if _gevent_active():
+        import gevent
+        return gevent.spawn(fn, *args)
+    fn(*args)
+    return None
+
+
+def join(task):
+    if task is not None:
+        task.join()
+        if task.exception is not None:
+            raise task.exception
+
+
+class _Watcher:
+    """Waits for the client to close its side; then calls on_close (closing the upstream
+    response, which wakes the relaying greenlet with an error)."""
+
+    def __init__(self, sock, on_close):
+        import gevent
+        self.client_gone = False
+        self._sock = sock
+        self._on_close = on_close
+        self._greenlet = gevent.spawn(self._run)
+
+    def _run(self):
+        try:
+            data = self._sock.recv(1, socket.MSG_PEEK)
+        except OSError:
+            data = b""
+        if not data:  # b"" is EOF; pipelined bytes mean the client is alive and waiting
+            self.client_gone = True
+            self._on_close()
+
+    def stop(self):
+        # Synchronously: the connection may carry a next request, and only one greenlet may
+        # wait on a socket at a time.
+        self._greenlet.kill(block=True)
+
+
+def watch_client(sock, on_close):
+    if sock is None or not _gevent_active():
+        return None
+    return _Watcher(sock, on_close)
+
+
+def stop(watcher):
+    if watcher is not None:
+        watcher.stop()

@@ -1,0 +1,203 @@
+"""Drives one exchange: read the client request, run request stages, send upstream, relay the
+response back chunk by chunk, and record what happened on the side.
+
+It is a plain WSGI callable, not a Flask view: nothing may stand between upstream's bytes and the
+client (no default headers, no re-chunking, no decoding). Contracts:
+- the client receives upstream's status, headers (minus hop-by-hop) and every body byte, each
+  chunk written as soon as it arrives; when upstream's body is cut short, the client's is cut at
+  the same byte (the connection is dropped, no final chunk is invented);
+- recording never blocks the stream: the row is queued at the start and again at the end, and
+  everything parsed from the body is parsed after the chunk has been handed to the server;
+- secrets never leave this module: only the rate-limit headers and the user agent are recorded.
+"""
+import logging
+import time
+import uuid
+import zlib
+from urllib.parse import quote
+
+import requests
+import urllib3
+
+from relay.models import Exchange
+from relay.proxy import concurrency
+from relay.proxy.upstream import HOP_BY_HOP
+from relay.store.writes import record_exchange_finish, record_exchange_start
+
+log = logging.getLogger("relay.proxy")
+
+
+class UpstreamTruncated(Exception):
+    """Raised after the last byte upstream sent, so the server drops the client connection
+    instead of ending the body cleanly; servers treat it as a quiet close."""
+
+
+def _request_headers(environ):
+    headers = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers.append((key[5:].replace("_", "-").title(), value))
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers.append((name, environ[key]))
+    return headers
+
+
+def _request_target(environ):
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw and raw.startswith("/"):
+        return raw
+    target = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+    if environ.get("QUERY_STRING"):
+        target += "?" + environ["QUERY_STRING"]
+    return target
+
+
+def _read_body(environ):
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return stream.read(int(length))
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return stream.read()
+    return b""
+
+
+def _side_decoder(content_encoding):
+    """A decoder for the copy relay reads; None when the coding is identity or unknown."""
+    coding = (content_encoding or "").strip().lower()
+    if coding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress
+    if coding == "br":
+        try:
+            import brotli
+            return brotli.Decompressor().process
+        except ImportError:
+            return None
+    return None
+
+
+def _safe_error(exc):
+    """An upstream failure as one line, without URLs (a query string may carry a key)."""
+    text = f"{type(exc).__name__}"
+    reason = getattr(exc, "args", None)
+    if isinstance(exc, requests.ConnectionError):
+        text = "cannot connect to upstream"
+    elif isinstance(exc, requests.Timeout):
+        text = "upstream timed out"
+    elif reason:
+        text += f": {str(reason[0]).split('?')[0][:200]}"
+    return text
+
+
+class ProxyHandler:
+    def __init__(self, provider, upstream, store, bus, pipeline):
+        self.provider = provider
+        self.upstream = upstream
+        self.store = store
+        self.bus = bus
+        self.pipeline = pipeline
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        headers = _request_headers(environ)
+        header_map = {name.lower(): value for name, value in headers}
+        body = _read_body(environ)
+        exchange = Exchange(id=uuid.uuid4().hex, ts=time.time(), provider=self.provider.PROVIDER,
+                            method=environ["REQUEST_METHOD"], path=_request_target(environ),
+                            client=header_map.get("user-agent"), request_bytes=len(body))
+        if self.pipeline.has("request"):
+            self._begin(exchange, body, header_map)
+            body = self.pipeline.request(exchange, body)
+            begun = None
+        else:
+            # Parsing a large body costs milliseconds; let it run while upstream thinks.
+            begun = concurrency.spawn(self._begin, exchange, body, header_map)
+        try:
+            response = self.upstream.send(exchange.method, exchange.path, headers, body)
+        except requests.RequestException as exc:
+            concurrency.join(begun)
+            return self._unreachable(exchange, exc, started, start_response)
+        concurrency.join(begun)
+        exchange.status = response.status_code
+        out_headers = [(k, v) for k, v in response.raw.headers.items()
+                       if k.lower() not in HOP_BY_HOP or k.lower() == "content-length"]
+        start_response(f"{response.status_code} {response.reason or ''}".rstrip(), out_headers)
+        return self._relay(exchange, response, started, environ)
+
+    def _begin(self, exchange, body, header_map):
+        model, stream, session_id = self.provider.request_meta(body, header_map)
+        exchange.model, exchange.stream, exchange.session_id = model, stream, session_id
+        self.store.submit(record_exchange_start(exchange))
+        self.bus.publish("exchange/start", exchange.to_dict())
+
+    def _relay(self, exchange, response, started, environ):
+        reader = self.provider.ResponseReader(response.headers.get("content-type"))
+        decode = _side_decoder(response.headers.get("content-encoding"))
+        watcher = concurrency.watch_client(environ.get("relay.socket"), response.close)
+        expected = response.headers.get("content-length")
+        sent, outcome, error = 0, None, None
+        try:
+            for chunk in self.upstream.iter_raw(response):
+                if exchange.ttfb_ms is None:
+                    exchange.ttfb_ms = (time.perf_counter() - started) * 1000
+                yield chunk
+                sent += len(chunk)
+                if decode is not None:
+                    try:
+                        chunk = decode(chunk)
+                    except Exception:
+                        decode, reader = None, None
+                if reader is not None:
+                    reader.feed(chunk)
+                self.pipeline.response_chunk(exchange, chunk)
+            if expected and expected.isdigit() and sent < int(expected) and exchange.method != "HEAD":
+                outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
+        except GeneratorExit:
+            outcome, error = "client_closed", "client disconnected"
+            raise
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            if watcher is not None and watcher.client_gone:
+                outcome, error = "client_closed", "client disconnected"
+            else:
+                outcome, error = "upstream_closed", _safe_error(exc)
+        finally:
+            concurrency.stop(watcher)
+            response.close()
+            exchange.response_bytes = sent
+            self._finish(exchange, response, reader, started, outcome, error)
+        if outcome == "upstream_closed":
+            raise UpstreamTruncated(error)
+
+    def _finish(self, exchange, response, reader, started, outcome, error):
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+        exchange.request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
+        exchange.ratelimit = self.provider.ratelimit_headers(response.headers)
+        if reader is not None:
+            reader.finish()
+            exchange.usage = reader.usage
+            exchange.stop_reason = reader.stop_reason
+            exchange.message_id = reader.message_id
+            exchange.model = exchange.model or reader.model
+            if reader.is_sse and outcome is None and not reader.completed and exchange.status == 200 \
+                    and exchange.method != "HEAD":
+                outcome, error = "upstream_closed", "stream ended before message_stop"
+            error = error or reader.error
+        if outcome is None:
+            outcome = "ok" if exchange.status and exchange.status < 400 else "upstream_error"
+        exchange.outcome, exchange.error = outcome, error
+        self.store.submit(record_exchange_finish(exchange))
+        self.bus.publish("exchange/finish", exchange.to_dict())
+        self.pipeline.response(exchange)
+
+    def _unreachable(self, exchange, exc, started, start_response):
+        message = _safe_error(exc)
+        exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+        self.store.submit(record_exchange_finish(exchange))
+        self.bus.publish("exchange/finish", exchange.to_dict())
+        self.pipeline.error(exchange, message)
+        log.warning("upstream unreachable for %s %s: %s", exchange.method, exchange.path.split("?")[0], message)
+        body = self.provider.error_body(f"upstream unreachable ({message})")
+        start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]

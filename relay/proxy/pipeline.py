@@ -1,0 +1,70 @@
+"""The stage pipeline: hooks a stage may implement, and the isolation around each call.
+
+Hooks, in the order an exchange meets them:
+  request(exchange, body) -> body      may rewrite the request body (pruning); every change is
+                                       recorded by the stage on exchange.changes
+  response_chunk(exchange, chunk)      observes a response chunk; it cannot change it: the client
+                                       receives exactly what upstream sent
+  response(exchange)                   the exchange finished (any outcome but unreachable)
+  error(exchange, message)             upstream could not be reached
+Every exchange gets `response` or `error`, never both. A stage that raises is logged with the
+exchange id and skipped; the client's request goes on with the body as it was before that stage.
+"""
+import logging
+
+log = logging.getLogger("relay.pipeline")
+HOOKS = ("request", "response_chunk", "response", "error")
+
+
+class Stage:
+    """Base for stages: name, tier (gentle, standard, aggressive) and only the hooks needed."""
+    name = "stage"
+    tier = "gentle"
+
+
+def default_stages(enabled=()):
+    """Stages in their fixed order, filtered by the `stages` setting. None ship enabled."""
+    from relay.proxy.stages import ALL
+    unknown = set(enabled) - {s.name for s in ALL}
+    if unknown:
+        from relay.errors import ConfigError
+        raise ConfigError(f"unknown stage(s): {', '.join(sorted(unknown))}",
+                          hint=f"known stages: {', '.join(s.name for s in ALL) or 'none yet'}")
+    return [cls() for cls in ALL if cls.name in enabled]
+
+
+class Pipeline:
+    def __init__(self, stages=()):
+        self.stages = list(stages)
+        self.failures = 0
+        self._hooks = {hook: [s for s in self.stages if callable(getattr(s, hook, None))] for hook in HOOKS}
+
+    def has(self, hook):
+        return bool(self._hooks[hook])
+
+    def request(self, exchange, body):
+        for stage in self._hooks["request"]:
+            result = self._safe(stage, "request", exchange, body)
+            if isinstance(result, (bytes, bytearray)):
+                body = bytes(result)
+        return body
+
+    def response_chunk(self, exchange, chunk):
+        for stage in self._hooks["response_chunk"]:
+            self._safe(stage, "response_chunk", exchange, chunk)
+
+    def response(self, exchange):
+        for stage in self._hooks["response"]:
+            self._safe(stage, "response", exchange)
+
+    def error(self, exchange, message):
+        for stage in self._hooks["error"]:
+            self._safe(stage, "error", exchange, message)
+
+    def _safe(self, stage, hook, exchange, *args):
+        try:
+            return getattr(stage, hook)(exchange, *args)
+        except Exception:
+            self.failures += 1
+            log.exception("stage %s failed in %s for exchange %s; skipped", stage.name, hook, exchange.id)
+            return None

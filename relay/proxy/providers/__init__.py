@@ -1,0 +1,1 @@
+"""Provider adapters: pure functions and small state machines, bytes in, events and usage out."""

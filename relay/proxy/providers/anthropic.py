@@ -1,0 +1,152 @@
+"""Anthropic Messages API: what relay reads from requests and responses. Pure, no I/O.
+
+`request_meta` reads model, stream flag and session id from a request; `ResponseReader` is fed
+the response body (decoded copy) chunk by chunk and keeps usage, stop reason and message id.
+Usage arrives in `message_start` (input and cache tokens, output so far) and `message_delta`
+(cumulative: output, and on newer API versions input/cache again); the latest non-null value of
+each field wins, so a stream is counted once, never summed per event.
+"""
+import json
+import re
+
+from relay.models import Usage
+from relay.proxy.sse import Decoder
+
+PROVIDER = "anthropic"
+RATELIMIT_PREFIXES = ("anthropic-ratelimit-",)
+RATELIMIT_NAMES = ("retry-after", "x-should-retry")
+SESSION_HEADER = "x-claude-code-session-id"
+_LEGACY_SESSION = re.compile(r"session_([0-9a-fA-F-]{8,})")
+
+
+def session_from_metadata(user_id):
+    """Claude Code's metadata.user_id is a JSON string ({"session_id": ...}) since 2.1; older
+    versions used `user_<hash>_account_<uuid>_session_<uuid>`."""
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    if user_id.startswith("{"):
+        try:
+            value = json.loads(user_id).get("session_id")
+            return value or None
+        except (ValueError, AttributeError):
+            return None
+    match = _LEGACY_SESSION.search(user_id)
+    return match.group(1) if match else None
+
+
+def request_meta(body, headers):
+    """(model, stream, session_id) from a request; body may be anything, even invalid JSON."""
+    session_id = headers.get(SESSION_HEADER)
+    try:
+        data = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        return None, False, session_id
+    model = data.get("model") if isinstance(data.get("model"), str) else None
+    if not session_id:
+        metadata = data.get("metadata")
+        if isinstance(metadata, dict):
+            session_id = session_from_metadata(metadata.get("user_id"))
+    return model, data.get("stream") is True, session_id
+
+
+def ratelimit_headers(headers):
+    """Every rate-limit header value, raw, keyed by lower-case name (parsing comes later, on top)."""
+    found = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith(RATELIMIT_PREFIXES) or lower in RATELIMIT_NAMES:
+            found[lower] = value
+    return found
+
+
+def error_body(message, kind="api_error"):
+    """An error in the provider's own shape, because clients parse it."""
+    return json.dumps({"type": "error", "error": {"type": kind, "message": f"relay: {message}"}}).encode()
+
+
+def _apply_usage(usage, raw):
+    if not isinstance(raw, dict):
+        return
+    for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+        value = raw.get(name)
+        if isinstance(value, int):
+            setattr(usage, name, value)
+    split = raw.get("cache_creation")
+    if isinstance(split, dict):
+        for key, attr in (("ephemeral_5m_input_tokens", "cache_creation_5m_input_tokens"),
+                          ("ephemeral_1h_input_tokens", "cache_creation_1h_input_tokens")):
+            if isinstance(split.get(key), int):
+                setattr(usage, attr, split[key])
+    details = raw.get("output_tokens_details")
+    if isinstance(details, dict) and isinstance(details.get("thinking_tokens"), int):
+        usage.reasoning_tokens = details["thinking_tokens"]
+
+
+class ResponseReader:
+    """Reads usage and outcome from a response body fed in pieces (SSE or one JSON document)."""
+
+    MAX_JSON = 64 * 1024 * 1024  # a non-stream body larger than this is not parsed
+
+    def __init__(self, content_type):
+        self.is_sse = "text/event-stream" in (content_type or "")
+        self.usage = Usage()
+        self.model = None
+        self.message_id = None
+        self.stop_reason = None
+        self.error = None
+        self.events = 0
+        self.completed = False   # message_stop seen (SSE) or a full JSON body parsed
+        self._decoder = Decoder() if self.is_sse else None
+        self._body = [] if not self.is_sse else None
+        self._size = 0
+
+    def feed(self, chunk):
+        if self.is_sse:
+            for event in self._decoder.feed(chunk):
+                self.events += 1
+                self._on_event(event)
+        elif self._size <= self.MAX_JSON:
+            self._body.append(chunk)
+            self._size += len(chunk)
+
+    def finish(self):
+        if not self.is_sse and self._body is not None and self._size <= self.MAX_JSON:
+            try:
+                self._on_message(json.loads(b"".join(self._body)))
+                self.completed = True
+            except (ValueError, UnicodeDecodeError):
+                pass
+            self._body = None
+
+    def _on_event(self, event):
+        try:
+            data = json.loads(event.data)
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        kind = data.get("type") or event.event
+        if kind == "message_start":
+            self._on_message(data.get("message") or {})
+        elif kind == "message_delta":
+            delta = data.get("delta") or {}
+            if delta.get("stop_reason"):
+                self.stop_reason = delta["stop_reason"]
+            _apply_usage(self.usage, data.get("usage"))
+        elif kind == "message_stop":
+            self.completed = True
+        elif kind == "error":
+            self.error = (data.get("error") or {}).get("message") or "error event"
+
+    def _on_message(self, message):
+        if not isinstance(message, dict):
+            return
+        if message.get("type") == "error":
+            self.error = (message.get("error") or {}).get("message")
+            return
+        self.message_id = message.get("id") or self.message_id
+        self.model = message.get("model") or self.model
+        self.stop_reason = message.get("stop_reason") or self.stop_reason
+        _apply_usage(self.usage, message.get("usage"))

@@ -1,0 +1,81 @@
+"""One session's index row: aggregates, composition and findings, computed once per change.
+
+The detectors and the composition are imported on first use (they live in their own modules and
+are heavy to import for commands that never scan). `require()` checks they are there before a
+scan starts, so a broken install is one clear error rather than a failure inside a worker.
+Tokens count the main thread and its subagents, since both were paid for; `turns` counts the
+model responses of the main thread.
+"""
+import dataclasses
+import time
+
+from relay.errors import RelayError
+from relay.models import SEVERITIES
+
+
+def require():
+    """(compose_session, detect_all), or a RelayError that says what is missing."""
+    try:
+        from relay.sessions.composition import compose_session
+        from relay.sessions.detectors import detect_all
+    except ImportError as exc:
+        raise RelayError(f"session analysis is not available: {exc}",
+                         hint="reinstall relay; the session detectors and composition ship with it") from exc
+    return compose_session, detect_all
+
+
+def tokens(session):
+    total = session.usage
+    for sub in session.subagents:
+        total = total + sub.usage
+    data = total.to_dict()
+    data["total"] = total.total
+    return data
+
+
+def parse_stats(session):
+    merged = dataclasses.asdict(session.stats)
+    merged["truncated_tail"] = int(merged["truncated_tail"])
+    for sub in session.subagents:
+        for name, value in dataclasses.asdict(sub.stats).items():
+            if name == "unknown_types":
+                for kind, n in value.items():
+                    merged["unknown_types"][kind] = merged["unknown_types"].get(kind, 0) + n
+            else:
+                merged[name] += int(value)
+    merged["subagents"] = len(session.subagents)
+    merged["resumes"] = len(session.resumes)
+    return merged
+
+
+def worst(findings):
+    ranks = [SEVERITIES.index(f["severity"]) for f in findings if f.get("severity") in SEVERITIES]
+    return SEVERITIES[max(ranks)] if ranks else None
+
+
+def row(source, session):
+    """The `session_index` row (as a dict) for `session`, the parsed form of `source`."""
+    compose_session, detect_all = require()
+    findings = [f.to_dict() for f in detect_all(session)]
+    usage = tokens(session)
+    composition = compose_session(session)
+    # Per-turn rows can run to hundreds of KB per session; the index keeps the summary so that
+    # listing thousands of sessions stays fast. A session's turns are recomputed on demand.
+    composition.pop("turns", None)
+    return {
+        "session_key": source.key,
+        "provider": source.provider,
+        "session_id": session.session_id or source.key.split(":", 1)[1],
+        "path": session.path or (source.files[0].path if source.files else ""),
+        "project": session.cwd or source.project,
+        "started": session.started,
+        "ended": session.ended,
+        "turns": sum(1 for t in session.turns() if t.messages and t.messages[-1].role == "assistant"),
+        "total_tokens": usage["total"],
+        "tokens": usage,
+        "composition": composition,
+        "findings": findings,
+        "worst_severity": worst(findings),
+        "parse_stats": parse_stats(session),
+        "analyzed_at": time.time(),
+    }

@@ -1,0 +1,191 @@
+"""Context composition of a session: what the context window is made of, turn by turn.
+
+Every content block of the session falls in one of six categories:
+  user_text          text the person typed (user messages with no `synthetic` reason)
+  assistant_text     the model's reply text
+  tool_use           tool calls: name + JSON input
+  tool_result        tool outputs
+  thinking_overhead  thinking blocks as written to the file (omitted or redacted thinking counts 0)
+  system             system-role messages and every user-role text the CLI wrote itself
+                     (reminders, hooks, attachments, compaction summaries, slash-command plumbing)
+Images and unknown blocks count in the category of their message's text (they carry no text, so 0).
+
+Sizes are characters, and estimated tokens = ceil(chars / 4): no tokenizer runs offline, and
+English prose and code average 3.5-4.5 characters per token (JSON, base64 and CJK run denser, so
+treat the estimate as +-25%). The system prompt and tool schemas are not in the session files, so
+the estimate misses them; `measured_tokens` (the provider's own input + cache read + cache write
+count for the turn) shows the real size next to it.
+
+signal-to-noise ratio (snr) = (user_text + assistant_text) / all six categories, in characters,
+rounded to 3 places; null for an empty session. 1.0 is pure conversation; tool output,
+reminders and thinking drive it down.
+
+Duplicate reads: a read of a file (Read, read_file, view ... or a shell `cat <one path>`) with the
+same path and the same range arguments as an earlier read, returning exactly the same text. The
+file did not change, so the second copy only took context space.
+
+Per turn the dict gives what the turn added and the estimated context at that turn (everything
+added since the last compaction). Sessions longer than MAX_TURNS turns are summarised: turns are
+merged into at most MAX_TURNS buckets of ceil(turns / MAX_TURNS) consecutive turns, each with
+its first/last turn, summed additions and the largest context and measured sizes in the
+bucket. The result is plain JSON.
+"""
+import json
+import shlex
+
+CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
+SIGNAL = ("user_text", "assistant_text")
+MAX_TURNS = 200
+MAX_DUPLICATE_FILES = 20
+READ_TOOLS = frozenset({"read", "read_file", "readfile", "view", "view_file", "open_file", "cat"})
+SHELL_TOOLS = frozenset({"bash", "shell", "exec_command", "run_shell_command", "local_shell", "shell_command"})
+PATH_KEYS = ("file_path", "absolute_path", "path", "filename", "file")
+
+
+def estimate_tokens(chars):
+    """ceil(chars / 4): see the module docstring for why and how far to trust it."""
+    return -(-chars // 4)
+
+
+def canonical(value):
+    """A stable string for a tool input, so equal inputs compare equal whatever their key order."""
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def category(msg, block):
+    if block.kind in ("tool_use", "tool_result"):
+        return block.kind
+    if block.kind == "thinking":
+        return "thinking_overhead"
+    if msg.role == "assistant":
+        return "assistant_text"
+    if msg.role == "user" and not msg.synthetic:
+        return "user_text"
+    return "system"
+
+
+def _empty():
+    return dict.fromkeys(CATEGORIES, 0)
+
+
+def _add_message(chars, msg):
+    for block in msg.blocks:
+        chars[category(msg, block)] += block.chars
+
+
+def _turn_rows(session):
+    rows, context = [], 0
+    compactions = sorted(c.line for c in session.compactions)
+    for turn in session.turns():
+        chars = _empty()
+        for msg in turn.messages:
+            _add_message(chars, msg)
+        lines = [m.line for m in turn.messages if m.line]
+        first = min(lines) if lines else None
+        if first is not None and compactions and compactions[0] <= first:
+            context = 0       # the compaction replaced everything before this turn
+            compactions = [c for c in compactions if c > first]
+        added = estimate_tokens(sum(chars.values()))
+        context += added
+        u = turn.usage
+        measured = u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens
+        rows.append({"turn": turn.index, "line": first, "chars": chars, "tokens": added,
+                     "context_tokens": context, "measured_tokens": measured or None})
+    return rows
+
+
+def _bucketed(rows):
+    if len(rows) <= MAX_TURNS:
+        return rows
+    size = -(-len(rows) // MAX_TURNS)
+    out = []
+    for start in range(0, len(rows), size):
+        part = rows[start:start + size]
+        chars = _empty()
+        for row in part:
+            for name in CATEGORIES:
+                chars[name] += row["chars"][name]
+        measured = [r["measured_tokens"] for r in part if r["measured_tokens"]]
+        out.append({"turns": [part[0]["turn"], part[-1]["turn"]], "line": part[0]["line"], "chars": chars,
+                    "tokens": sum(r["tokens"] for r in part),
+                    "context_tokens": max(r["context_tokens"] for r in part),
+                    "measured_tokens": max(measured) if measured else None})
+    return out
+
+
+def _shell_text(value):
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if len(value) >= 3 and value[-2] in ("-c", "-lc"):
+            return value[-1]
+        return shlex.join(value)
+    return value if isinstance(value, str) else None
+
+
+def read_target(call):
+    """(path, range key) when the tool call reads one whole file or range, else None."""
+    args = call.input if isinstance(call.input, dict) else {}
+    name = (call.name or "").lower()
+    if name in READ_TOOLS:
+        for key in PATH_KEYS:
+            if isinstance(args.get(key), str):
+                rest = {k: v for k, v in args.items() if k != key}
+                return args[key], canonical(rest)
+        return None
+    if name in SHELL_TOOLS:
+        text = _shell_text(args.get("command", args.get("cmd")))
+        try:
+            words = shlex.split(text) if text else []
+        except ValueError:
+            return None
+        if len(words) == 2 and words[0] == "cat" and not words[1].startswith("-"):
+            return words[1], canonical({})    # a whole-file read, like Read without a range
+    return None
+
+
+def duplicate_reads(session):
+    seen, files = {}, {}
+    for call in sorted(session.tool_calls, key=lambda c: c.line):
+        target = read_target(call)
+        if target is None or call.result is None or call.is_error:
+            continue
+        entry = files.setdefault(target[0], {"path": target[0], "reads": 0, "duplicates": 0, "chars": 0,
+                                             "lines": []})
+        entry["reads"] += 1
+        if call.result in seen.setdefault(target, set()):
+            entry["duplicates"] += 1
+            entry["chars"] += len(call.result)
+            entry["lines"].append(call.line)
+        seen[target].add(call.result)
+    dups = sorted((f for f in files.values() if f["duplicates"]), key=lambda f: (-f["duplicates"], f["path"]))
+    chars = sum(f["chars"] for f in dups)
+    for f in dups:
+        f["lines"] = f["lines"][:10]
+    return {"count": sum(f["duplicates"] for f in dups), "chars": chars, "tokens": estimate_tokens(chars),
+            "files": dups[:MAX_DUPLICATE_FILES]}
+
+
+def compose_session(session):
+    """The composition of one session as a JSON-ready dict (see the module docstring)."""
+    rows = _turn_rows(session)
+    chars = _empty()
+    for msg in session.messages:
+        _add_message(chars, msg)
+    total = sum(chars.values())
+    return {
+        "session_id": session.session_id,
+        "provider": session.provider,
+        "estimate": "tokens = ceil(chars / 4)",
+        "chars": chars,
+        "tokens": {name: estimate_tokens(n) for name, n in chars.items()},
+        "percent": {name: round(100 * n / total, 1) if total else 0.0 for name, n in chars.items()},
+        "total_chars": total,
+        "total_tokens": estimate_tokens(total),
+        "snr": round(sum(chars[c] for c in SIGNAL) / total, 3) if total else None,
+        "duplicate_reads": duplicate_reads(session),
+        "turn_count": len(rows),
+        "turns_summarised": len(rows) > MAX_TURNS,
+        "turns": _bucketed(rows),
+    }

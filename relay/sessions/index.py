@@ -1,0 +1,144 @@
+"""The incremental session index: decide what changed, refresh only that, keep the rows.
+
+`update()` compares every discovered file's stat (size, mtime_ns, inode, role) with its
+`session_files` row: a session whose files all match is not touched at all (a warm re-scan is
+one directory walk and two SELECTs), the others go to `worker.refresh`, in-process when the
+work is small and otherwise on a process pool over all cores, in chunks of about equal bytes,
+largest sessions first so no core idles at the end. Rows of files and sessions that are gone
+from disk are deleted with their parser states. The parent process alone writes SQLite, one
+transaction per finished chunk.
+"""
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from relay.sessions import analysis, state
+from relay.sessions.worker import Counters, Task, refresh_many
+from relay.store import session_index
+
+POOL_MIN_BYTES = 32 << 20      # below this a pool's start-up costs more than it saves
+CHUNK_MAX_TASKS = 64
+
+
+@dataclass
+class Report:
+    """What one update did. `counters` are summed over the sessions that were refreshed."""
+    sessions: int = 0
+    files: int = 0
+    unchanged: int = 0            # sessions skipped on stat alone
+    removed: int = 0              # sessions and files dropped because they left the disk
+    workers: int = 1
+    bytes_total: int = 0          # size of the sessions that were refreshed
+    counters: Counters = field(default_factory=Counters)
+    elapsed_ms: float = 0.0
+
+
+def _same(sf, row):
+    return row is not None and (row["size"], row["mtime_ns"], row["inode"], row["role"], row["parser_version"]) == (
+        sf.size, sf.mtime_ns, sf.inode, sf.role, state.VERSION)
+
+
+def _plan(sources, rows, indexed, wanted):
+    by_key = {}
+    for path, row in rows.items():
+        by_key.setdefault(row["session_key"], set()).add(path)
+    todo, unchanged = [], 0
+    for src in sources:
+        if wanted is not None and src.key not in wanted:
+            continue
+        paths = {sf.path for sf in src.files}
+        if src.key in indexed and by_key.get(src.key) == paths and all(_same(sf, rows.get(sf.path)) for sf in src.files):
+            unchanged += 1
+            continue
+        todo.append(src)
+    return todo, unchanged
+
+
+def _prune(store, sources, rows, indexed, directory):
+    paths = {sf.path for src in sources for sf in src.files}
+    keys = {src.key for src in sources}
+    gone_paths = [p for p in rows if p not in paths]
+    gone_keys = [k for k in indexed if k not in keys]
+    if gone_paths or gone_keys:
+        def drop(conn):
+            session_index.delete_files(conn, gone_paths)
+            session_index.delete_sessions(conn, gone_keys)
+        store.write(drop)
+        for path in gone_paths:
+            state.remove(directory, path)
+    return len(gone_keys)
+
+
+def _chunks(tasks, workers):
+    tasks = sorted(tasks, key=lambda t: t.source.size, reverse=True)
+    target = max(sum(t.source.size for t in tasks) // (workers * 16), 1 << 20)
+    chunks, current, size = [], [], 0
+    for task in tasks:
+        current.append(task)
+        size += task.source.size
+        if size >= target or len(current) >= CHUNK_MAX_TASKS:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _save(store, results):
+    def write(conn):
+        for result in results:
+            if result.session is None:
+                session_index.delete_sessions(conn, [result.key])
+            else:
+                session_index.save_group(conn, result.files, result.session)
+    store.write(write)
+
+
+def _run(store, tasks, workers, report, progress):
+    total = report.bytes_total
+    done = 0
+
+    def finished(results, size):
+        nonlocal done
+        _save(store, results)
+        for result in results:
+            report.counters.add(result.counters)
+        done += size
+        if progress is not None:
+            progress(done, total)
+
+    if workers <= 1 or len(tasks) < 2 or total < POOL_MIN_BYTES:
+        report.workers = 1
+        for task in tasks:
+            finished(refresh_many([task]), task.source.size)
+        return
+    report.workers = workers
+    # spawn, not fork: the caller may be a threaded server, and fork with threads can deadlock.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(refresh_many, chunk): sum(t.source.size for t in chunk)
+                   for chunk in _chunks(tasks, workers)}
+        for future in as_completed(futures):
+            finished(future.result(), futures[future])
+
+
+def update(store, sources, providers=None, wanted=None, progress=None, workers=None):
+    """Bring the index up to date with `sources` (everything discovered for `providers`).
+
+    `wanted`: the keys to refresh (None: all); the others are still pruned when gone.
+    `progress(done_bytes, total_bytes)` is called as sessions finish."""
+    started = time.perf_counter()
+    analysis.require()
+    directory = state.state_dir(store.path)
+    rows = store.read(lambda conn: session_index.file_rows(conn, providers))
+    indexed = store.read(lambda conn: session_index.indexed_keys(conn, providers))
+    report = Report(sessions=len(sources), files=sum(len(s.files) for s in sources))
+    report.removed = _prune(store, sources, rows, indexed, directory)
+    todo, report.unchanged = _plan(sources, rows, indexed, wanted)
+    tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
+             for src in todo]
+    report.bytes_total = sum(src.size for src in todo)
+    _run(store, tasks, workers or os.cpu_count() or 1, report, progress)
+    report.elapsed_ms = (time.perf_counter() - started) * 1000
+    return report

@@ -1,0 +1,119 @@
+"""Append-only schema migrations.
+
+Each migration is a function `mNNN_name(conn)` registered in MIGRATIONS; the name is its identity.
+Each runs in its own transaction together with its row in `_relay_migrations`. An applied
+migration is never edited: add a new one. Migrations use SQL only, never relay's models.
+"""
+import time
+
+MIGRATIONS = []
+
+
+def migration(fn):
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_exchanges(conn):
+    conn.execute("""
+        CREATE TABLE exchanges (
+            id TEXT PRIMARY KEY,
+            ts REAL NOT NULL,
+            provider TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            model TEXT,
+            session_id TEXT,
+            client TEXT,
+            status INTEGER,
+            stream INTEGER NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_creation_5m_input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_creation_1h_input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
+            reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+            stop_reason TEXT,
+            message_id TEXT,
+            request_id TEXT,
+            ttfb_ms REAL,
+            duration_ms REAL,
+            outcome TEXT,
+            error TEXT,
+            ratelimit TEXT NOT NULL DEFAULT '{}',
+            request_bytes INTEGER NOT NULL DEFAULT 0,
+            response_bytes INTEGER NOT NULL DEFAULT 0
+        )""")
+    conn.execute("CREATE INDEX exchanges_ts ON exchanges(ts)")
+    conn.execute("CREATE INDEX exchanges_session ON exchanges(session_id, ts)")
+
+
+def applied(conn):
+    conn.execute("CREATE TABLE IF NOT EXISTS _relay_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    return {row[0] for row in conn.execute("SELECT name FROM _relay_migrations")}
+
+
+def migrate(conn):
+    """Apply every pending migration; returns the names applied now."""
+    done = applied(conn)
+    ran = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        with conn:
+            fn(conn)
+            conn.execute("INSERT INTO _relay_migrations(name, applied_at) VALUES (?, ?)", (fn.__name__, time.time()))
+        ran.append(fn.__name__)
+    return ran
+
+
+def schema_version(conn):
+    return len(applied(conn))
+
+
+def latest_version():
+    return len(MIGRATIONS)
+
+
+@migration
+def m002_session_index(conn):
+    # One row per session file: what `relay scan` needs to skip or resume it without reading it.
+    conn.execute("""
+        CREATE TABLE session_files (
+            path TEXT PRIMARY KEY,
+            session_key TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            role TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            tail_hash TEXT,
+            parser_version INTEGER NOT NULL,
+            scanned_at REAL NOT NULL
+        )""")
+    conn.execute("CREATE INDEX session_files_key ON session_files(session_key)")
+    # One row per session (its files grouped): the aggregates, composition and findings as of the
+    # last parse, so an unchanged session is listed without re-running parsers or detectors.
+    conn.execute("""
+        CREATE TABLE session_index (
+            session_key TEXT PRIMARY KEY,
+            provider TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            project TEXT,
+            started TEXT,
+            ended TEXT,
+            turns INTEGER NOT NULL DEFAULT 0,
+            total_tokens INTEGER NOT NULL DEFAULT 0,
+            tokens TEXT NOT NULL DEFAULT '{}',
+            composition TEXT NOT NULL DEFAULT '{}',
+            findings TEXT NOT NULL DEFAULT '[]',
+            worst_severity TEXT,
+            parse_stats TEXT NOT NULL DEFAULT '{}',
+            analyzed_at REAL NOT NULL
+        )""")
+    conn.execute("CREATE INDEX session_index_provider ON session_index(provider, ended)")
+    conn.execute("CREATE INDEX session_index_session_id ON session_index(session_id)")

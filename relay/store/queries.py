@@ -1,0 +1,58 @@
+"""Read functions returning models or plain dicts; every reader (API, pages, MCP, TUI) uses these."""
+import json
+
+from relay.models import Exchange, Usage
+
+_USAGE_FIELDS = tuple(Usage.__dataclass_fields__)
+
+
+def _exchange(row):
+    data = dict(row)
+    usage = Usage(**{k: data.pop(k) or 0 for k in _USAGE_FIELDS})
+    data["stream"] = bool(data["stream"])
+    data["ratelimit"] = json.loads(data["ratelimit"] or "{}")
+    return Exchange(usage=usage, **data)
+
+
+def list_exchanges(conn, limit=50, session_id=None, before=None):
+    """Newest first."""
+    sql, args = "SELECT * FROM exchanges", []
+    where = []
+    if session_id:
+        where.append("session_id = ?")
+        args.append(session_id)
+    if before is not None:
+        where.append("ts < ?")
+        args.append(before)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY ts DESC, rowid DESC LIMIT ?"
+    args.append(int(limit))
+    return [_exchange(r) for r in conn.execute(sql, args)]
+
+
+def get_exchange(conn, exchange_id):
+    row = conn.execute("SELECT * FROM exchanges WHERE id = ?", (exchange_id,)).fetchone()
+    return _exchange(row) if row else None
+
+
+def list_sessions(conn, limit=100):
+    """Per session seen by the proxy: first/last seen, requests, token sums by kind, models."""
+    sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
+    rows = conn.execute(f"""
+        SELECT session_id, MIN(ts) AS first_seen, MAX(ts) AS last_seen, COUNT(*) AS requests,
+               GROUP_CONCAT(DISTINCT model) AS models, {sums}
+        FROM exchanges WHERE session_id IS NOT NULL
+        GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (int(limit),))
+    out = []
+    for row in rows:
+        data = dict(row)
+        tokens = {f: data.pop(f) or 0 for f in _USAGE_FIELDS}
+        models = data.pop("models")
+        out.append({**data, "models": sorted(set(models.split(","))) if models else [], "tokens": tokens})
+    return out
+
+
+def counts(conn):
+    row = conn.execute("SELECT COUNT(*), COUNT(DISTINCT session_id), SUM(outcome IS NULL) FROM exchanges").fetchone()
+    return {"requests": row[0], "sessions": row[1], "in_flight": row[2] or 0}

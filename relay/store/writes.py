@@ -1,0 +1,43 @@
+"""Write tasks: each `record_*` returns fn(conn) for the store's writer queue."""
+import json
+
+from relay.models import Exchange
+
+_EXCHANGE_COLUMNS = (
+    "id", "ts", "provider", "method", "path", "model", "session_id", "client", "status", "stream",
+    "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
+    "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens", "stop_reason",
+    "message_id", "request_id", "ttfb_ms", "duration_ms", "outcome", "error", "ratelimit",
+    "request_bytes", "response_bytes",
+)
+
+
+def _exchange_row(ex: Exchange):
+    row = ex.to_dict()
+    row["stream"] = int(bool(ex.stream))
+    row["ratelimit"] = json.dumps(ex.ratelimit, sort_keys=True)
+    return tuple(row[c] for c in _EXCHANGE_COLUMNS)
+
+
+_PLACEHOLDERS = ", ".join("?" for _ in _EXCHANGE_COLUMNS)
+_INSERT = f"INSERT OR IGNORE INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) VALUES ({_PLACEHOLDERS})"
+_UPSERT = f"INSERT OR REPLACE INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) VALUES ({_PLACEHOLDERS})"
+
+
+def record_exchange_start(ex: Exchange):
+    """The row that exists from the start; a finish that was queued first is not overwritten."""
+    row = _exchange_row(ex)
+    return lambda conn: conn.execute(_INSERT, row)
+
+
+def record_exchange_finish(ex: Exchange):
+    row = _exchange_row(ex)
+    return lambda conn: conn.execute(_UPSERT, row)
+
+
+def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended"):
+    """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL."""
+    def task(conn):
+        return conn.execute("UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL",
+                            (outcome, reason)).rowcount
+    return task

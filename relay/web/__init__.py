@@ -1,0 +1,1 @@
+"""Everything served over HTTP besides the proxy itself: API, pages, live streams."""

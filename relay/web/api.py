@@ -1,0 +1,58 @@
+"""JSON API under /api/v1: `{"ok": true, ...}` on success, `{"ok": false, "error", "status"}` on error."""
+from flask import Blueprint, current_app, jsonify, request
+
+from relay.errors import RelayError
+from relay.store import queries
+from relay.web import presenters
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def ok(**payload):
+    return jsonify({"ok": True, **payload})
+
+
+def _int_arg(name, default, lo, hi):
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RelayError(f"{name} must be a whole number, got {raw!r}", status=400) from None
+    if not lo <= value <= hi:
+        raise RelayError(f"{name} must be between {lo} and {hi}, got {value}", status=400)
+    return value
+
+
+@bp.get("/health")
+def health():
+    ctx = current_app.extensions["relay"]
+    counts = ctx.store.read(queries.counts)
+    return ok(**presenters.health(ctx.settings, ctx.store.path, ctx.started_at, counts,
+                                  {"anthropic": ctx.settings.upstream_anthropic}))
+
+
+@bp.get("/requests")
+def requests_():
+    ctx = current_app.extensions["relay"]
+    limit = _int_arg("limit", 50, 1, 1000)
+    session_id = request.args.get("session_id") or None
+    rows = ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
+    return ok(requests=[presenters.exchange(r) for r in rows])
+
+
+@bp.get("/requests/<exchange_id>")
+def request_one(exchange_id):
+    ctx = current_app.extensions["relay"]
+    row = ctx.store.read(lambda c: queries.get_exchange(c, exchange_id))
+    if row is None:
+        raise RelayError(f"no request with id {exchange_id!r}", status=404)
+    return ok(request=presenters.exchange(row))
+
+
+@bp.get("/sessions")
+def sessions():
+    ctx = current_app.extensions["relay"]
+    limit = _int_arg("limit", 100, 1, 10000)
+    return ok(sessions=ctx.store.read(lambda c: queries.list_sessions(c, limit=limit)))

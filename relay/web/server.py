@@ -1,0 +1,130 @@
+"""Running the app: gevent's WSGIServer, or waitress where gevent cannot load.
+
+Owns the process lifecycle of `relay serve`: bind (a port in use is one clear line), announce the
+real address (port 0 picks one), write relay.pid, and on SIGINT/SIGTERM stop accepting, give
+in-flight streams a grace period, mark what is still open, flush the store and exit.
+"""
+import errno
+import logging
+import os
+import signal
+import sys
+import threading
+
+from relay.errors import RelayError
+from relay.proxy.handler import UpstreamTruncated
+
+log = logging.getLogger("relay.server")
+GRACE_SECONDS = 5.0
+
+
+def gevent_available():
+    try:
+        from gevent import monkey
+        return monkey.is_module_patched("socket")
+    except ImportError:
+        return False
+
+
+def _bind_error(exc, host, port):
+    if getattr(exc, "errno", None) == errno.EADDRINUSE:
+        return RelayError(f"port {port} on {host} is already in use",
+                          hint=f"stop the other process, or pick another port: relay serve --port {port + 1}")
+    if getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM):
+        return RelayError(f"not allowed to bind {host}:{port}", hint="use a port above 1024")
+    return RelayError(f"cannot listen on {host}:{port}: {exc}")
+
+
+def _gevent_server(app, host, port):
+    from gevent.pywsgi import WSGIHandler, WSGIServer
+
+    class Handler(WSGIHandler):
+        def get_environ(self):
+            environ = super().get_environ()
+            environ["relay.socket"] = self.socket  # lets the proxy notice a client hang-up at once
+            return environ
+
+        def handle_error(self, t, v, tb):
+            if isinstance(v, UpstreamTruncated):
+                self.close_connection = True  # mirror upstream's cut: no final chunk
+                return
+            super().handle_error(t, v, tb)
+
+    server = WSGIServer((host, port), app, handler_class=Handler, log=None, error_log=logging.getLogger("relay.wsgi"))
+    try:
+        server.init_socket()
+    except OSError as exc:
+        raise _bind_error(exc, host, port) from None
+    return server
+
+
+def _waitress_server(app, host, port):
+    from waitress.server import create_server
+    try:
+        # send_bytes=1: hand each chunk to the socket at once instead of buffering 18 KB.
+        return create_server(app, host=host, port=port, threads=64, send_bytes=1, channel_timeout=900,
+                             connection_limit=2000, clear_untrusted_proxy_headers=True, ident=None)
+    except OSError as exc:
+        raise _bind_error(exc, host, port) from None
+
+
+def serve(app, host, port, kind, on_ready, on_stop):
+    """Serve until SIGINT/SIGTERM; on_ready(kind, host, port) after binding, on_stop() at the end."""
+    if kind == "gevent" and not gevent_available():
+        print("relay: gevent is not available; serving with waitress", file=sys.stderr)
+        kind = "waitress"
+    if kind == "gevent":
+        server = _gevent_server(app, host, port)
+        bound_port = server.socket.getsockname()[1]
+        stop = lambda: server.stop(timeout=GRACE_SECONDS)  # noqa: E731 - closes listeners, waits for streams
+        run = server.serve_forever
+    else:
+        server = _waitress_server(app, host, port)
+        bound_port = server.effective_port
+        stop = server.close
+        run = server.run
+    stopping = threading.Event()
+
+    def on_signal(signum, frame):
+        if stopping.is_set():
+            return
+        stopping.set()
+        print(f"relay: stopping (signal {signum}); letting open streams finish for up to {GRACE_SECONDS:.0f}s",
+              file=sys.stderr)
+        if kind == "gevent":
+            import gevent
+            gevent.spawn(stop)
+        else:
+            stop()
+
+    if kind == "gevent":
+        import gevent
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            gevent.signal_handler(sig, on_signal, sig, None)
+    else:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, on_signal)
+    on_ready(kind, host, bound_port)
+    try:
+        run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    except OSError as exc:
+        if not stopping.is_set():
+            raise
+        log.debug("server loop ended: %s", exc)
+    finally:
+        on_stop()
+
+
+def write_pid(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(os.getpid()))
+
+
+def remove_pid(path):
+    try:
+        if path.read_text().strip() == str(os.getpid()):
+            path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,261 @@
+"""A fake Anthropic API on 127.0.0.1 that speaks the real wire format (see
+../shared/REAL-CLIENTS.md §2): SSE streams of message_start / content_block_* / message_delta /
+message_stop, JSON messages, count_tokens, errors with rate-limit headers.
+
+Every request is kept in `server.requests` (method, path, headers, raw body bytes) so tests can
+check what reached upstream. A request picks its behaviour with the `x-fake-scenario` header:
+  (none)            text, or tool_use when the request offers a Bash tool and has no tool_result yet
+  error-429 / error-529 / error-500   that status with headers and an error body
+  close-mid-stream  message_start and one delta, then the connection is dropped mid-body
+  spaced-<ms>       ten text deltas <ms> apart (stream)
+  hang              message_start, then silence until the client goes away (`disconnects` records it)
+  gzip              the body gzip-encoded
+  big-<n>           a text block of n characters
+Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
+Run it alone with `python -m tests.fake_upstream PORT` (used by bench/ and manual runs).
+"""
+import gzip
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+USAGE_START = {"input_tokens": 12, "cache_creation_input_tokens": 1500, "cache_read_input_tokens": 3000,
+               "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1000},
+               "output_tokens": 1, "service_tier": "standard"}
+OUTPUT_TOKENS = 7
+RESET_EPOCH = 1795370000
+RATELIMIT_HEADERS = {
+    "anthropic-ratelimit-unified-status": "allowed",
+    "anthropic-ratelimit-unified-reset": str(RESET_EPOCH),
+    "anthropic-ratelimit-unified-representative-claim": "five_hour",
+    "anthropic-ratelimit-unified-fallback-percentage": "0.5",
+    "anthropic-ratelimit-unified-5h-status": "allowed",
+    "anthropic-ratelimit-unified-5h-utilization": "0.12",
+    "anthropic-ratelimit-unified-5h-reset": str(RESET_EPOCH),
+    "anthropic-ratelimit-unified-7d-status": "allowed",
+    "anthropic-ratelimit-unified-7d-utilization": "0.34",
+    "anthropic-ratelimit-unified-7d-reset": str(RESET_EPOCH + 86400),
+    "anthropic-ratelimit-requests-limit": "4000",
+    "anthropic-ratelimit-requests-remaining": "3999",
+    "anthropic-ratelimit-requests-reset": "2026-11-23T12:00:00Z",
+}
+TEXT = "Hi from the fake upstream!"
+TOOL_INPUT = '{"command":"echo hello-from-tool"}'
+
+
+def _wants_tool(body):
+    tools = [t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)]
+    if "Bash" not in tools:
+        return False
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
+            return False
+    return True
+
+
+def message(model, blocks, stop_reason):
+    usage = dict(USAGE_START, output_tokens=OUTPUT_TOKENS)
+    return {"id": "msg_fake_" + uuid.uuid4().hex[:16], "type": "message", "role": "assistant", "model": model,
+            "content": blocks, "stop_reason": stop_reason, "stop_sequence": None, "usage": usage}
+
+
+def sse(event, data):
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def stream_events(msg):
+    """The event sequence of one message, as the real API sends it."""
+    start = dict(msg, content=[], stop_reason=None, usage=dict(USAGE_START))
+    yield sse("message_start", {"type": "message_start", "message": start})
+    yield sse("ping", {"type": "ping"})
+    for index, block in enumerate(msg["content"]):
+        if block["type"] == "text":
+            yield sse("content_block_start", {"type": "content_block_start", "index": index,
+                                              "content_block": {"type": "text", "text": ""}})
+            text = block["text"]
+            for i in range(0, len(text), 8):
+                yield sse("content_block_delta", {"type": "content_block_delta", "index": index,
+                                                  "delta": {"type": "text_delta", "text": text[i:i + 8]}})
+        else:
+            yield sse("content_block_start", {"type": "content_block_start", "index": index, "content_block":
+                                              {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})
+            for i in range(0, len(TOOL_INPUT), 10):
+                yield sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta":
+                                                  {"type": "input_json_delta", "partial_json": TOOL_INPUT[i:i + 10]}})
+        yield sse("content_block_stop", {"type": "content_block_stop", "index": index})
+    yield sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": msg["stop_reason"],
+                                                                   "stop_sequence": None},
+                                "usage": {"output_tokens": OUTPUT_TOKENS}})
+    yield sse("message_stop", {"type": "message_stop"})
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    # --- plumbing ----------------------------------------------------------------------
+    def _record(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body,
+                 "t": time.time()}
+        with self.server.lock:
+            self.server.requests.append(entry)
+        return body
+
+    def _send(self, status, payload, headers=(), content_type="application/json", encode_gzip=False):
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        if encode_gzip:
+            data = gzip.compress(data)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
+        for name, value in dict(RATELIMIT_HEADERS, **dict(headers)).items():
+            self.send_header(name, value)
+        if encode_gzip:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _start_stream(self, encode_gzip=False):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
+        for name, value in RATELIMIT_HEADERS.items():
+            self.send_header(name, value)
+        if encode_gzip:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _end_chunks(self):
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    # --- methods -----------------------------------------------------------------------
+    def do_HEAD(self):
+        self._record()
+        self._send(200, b"", content_type="text/plain")
+
+    def do_GET(self):
+        self._record()
+        if self.path.startswith("/v1/models"):
+            self._send(200, {"data": [{"id": "claude-opus-5-5", "type": "model"}], "has_more": False})
+        else:
+            self._send(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
+
+    def do_POST(self):
+        raw = self._record()
+        scenario = self.headers.get("x-fake-scenario", "")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._send(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                        "message": "There was an issue with the JSON body"}})
+            return
+        if self.path.startswith("/v1/messages/count_tokens"):
+            self._send(200, {"input_tokens": 42})
+            return
+        if scenario.startswith("error-"):
+            status = int(scenario.split("-")[1])
+            kind = {429: "rate_limit_error", 529: "overloaded_error"}.get(status, "api_error")
+            headers = {"retry-after": "17", "anthropic-ratelimit-unified-status": "rejected"}
+            self._send(status, {"type": "error", "error": {"type": kind, "message": f"fake {status}"}}, headers)
+            return
+        msg = self._answer(body, scenario)
+        if body.get("stream"):
+            self._stream(msg, scenario)
+        else:
+            self._send(200, msg, encode_gzip=scenario == "gzip")
+
+    def _answer(self, body, scenario):
+        model = body.get("model") or "claude-opus-5-5"
+        if scenario.startswith("big-"):
+            return message(model, [{"type": "text", "text": "x" * int(scenario[4:])}], "end_turn")
+        if _wants_tool(body):
+            blocks = [{"type": "text", "text": "Running it."},
+                      {"type": "tool_use", "id": "toolu_fake_" + uuid.uuid4().hex[:12], "name": "Bash",
+                       "input": json.loads(TOOL_INPUT)}]
+            return message(model, blocks, "tool_use")
+        return message(model, [{"type": "text", "text": TEXT}], "end_turn")
+
+    def _stream(self, msg, scenario):
+        events = list(stream_events(msg))
+        self._start_stream(encode_gzip=scenario == "gzip")
+        if scenario == "gzip":
+            self._chunk(gzip.compress(b"".join(events)))
+            self._end_chunks()
+        elif scenario == "close-mid-stream":
+            self._chunk(events[0])
+            self._chunk(events[2])
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif scenario == "hang":
+            self._chunk(events[0])
+            self._wait_for_disconnect()
+        elif scenario.startswith("spaced-"):
+            gap = int(scenario.split("-")[1]) / 1000
+            for event in events:
+                self._chunk(event)
+                time.sleep(gap)
+            self._end_chunks()
+        else:
+            for event in events:
+                self._chunk(event)
+            self._end_chunks()
+
+    def _wait_for_disconnect(self):
+        self.connection.settimeout(30)
+        try:
+            while self.connection.recv(1024):
+                pass
+        except OSError:
+            pass
+        with self.server.lock:
+            self.server.disconnects.append(time.time())
+        self.close_connection = True
+
+
+class FakeUpstream(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port=0):
+        super().__init__(("127.0.0.1", port), Handler)
+        self.requests = []
+        self.disconnects = []
+        self.lock = threading.Lock()
+        self.thread = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self):
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+if __name__ == "__main__":
+    server = FakeUpstream(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    print(f"listening {server.url}", flush=True)
+    server.serve_forever()

@@ -1,0 +1,62 @@
+"""Start a real `relay serve` subprocess on 127.0.0.1:0 and learn its port from its stdout."""
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class RelayProcess:
+    def __init__(self, upstream_url, *extra_args, env=None):
+        self.args = [sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
+                     "--upstream-anthropic", upstream_url, *extra_args]
+        self.env = dict(os.environ if env is None else env)
+        self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.proc = None
+        self.url = None
+        self.stderr_lines = []
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                     env=self.env, cwd=str(ROOT), text=True)
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if line.startswith("listening "):
+                self.url = line.split()[1]
+                return self
+            if not line and self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError("relay did not start:\n" + "".join(self.stderr_lines))
+
+    def _drain_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line)
+
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
+
+    def stop(self, sig=None, timeout=15):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        if sig is None:
+            self.proc.terminate()
+        else:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
