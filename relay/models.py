@@ -3,6 +3,7 @@
 Plain dataclasses; `to_dict()` is the one serializer that the API, pages, SSE and MCP use.
 Nothing here does I/O.
 """
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
@@ -193,7 +194,11 @@ class Session:
     extra: dict = field(default_factory=dict)
 
     def turns(self):
-        """Group messages into model turns (each ends at an assistant message)."""
+        """Group messages into model turns (each ends at an assistant message). Within
+        `analysing(session)` the grouping is computed once and shared by every caller."""
+        return list(memoized(self, "turns", self._group_turns))
+
+    def _group_turns(self):
         turns, pending = [], []
         seen_ids = set()
         for msg in self.messages:
@@ -209,6 +214,34 @@ class Session:
         if pending:
             turns.append(Turn(index=len(turns), messages=pending))
         return turns
+
+
+_MEMO = "_analysis_memo"     # an instance attribute, not a field: to_dict, eq and repr never see it
+
+
+@contextmanager
+def analysing(session):
+    """A scope in which views derived from `session` (its turns, the detectors' locator) are
+    computed once: an analysis reads them many times over. The session must not change inside
+    the scope; outside it (or when the scope ends) every call computes afresh. Re-entrant."""
+    if _MEMO in session.__dict__:
+        yield session
+        return
+    session.__dict__[_MEMO] = {}
+    try:
+        yield session
+    finally:
+        session.__dict__.pop(_MEMO, None)
+
+
+def memoized(session, key, build):
+    """build(), computed once per `analysing` scope of `session` (every time outside one)."""
+    memo = session.__dict__.get(_MEMO)
+    if memo is None:
+        return build()
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
 
 
 @dataclass

@@ -23,6 +23,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from requests.structures import CaseInsensitiveDict
+
 USAGE_START = {"input_tokens": 12, "cache_creation_input_tokens": 1500, "cache_read_input_tokens": 3000,
                "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1000},
                "output_tokens": 1, "service_tier": "standard"}
@@ -104,7 +106,7 @@ class Handler(BaseHTTPRequestHandler):
     def _record(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body,
+        entry = {"method": self.command, "path": self.path, "headers": CaseInsensitiveDict(self.headers.items()), "body": body,
                  "t": time.time()}
         with self.server.lock:
             self.server.requests.append(entry)

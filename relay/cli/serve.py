@@ -52,4 +52,6 @@ def command(host, port, upstream_anthropic, server):
         web_server.remove_pid(pid_file)
         click.echo("relay: stopped", err=True)
 
-    web_server.serve(app, settings.host, settings.port, settings.server, on_ready, on_stop)
+    proxy = app.extensions["relay"].proxy
+    web_server.serve(app, settings.host, settings.port, settings.server, on_ready, on_stop,
+                     busy=lambda: proxy.in_flight)

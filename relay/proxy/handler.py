@@ -97,9 +97,11 @@ class ProxyHandler:
         self.store = store
         self.bus = bus
         self.pipeline = pipeline
+        self.in_flight = 0   # exchanges not yet finished; shutdown waits for it to reach 0
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
+        self.in_flight += 1
         headers = _request_headers(environ)
         header_map = {name.lower(): value for name, value in headers}
         body = _read_body(environ)
@@ -118,6 +120,9 @@ class ProxyHandler:
         except requests.RequestException as exc:
             concurrency.join(begun)
             return self._unreachable(exchange, exc, started, start_response)
+        except BaseException:
+            self.in_flight -= 1
+            raise
         concurrency.join(begun)
         exchange.status = response.status_code
         out_headers = [(k, v) for k, v in response.raw.headers.items()
@@ -134,7 +139,7 @@ class ProxyHandler:
     def _relay(self, exchange, response, started, environ):
         reader = self.provider.ResponseReader(response.headers.get("content-type"))
         decode = _side_decoder(response.headers.get("content-encoding"))
-        watcher = concurrency.watch_client(environ.get("relay.socket"), response.close)
+        watcher = concurrency.watch_client(environ.get("relay.socket"), lambda: self.upstream.abort(response))
         expected = response.headers.get("content-length")
         sent, outcome, error = 0, None, None
         try:
@@ -170,6 +175,7 @@ class ProxyHandler:
             raise UpstreamTruncated(error)
 
     def _finish(self, exchange, response, reader, started, outcome, error):
+        self.in_flight -= 1
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
         exchange.ratelimit = self.provider.ratelimit_headers(response.headers)
@@ -191,6 +197,7 @@ class ProxyHandler:
         self.pipeline.response(exchange)
 
     def _unreachable(self, exchange, exc, started, start_response):
+        self.in_flight -= 1
         message = _safe_error(exc)
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
         exchange.duration_ms = (time.perf_counter() - started) * 1000

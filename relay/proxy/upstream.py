@@ -6,6 +6,8 @@ client's headers and only those, so the session's defaults are cleared. The body
 chunked responses, whatever is available (read1) otherwise. `transport` is a requests adapter,
 the seam tests and benchmarks can replace.
 """
+import socket
+
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -72,6 +74,18 @@ class Upstream:
             if not chunk:
                 return
             yield chunk
+
+    @staticmethod
+    def abort(response):
+        """Cut the upstream connection under a reader blocked on it (closing the response from
+        another greenlet would be a reentrant close of its buffer); the reader wakes with EOF."""
+        conn = getattr(response.raw, "connection", None)
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self):
         self.session.close()

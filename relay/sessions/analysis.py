@@ -10,7 +10,7 @@ import dataclasses
 import time
 
 from relay.errors import RelayError
-from relay.models import SEVERITIES
+from relay.models import SEVERITIES, analysing
 
 
 def require():
@@ -56,9 +56,11 @@ def worst(findings):
 def row(source, session):
     """The `session_index` row (as a dict) for `session`, the parsed form of `source`."""
     compose_session, detect_all = require()
-    findings = [f.to_dict() for f in detect_all(session)]
+    with analysing(session):      # the detectors and the composition share one grouping into turns
+        findings = [f.to_dict() for f in detect_all(session)]
+        composition = compose_session(session)
+        turns = sum(1 for t in session.turns() if t.messages and t.messages[-1].role == "assistant")
     usage = tokens(session)
-    composition = compose_session(session)
     # Per-turn rows can run to hundreds of KB per session; the index keeps the summary so that
     # listing thousands of sessions stays fast. A session's turns are recomputed on demand.
     composition.pop("turns", None)
@@ -70,7 +72,7 @@ def row(source, session):
         "project": session.cwd or source.project,
         "started": session.started,
         "ended": session.ended,
-        "turns": sum(1 for t in session.turns() if t.messages and t.messages[-1].role == "assistant"),
+        "turns": turns,
         "total_tokens": usage["total"],
         "tokens": usage,
         "composition": composition,

@@ -31,6 +31,7 @@ its first/last turn, summed additions and the largest context and measured sizes
 bucket. The result is plain JSON.
 """
 import json
+import re
 import shlex
 
 CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
@@ -40,6 +41,10 @@ MAX_DUPLICATE_FILES = 20
 READ_TOOLS = frozenset({"read", "read_file", "readfile", "view", "view_file", "open_file", "cat"})
 SHELL_TOOLS = frozenset({"bash", "shell", "exec_command", "run_shell_command", "local_shell", "shell_command"})
 PATH_KEYS = ("file_path", "absolute_path", "path", "filename", "file")
+# The first word of a command as shlex would see it, when it has no quotes or escapes (shlex's
+# posix whitespace is exactly these four characters).
+_FIRST_WORD = re.compile(r"[ \t\r\n]*([^ \t\r\n]*)")
+_QUOTING = re.compile(r"[\"'\\]")
 
 
 def estimate_tokens(chars):
@@ -124,6 +129,14 @@ def _shell_text(value):
     return value if isinstance(value, str) else None
 
 
+def _may_be_cat(text):
+    """False when shlex.split(text) certainly does not start with the word `cat`; a cheap test
+    that spares the tokenizer almost every command. A first word without quotes or backslashes
+    is taken by shlex as it stands, so only "cat" itself or a quoted first word can qualify."""
+    first = _FIRST_WORD.match(text).group(1)
+    return first == "cat" or _QUOTING.search(first) is not None
+
+
 def read_target(call):
     """(path, range key) when the tool call reads one whole file or range, else None."""
     args = call.input if isinstance(call.input, dict) else {}
@@ -136,8 +149,10 @@ def read_target(call):
         return None
     if name in SHELL_TOOLS:
         text = _shell_text(args.get("command", args.get("cmd")))
+        if not text or not _may_be_cat(text):
+            return None
         try:
-            words = shlex.split(text) if text else []
+            words = shlex.split(text)
         except ValueError:
             return None
         if len(words) == 2 and words[0] == "cat" and not words[1].startswith("-"):
@@ -171,8 +186,9 @@ def compose_session(session):
     """The composition of one session as a JSON-ready dict (see the module docstring)."""
     rows = _turn_rows(session)
     chars = _empty()
-    for msg in session.messages:
-        _add_message(chars, msg)
+    for row in rows:      # every message falls in exactly one turn, so the turns add up to the session
+        for name in CATEGORIES:
+            chars[name] += row["chars"][name]
     total = sum(chars.values())
     return {
         "session_id": session.session_id,

@@ -29,6 +29,7 @@ class Context:
     upstream: Any
     pipeline: Any
     started_at: float
+    proxy: Any = None
 
 
 class Dispatcher:
@@ -93,5 +94,6 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     app.register_blueprint(api.bp)
 
     proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)
+    ctx.proxy = proxy
     app.wsgi_app = Dispatcher(proxy, app.wsgi_app)
     return app

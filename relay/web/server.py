@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from relay.errors import RelayError
 from relay.proxy.handler import UpstreamTruncated
@@ -68,20 +69,37 @@ def _waitress_server(app, host, port):
         raise _bind_error(exc, host, port) from None
 
 
-def serve(app, host, port, kind, on_ready, on_stop):
-    """Serve until SIGINT/SIGTERM; on_ready(kind, host, port) after binding, on_stop() at the end."""
+def _drain(busy, sleep):
+    """Wait until no exchange is open, or the grace period is over."""
+    deadline = time.monotonic() + GRACE_SECONDS
+    while busy() and time.monotonic() < deadline:
+        sleep(0.05)
+
+
+def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
+    """Serve until SIGINT/SIGTERM; on_ready(kind, host, port) after binding, on_stop() at the end.
+
+    On a signal the listener closes at once; open exchanges get GRACE_SECONDS to finish (idle
+    keep-alive connections are not waited for), then the server stops."""
     if kind == "gevent" and not gevent_available():
         print("relay: gevent is not available; serving with waitress", file=sys.stderr)
         kind = "waitress"
     if kind == "gevent":
         server = _gevent_server(app, host, port)
         bound_port = server.socket.getsockname()[1]
-        stop = lambda: server.stop(timeout=GRACE_SECONDS)  # noqa: E731 - closes listeners, waits for streams
+        import gevent
+
+        def stop():
+            server.stop_accepting()
+            _drain(busy, gevent.sleep)
+            server.stop(timeout=0.5)
         run = server.serve_forever
     else:
         server = _waitress_server(app, host, port)
         bound_port = server.effective_port
-        stop = server.close
+        def stop():
+            _drain(busy, time.sleep)
+            server.close()
         run = server.run
     stopping = threading.Event()
 
@@ -95,7 +113,7 @@ def serve(app, host, port, kind, on_ready, on_stop):
             import gevent
             gevent.spawn(stop)
         else:
-            stop()
+            threading.Thread(target=stop, daemon=True).start()
 
     if kind == "gevent":
         import gevent

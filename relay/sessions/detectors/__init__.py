@@ -7,7 +7,7 @@ becomes one "internal" info finding, so a scan never stops on a detector bug.
 """
 import logging
 
-from relay.models import SEVERITIES, Finding
+from relay.models import SEVERITIES, Finding, analysing
 from relay.sessions.detectors import bloat, cache, microcompact, orphan, resume, stuck, synthetic
 
 log = logging.getLogger("relay.detectors")
@@ -19,6 +19,11 @@ INTERNAL = "internal"
 
 def detect_all(session, only=None):
     """Findings of every detector (or of the names in `only`) for one session."""
+    with analysing(session):      # the detectors share one grouping into turns and one Locator
+        return _run(session, only)
+
+
+def _run(session, only):
     findings = []
     for detector in DETECTORS:
         if only and detector.NAME not in only:

@@ -22,7 +22,7 @@ def detect(session):
     if not big:
         return []
     names = {c.id: c.name for c in session.tool_calls}
-    where = Locator(session).where
+    where = Locator.of(session).where
     out = []
     for line, tool_id, size in big[:MAX_FINDINGS]:
         tool = names.get(tool_id)

@@ -120,6 +120,6 @@ def detect(session):
     turns = _usage_turns(session)
     if len(turns) < 2:
         return []
-    where = Locator(session).where
+    where = Locator.of(session).where
     out = list(_misses(session, turns, where)) + list(_unread_writes(session, turns, where))
     return out[:MAX_FINDINGS]

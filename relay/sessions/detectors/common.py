@@ -5,7 +5,7 @@ Detectors are pure: a Session in, Findings out; nothing here reads files or the 
 import bisect
 import re
 
-from relay.models import Finding
+from relay.models import Finding, memoized
 
 _SPACE = re.compile(r"\s+")
 MAX_LINES_LISTED = 10   # a finding that covers many lines lists the first ones only
@@ -26,6 +26,11 @@ class Locator:
         starts.sort()
         self._first_lines = [first for first, _ in starts]
         self._indexes = [index for _, index in starts]
+
+    @classmethod
+    def of(cls, session):
+        """The session's Locator, built once per `analysing` scope."""
+        return memoized(session, "locator", lambda: cls(session))
 
     def turn(self, msg):
         return self._turn_of.get(id(msg))

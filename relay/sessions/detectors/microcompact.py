@@ -92,5 +92,5 @@ def _cleared(session, locator):
 
 
 def detect(session):
-    locator = Locator(session)
+    locator = Locator.of(session)
     return list(_loops(session, locator)) + list(_ineffective(session, locator)) + list(_cleared(session, locator))

@@ -25,7 +25,7 @@ def detect(session):
     results = list(tool_blocks(session, "tool_result"))
     answered = answered_ids(session)
     used = {block.tool_id for _, block in uses}
-    where = Locator(session).where
+    where = Locator.of(session).where
     recover = f"relay recover --session-id {session.session_id}"
     last_reply = max((m.line for m in session.messages if m.role == "assistant"), default=0)
     first_compaction = min((c.line for c in session.compactions), default=None)

@@ -47,7 +47,7 @@ def _stub(session):
 
 
 def detect(session):
-    locator = Locator(session)
+    locator = Locator.of(session)
     out = list(_unanswered_before_resumes(session, locator))
     stats = session.stats
     if session.resumes and stats.bad_lines:

@@ -45,7 +45,7 @@ def _replies(session):
 
 
 def detect(session):
-    locator = Locator(session)
+    locator = Locator.of(session)
     out = []
     for run in _runs(list(_replies(session)), lambda item: item[2] or None):
         turn, msg, text = run[0]

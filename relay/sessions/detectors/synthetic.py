@@ -37,7 +37,7 @@ def _chars(msg):
 
 def detect(session):
     users = [m for m in session.messages if m.role == "user" and m.synthetic != "tool_result"]
-    locator = Locator(session)
+    locator = Locator.of(session)
     out = []
     turns = [m for m in users if m.synthetic and m.synthetic not in _NOT_TURNS]
     by_kind = {}

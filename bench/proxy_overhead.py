@@ -1,0 +1,458 @@
+"""What relay adds on the wire: time to first byte, per-event delay, and long-lived streams held.
+
+    python bench/proxy_overhead.py                      # full size (about 3 minutes)
+    python bench/proxy_overhead.py --quick              # a smoke run (about 30 s)
+    python bench/proxy_overhead.py --requests 2000 --streams 100,500,1000 --hold 20
+    python bench/proxy_overhead.py --fake tests         # TTFB against tests/fake_upstream.py instead
+
+Processes: a fake upstream (bench/fast_upstream.py, raw gevent sockets answering canned SSE, so
+the fake's own jitter stays out of the numbers), a real `relay serve` subprocess, and the load
+generator (this process for 1 and 2, a gevent subprocess for 3). All on 127.0.0.1.
+
+1. Added TTFB. Streaming POST /v1/messages?beta=true with the 49 KB body and the headers of
+   ../shared/fixtures/claude-code/request-001-text.json, over one keep-alive connection per path
+   (direct to the fake, through relay), interleaved ABBA so drift hits both paths alike. TTFB is
+   from the first byte of the request sent to the recv() that returns the first byte of response
+   body (chunk data, after the status line and headers). Added = relayed - direct, per percentile.
+2. Per-event delay. Streams of N text deltas M ms apart; the fake writes the CLOCK_MONOTONIC ns
+   at which it handed each event to its socket into the event, the client notes when the recv()
+   completing that event's chunk returned (same clock, system-wide). Added delay per relayed
+   event = its latency - the median latency of the direct events.
+3. Streams held. A fresh relay per level; N clients (ramped at --ramp per second) each hold one
+   stream the fake feeds one event per second for --hold seconds. Reported: streams that got
+   every byte and the final chunk, peak simultaneously open, the longest gap between two events
+   at a client, relay's CPU% (100% = one core; averaged while all N were open) and RSS.
+Numbers only: nothing here asserts; the targets are printed next to the numbers.
+"""
+import argparse
+import gc
+import json
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-001-text.json"
+_STAMP = re.compile(rb'"text":"t(\d+)"')
+_SKIP_HEADERS = {"host", "content-length", "connection"}
+
+
+# --- the request -----------------------------------------------------------------------------
+def request_bytes(url, scenario=None, fixture=FIXTURE):
+    """The fixture's request (headers and compact JSON body, stream on) for `url`'s host."""
+    record = json.loads(Path(fixture).read_text())
+    body = dict(record["body"], stream=True)
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    host = urlsplit(url).netloc
+    lines = [f"{record['method']} {record['path']} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{k}: {v}" for k, v in record["headers"].items() if k.lower() not in _SKIP_HEADERS]
+    if scenario:
+        lines.append(f"x-fake-scenario: {scenario}")
+    lines += ["Connection: keep-alive", f"Content-Length: {len(data)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+def connect(url, sock_module=socket, timeout=60):
+    parts = urlsplit(url)
+    sock = sock_module.create_connection((parts.hostname, parts.port), timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+class Response:
+    __slots__ = ("status", "t_first", "chunks", "leftover")
+
+    def __init__(self):
+        self.status, self.t_first, self.chunks, self.leftover = 0, None, [], b""
+
+    @property
+    def body(self):
+        return b"".join(c for c, _ in self.chunks)
+
+
+def read_response(sock, buf=b"", clock=time.perf_counter_ns):
+    """Read one chunked (or Content-Length) response. Records when the recv() delivering the
+    first body byte returned (t_first) and, per chunk, when the recv() completing it returned."""
+    buf = bytearray(buf)
+    ends = []   # (len(buf) after a recv, its time): the arrival time of any byte offset
+
+    def more():
+        data = sock.recv(262144)
+        if not data:
+            raise ConnectionError("connection closed mid-response")
+        buf.extend(data)
+        ends.append((len(buf), clock()))
+
+    def arrival(offset):
+        for end, t in ends:
+            if end > offset:
+                return t
+        return ends[-1][1] if ends else clock()
+
+    resp = Response()
+    while (i := buf.find(b"\r\n\r\n")) < 0:
+        more()
+    head = bytes(buf[:i]).split(b"\r\n")
+    resp.status = int(head[0].split(b" ", 2)[1])
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    pos = i + 4
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        while True:
+            while (j := buf.find(b"\r\n", pos)) < 0:
+                more()
+            size = int(bytes(buf[pos:j]).split(b";")[0], 16)
+            pos = j + 2
+            if size == 0:
+                while len(buf) < pos + 2:
+                    more()
+                pos += 2
+                break
+            if resp.t_first is None:
+                while len(buf) <= pos:
+                    more()
+                resp.t_first = arrival(pos)
+            while len(buf) < pos + size + 2:
+                more()
+            resp.chunks.append((bytes(buf[pos:pos + size]), arrival(pos + size - 1)))
+            pos += size + 2
+    else:
+        length = int(headers.get(b"content-length", b"0"))
+        while len(buf) < pos + length:
+            more()
+        if length:
+            resp.t_first = arrival(pos)
+            resp.chunks.append((bytes(buf[pos:pos + length]), arrival(pos + length - 1)))
+        pos += length
+    resp.leftover = bytes(buf[pos:])
+    return resp
+
+
+# --- processes -------------------------------------------------------------------------------
+def start_listening(args, env=None, timeout=30):
+    """Start a subprocess that prints `listening URL` on stdout; returns (proc, url)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            cwd=str(ROOT), env=env, text=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("listening "):
+            return proc, line.split()[1]
+        if not line and proc.poll() is not None:
+            break
+    stop(proc)
+    raise RuntimeError(f"{args} did not start")
+
+
+def stop(proc, timeout=15):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def start_fake(kind):
+    if kind == "tests":
+        return start_listening([sys.executable, "-m", "tests.fake_upstream", "0"])
+    return start_listening([sys.executable, str(ROOT / "bench" / "fast_upstream.py"), "0"])
+
+
+def start_relay(upstream_url, home):
+    env = dict(os.environ, RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
+    for name in ("ANTHROPIC_BASE_URL", "RELAY_STAGES", "RELAY_SERVER", "RELAY_PORT", "RELAY_HOST"):
+        env.pop(name, None)
+    return start_listening([sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
+                            "--upstream-anthropic", upstream_url], env=env)
+
+
+def raise_nofile(need):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = need if hard == resource.RLIM_INFINITY else min(need, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def pct(values, p):
+    """The p-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+# --- 1. added time to first byte -------------------------------------------------------------
+def bench_ttfb(fake_url, relay_url, requests, warmup):
+    conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
+    reqs = {"direct": request_bytes(fake_url), "relay": request_bytes(relay_url)}
+    bufs = {"direct": b"", "relay": b""}
+    samples = {"direct": [], "relay": []}
+    bodies = {}
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(warmup + requests):
+            order = ("direct", "relay") if i % 4 in (0, 3) else ("relay", "direct")  # ABBA
+            for path in order:
+                sock = conns[path]
+                t0 = time.perf_counter_ns()
+                sock.sendall(reqs[path])
+                resp = read_response(sock, bufs[path])
+                bufs[path] = resp.leftover
+                if resp.status != 200:
+                    raise RuntimeError(f"{path}: status {resp.status}")
+                if i >= warmup:
+                    samples[path].append((resp.t_first - t0) / 1e6)
+                bodies.setdefault(path, [c for c, _ in resp.chunks])
+    finally:
+        gc.enable()
+        for sock in conns.values():
+            sock.close()
+    return samples, bodies["direct"] == bodies["relay"]
+
+
+# --- 2. per-event delay ----------------------------------------------------------------------
+def bench_events(fake_url, relay_url, streams, events, gap_ms):
+    scenario = f"spaced-{gap_ms}-{events}"
+    conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
+    reqs = {"direct": request_bytes(fake_url, scenario), "relay": request_bytes(relay_url, scenario)}
+    latency = {"direct": [], "relay": []}
+    same_chunks = True
+    for k in range(streams):
+        chunks = {}
+        for path in (("direct", "relay") if k % 2 == 0 else ("relay", "direct")):
+            conns[path].sendall(reqs[path])
+            resp = read_response(conns[path], clock=time.monotonic_ns)
+            chunks[path] = [c for c, _ in resp.chunks]
+            for data, t_arrived in resp.chunks:
+                for stamp in _STAMP.findall(data):
+                    latency[path].append((t_arrived - int(stamp)) / 1e6)
+        # Stamps differ per stream, so compare the chunk boundaries and the bytes around them.
+        same_chunks &= [len(c) for c in chunks["direct"]] == [len(c) for c in chunks["relay"]]
+    for sock in conns.values():
+        sock.close()
+    base = statistics.median(latency["direct"])
+    added = [v - base for v in latency["relay"]]
+    return latency, added, same_chunks
+
+
+# --- 3. streams held (client subprocess) -----------------------------------------------------
+def stream_client(relay_url, n, hold, ramp):
+    """Runs in its own process: n gevent clients, each holding one stream; prints one JSON line."""
+    import gevent
+    from gevent import socket as gsocket
+    raise_nofile(n + 256)
+    req = request_bytes(relay_url, f"hold-{hold}")
+    state = {"open": 0, "peak": 0, "first": 0, "completed": 0, "errors": {}, "max_gap": 0.0,
+             "t_all_open": None, "t_first_done": None}
+
+    def opened():
+        state["open"] += 1
+        state["first"] += 1
+        state["peak"] = max(state["peak"], state["open"])
+        if state["first"] == n:
+            state["t_all_open"] = time.monotonic()
+
+    def error(name):
+        state["errors"][name] = state["errors"].get(name, 0) + 1
+
+    def one(i):
+        gevent.sleep(i / ramp)
+        tap = None
+        try:
+            sock = connect(relay_url, gsocket, timeout=hold + 120)
+            try:
+                sock.sendall(req)
+                tap = _OpenTap(sock, opened)
+                resp = read_response(tap, clock=time.monotonic_ns)
+            finally:
+                sock.close()
+            times = [t for _, t in resp.chunks]
+            gaps = [(b - a) / 1e9 for a, b in zip(times, times[1:])]
+            state["max_gap"] = max([state["max_gap"]] + gaps)
+            if resp.status == 200 and resp.chunks and b"message_stop" in resp.chunks[-1][0]:
+                state["completed"] += 1
+            else:
+                error(f"status {resp.status}")
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            error(type(exc).__name__)
+        finally:
+            if tap is not None and tap.seen:
+                state["open"] -= 1
+                if state["t_first_done"] is None:
+                    state["t_first_done"] = time.monotonic()
+
+    started = time.monotonic()
+    gevent.joinall([gevent.spawn(one, i) for i in range(n)], timeout=hold + n / ramp + 180)
+    state["elapsed"] = time.monotonic() - started
+    state["n"] = n
+    print(json.dumps(state), flush=True)
+
+
+class _OpenTap:
+    """A socket wrapper calling on_first() once, when the first recv() returns data."""
+
+    def __init__(self, sock, on_first):
+        self._sock, self._on_first, self.seen = sock, on_first, False
+
+    def recv(self, size):
+        data = self._sock.recv(size)
+        if data and not self.seen:
+            self.seen = True
+            self._on_first()
+        return data
+
+
+def bench_streams(fake_url, levels, hold, ramp, home):
+    import psutil
+    results = []
+    for n in levels:
+        raise_nofile(2 * n + 512)
+        proc, relay_url = start_relay(fake_url, home / f"streams-{n}")
+        try:
+            p = psutil.Process(proc.pid)
+            time.sleep(0.5)
+            idle_rss = p.memory_info().rss
+            p.cpu_percent(None)
+            client = subprocess.Popen([sys.executable, __file__, "--_stream-client", relay_url, str(n), str(hold),
+                                       str(ramp)], stdout=subprocess.PIPE, cwd=str(ROOT), text=True)
+            samples = []   # (monotonic, cpu%, rss, fds)
+            while client.poll() is None:
+                time.sleep(0.5)
+                try:
+                    samples.append((time.monotonic(), p.cpu_percent(None), p.memory_info().rss, p.num_fds()))
+                except psutil.Error:
+                    break
+            out = json.loads(client.stdout.read().strip().splitlines()[-1])
+        finally:
+            stop(proc)
+        t0, t1 = out["t_all_open"], out["t_first_done"]
+        window = [s for s in samples if t0 is not None and t1 is not None and t0 + 0.5 <= s[0] <= t1]
+        cpu = statistics.mean(s[1] for s in window) if window else float("nan")
+        out.update(idle_rss=idle_rss, peak_rss=max(s[2] for s in samples), cpu_steady=cpu,
+                   cpu_peak=max(s[1] for s in samples), peak_fds=max(s[3] for s in samples))
+        results.append(out)
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------
+def _mark(ok):
+    return "ok  " if ok else "MISS"
+
+
+def report_ttfb(samples, same_body):
+    d, r = samples["direct"], samples["relay"]
+    print(f"\n1. Time to first body byte, {len(d)} streaming POSTs per path (49 KB body, keep-alive, ABBA)")
+    print(f"   {'':14}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, v in (("direct", d), ("through relay", r)):
+        print(f"   {name:14}{pct(v, 50):10.3f}{pct(v, 90):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
+    a50, a99 = pct(r, 50) - pct(d, 50), pct(r, 99) - pct(d, 99)
+    print(f"   {'added':14}{a50:10.3f}{pct(r, 90) - pct(d, 90):10.3f}{a99:10.3f}")
+    print(f"   relayed body identical to direct, chunk for chunk: {same_body}")
+    return [("added TTFB p50", f"{a50:.3f} ms", "<= 1 ms", a50 <= 1),
+            ("added TTFB p99", f"{a99:.3f} ms", "<= 5 ms", a99 <= 5)]
+
+
+def report_events(latency, added, same_chunks, gap_ms):
+    d, r = latency["direct"], latency["relay"]
+    print(f"\n2. Per-event latency, upstream write -> client recv, {len(r)} events per path ({gap_ms} ms apart)")
+    print(f"   {'':14}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, v in (("direct", d), ("through relay", r), ("added", added)):
+        print(f"   {name:14}{pct(v, 50):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
+    print(f"   same chunk boundaries as direct: {same_chunks}")
+    return [("added per-event p50", f"{pct(added, 50):.3f} ms", "<= 1 ms", pct(added, 50) <= 1),
+            ("added per-event p99", f"{pct(added, 99):.3f} ms", "<= 1 ms", pct(added, 99) <= 1),
+            ("added per-event max", f"{max(added):.3f} ms", "(info)", None)]
+
+
+def report_streams(results, hold):
+    print(f"\n3. Long-lived streams through relay (one event/s for {hold} s each; fresh relay per level)")
+    print(f"   {'streams':>8}{'completed':>11}{'peak open':>11}{'max gap s':>11}{'CPU% steady':>13}"
+          f"{'CPU% peak':>11}{'RSS idle MB':>13}{'RSS peak MB':>13}{'KB/stream':>11}  errors")
+    rows = []
+    for o in results:
+        per = (o["peak_rss"] - o["idle_rss"]) / 1024 / o["n"]
+        print(f"   {o['n']:>8}{o['completed']:>11}{o['peak']:>11}{o['max_gap']:>11.2f}{o['cpu_steady']:>13.1f}"
+              f"{o['cpu_peak']:>11.1f}{o['idle_rss'] / 2**20:>13.1f}{o['peak_rss'] / 2**20:>13.1f}{per:>11.1f}"
+              f"  {o['errors'] or '-'}")
+        held = o["completed"] == o["n"] and o["peak"] == o["n"]
+        rows.append((f"{o['n']} streams held", f"{o['completed']}/{o['n']} done, peak {o['peak']} open",
+                     "all", held))
+        if o["n"] >= 1000:
+            rows.append((f"{o['n']} streams RSS", f"{o['peak_rss'] / 2**20:.0f} MB", "< 300 MB",
+                         o["peak_rss"] < 300 * 2**20))
+    return rows
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--_stream-client":
+        return stream_client(argv[1], int(argv[2]), int(argv[3]), float(argv[4]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="TTFB samples per path (default 2000)")
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--event-streams", type=int, default=10, help="spaced streams per path (default 10)")
+    parser.add_argument("--events", type=int, default=20, help="events per spaced stream (default 20)")
+    parser.add_argument("--gap-ms", type=int, default=50, help="ms between spaced events (default 50)")
+    parser.add_argument("--streams", default="100,500,1000", help="concurrent stream levels (default 100,500,1000)")
+    parser.add_argument("--hold", type=int, default=20, help="seconds each long stream lasts (default 20)")
+    parser.add_argument("--ramp", type=float, default=250, help="new streams per second (default 250)")
+    parser.add_argument("--fake", choices=("fast", "tests"), default="fast",
+                        help="fake upstream: bench/fast_upstream.py, or tests/fake_upstream.py (TTFB only)")
+    parser.add_argument("--only", default="ttfb,events,streams", help="parts to run (default all)")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.requests, args.warmup, args.event_streams = min(args.requests, 300), 30, 2
+        args.streams, args.hold = "100", 5
+    parts = set(args.only.split(","))
+    if args.fake == "tests":
+        parts &= {"ttfb"}
+    levels = [int(x) for x in args.streams.split(",") if x.strip()]
+    raise_nofile(2 * max(levels or [0]) + 512)
+    home = Path(tempfile.mkdtemp(prefix="relay-bench-proxy-"))
+    fake, fake_url = start_fake(args.fake)
+    rows = []
+    print(f"relay proxy overhead: python {sys.version.split()[0]}, {os.cpu_count()} cores, fake upstream: "
+          f"{'bench/fast_upstream.py (gevent, canned SSE)' if args.fake == 'fast' else 'tests/fake_upstream.py'}")
+    try:
+        if parts & {"ttfb", "events"}:
+            relay, relay_url = start_relay(fake_url, home / "relay")
+            try:
+                if "ttfb" in parts:
+                    samples, same = bench_ttfb(fake_url, relay_url, args.requests, args.warmup)
+                    rows += report_ttfb(samples, same)
+                if "events" in parts:
+                    latency, added, same = bench_events(fake_url, relay_url, args.event_streams, args.events,
+                                                        args.gap_ms)
+                    rows += report_events(latency, added, same, args.gap_ms)
+            finally:
+                stop(relay)
+        if "streams" in parts and levels:
+            rows += report_streams(bench_streams(fake_url, levels, args.hold, args.ramp, home), args.hold)
+    finally:
+        stop(fake)
+        shutil.rmtree(home, ignore_errors=True)
+    print("\nTargets")
+    for name, value, target, ok in rows:
+        mark = "    " if ok is None else _mark(ok)
+        print(f"   {mark} {name:24}{value:>34}   target {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
