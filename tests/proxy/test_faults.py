@@ -262,3 +262,14 @@ def test_sessions_api_sums_tokens_by_session(relay, upstream):
     assert sessions["s-a"]["models"] == ["claude-opus-5-5"]
     filtered = wait_rows(relay.url, 1, session_id="s-b")
     assert [r["session_id"] for r in filtered] == ["s-b"]
+
+
+def test_waitress_server_streams_and_records(upstream):
+    with RelayProcess(upstream.url, "--server", "waitress") as relay:
+        assert any("relay waitress listening" in line for line in relay.stderr_lines)
+        with post(relay, messages_body(), scenario="spaced-20", stream=True) as resp:
+            chunks = list(resp.raw.stream(65536, decode_content=False))
+        assert len(chunks) > 3, "waitress buffered the stream instead of passing events on"
+        assert b"".join(chunks).endswith(b'data: {"type":"message_stop"}\n\n')
+        [row] = wait_rows(relay.url, 1)
+        assert row["outcome"] == "ok" and row["output_tokens"] == 7
