@@ -11,8 +11,10 @@ reader does its normal work.
 
 `x-fake-scenario` picks the answer:
   (none)               headers + message_start in one write, then the rest of the stream in a second
-  spaced-<ms>-<n>      message_start, then n text deltas <ms> apart, each carrying the monotonic ns
-                       time at which it was handed to the socket ("text":"t<ns>"), then the end
+  spaced-<ms>-<n>[-<t0>]  message_start, then n text deltas <ms> apart, each carrying the monotonic
+                       ns time at which it was handed to the socket ("text":"t<ns>"), then the end;
+                       with t0 (CLOCK_MONOTONIC ns) delta i is due at t0 + i * ms, so two streams
+                       asked for with the same t0 get their events at the same moments
   hold-<s>             message_start, then one text delta per second for <s> seconds, then the end
 GET /_stats answers {"active", "peak", "completed"} for hold streams; POST /_reset zeroes them.
 """
@@ -99,10 +101,12 @@ def handle(sock, _addr):
                 _STATS.update(active=0, peak=0, completed=0)
                 sock.sendall(_head("application/json", 2) + b"{}")
             elif scenario.startswith("spaced-"):
-                _, ms, count = scenario.split("-")
+                _, ms, count, *t0 = scenario.split("-")
+                gap = int(ms) * 1_000_000
+                due = int(t0[0]) if t0 else time.monotonic_ns() + gap
                 sock.sendall(FIRST + _BLOCK_START)
-                for _ in range(int(count)):
-                    gevent.sleep(int(ms) / 1000)
+                for i in range(int(count)):
+                    gevent.sleep(max(0, due + i * gap - time.monotonic_ns()) / 1e9)
                     sock.sendall(_delta("t%d" % time.monotonic_ns()))
                 sock.sendall(_TAIL)
             elif scenario.startswith("hold-"):

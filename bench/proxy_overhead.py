@@ -17,11 +17,13 @@ generator (this process for 1 and 2, a gevent subprocess for 3). All on 127.0.0.
 2. Per-event delay. Streams of N text deltas M ms apart; the fake writes the CLOCK_MONOTONIC ns
    at which it handed each event to its socket into the event, the client notes when the recv()
    completing that event's chunk returned (same clock, system-wide). Added delay per relayed
-   event = its latency - the median latency of the direct events.
+   event = its latency - the latency of the same event on a direct stream the fake fed at the
+   same moments (both read by one selector loop here), so noise common to both paths cancels.
 3. Streams held. A fresh relay per level; N clients (ramped at --ramp per second) each hold one
    stream the fake feeds one event per second for --hold seconds. Reported: streams that got
    every byte and the final chunk, peak simultaneously open, the longest gap between two events
-   at a client, relay's CPU% (100% = one core; averaged while all N were open) and RSS.
+   at a client, relay's CPU% (100% = one core; averaged while all N were open), RSS, and how
+   long after the first connect the last stream got its first byte (the ramp alone is N/--ramp).
 Numbers only: nothing here asserts; the targets are printed next to the numbers.
 """
 import argparse
@@ -31,6 +33,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -140,10 +143,25 @@ def read_response(sock, buf=b"", clock=time.perf_counter_ns):
 
 
 # --- processes -------------------------------------------------------------------------------
+def _die_with_parent():
+    """In the child, before exec: SIGTERM when the benchmark dies (Linux), so no fake or relay
+    outlives a crashed run."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def popen(args, **kwargs):
+    return subprocess.Popen(args, cwd=str(ROOT), preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                            **kwargs)
+
+
 def start_listening(args, env=None, timeout=30):
     """Start a subprocess that prints `listening URL` on stdout; returns (proc, url)."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            cwd=str(ROOT), env=env, text=True)
+    proc = popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env,
+                 text=True)
     deadline = time.time() + timeout
     while time.time() < deadline:
         line = proc.stdout.readline()
@@ -172,11 +190,14 @@ def start_fake(kind):
     return start_listening([sys.executable, str(ROOT / "bench" / "fast_upstream.py"), "0"])
 
 
+RELAY_ROOT = ROOT   # --relay-root: benchmark another checkout (before/after comparisons)
+
+
 def start_relay(upstream_url, home):
     env = dict(os.environ, RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
     for name in ("ANTHROPIC_BASE_URL", "RELAY_STAGES", "RELAY_SERVER", "RELAY_PORT", "RELAY_HOST"):
         env.pop(name, None)
-    return start_listening([sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
+    return start_listening([sys.executable, str(RELAY_ROOT / "relay.py"), "serve", "--port", "0",
                             "--upstream-anthropic", upstream_url], env=env)
 
 
@@ -196,7 +217,13 @@ def pct(values, p):
 
 
 # --- 1. added time to first byte -------------------------------------------------------------
-def bench_ttfb(fake_url, relay_url, requests, warmup):
+def _cpu_seconds(pid):
+    import psutil
+    t = psutil.Process(pid).cpu_times()
+    return t.user + t.system
+
+
+def bench_ttfb(fake_url, relay_url, relay_pid, requests, warmup):
     conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
     reqs = {"direct": request_bytes(fake_url), "relay": request_bytes(relay_url)}
     bufs = {"direct": b"", "relay": b""}
@@ -204,8 +231,11 @@ def bench_ttfb(fake_url, relay_url, requests, warmup):
     bodies = {}
     gc.collect()
     gc.disable()
+    cpu = None
     try:
         for i in range(warmup + requests):
+            if i == warmup:
+                cpu = _cpu_seconds(relay_pid)
             order = ("direct", "relay") if i % 4 in (0, 3) else ("relay", "direct")  # ABBA
             for path in order:
                 sock = conns[path]
@@ -218,35 +248,85 @@ def bench_ttfb(fake_url, relay_url, requests, warmup):
                 if i >= warmup:
                     samples[path].append((resp.t_first - t0) / 1e6)
                 bodies.setdefault(path, [c for c, _ in resp.chunks])
+        cpu = (_cpu_seconds(relay_pid) - cpu) / requests
     finally:
         gc.enable()
         for sock in conns.values():
             sock.close()
-    return samples, bodies["direct"] == bodies["relay"]
+    return samples, bodies["direct"] == bodies["relay"], cpu
 
 
 # --- 2. per-event delay ----------------------------------------------------------------------
+class ChunkParser:
+    """Incremental parser of one chunked response: feed(data, t) returns the chunks completed,
+    each with the time of the feed that completed it."""
+
+    def __init__(self):
+        self.buf, self.head_done, self.done, self.size = b"", False, False, None
+
+    def feed(self, data, t):
+        self.buf += data
+        out = []
+        while not self.done:
+            if not self.head_done:
+                i = self.buf.find(b"\r\n\r\n")
+                if i < 0:
+                    break
+                self.buf, self.head_done = self.buf[i + 4:], True
+            elif self.size is None:
+                i = self.buf.find(b"\r\n")
+                if i < 0:
+                    break
+                self.size, self.buf = int(self.buf[:i].split(b";")[0], 16), self.buf[i + 2:]
+                if self.size == 0:
+                    self.done = True
+            elif len(self.buf) >= self.size + 2:
+                out.append((self.buf[:self.size], t))
+                self.buf, self.size = self.buf[self.size + 2:], None
+            else:
+                break
+        return out
+
+
 def bench_events(fake_url, relay_url, streams, events, gap_ms):
-    scenario = f"spaced-{gap_ms}-{events}"
+    """Each round, one direct and one relayed stream whose events the fake sends at the same
+    moments; per event, added = relayed latency - direct latency (same event index), so what
+    disturbs both paths alike (this process or the fake descheduled) cancels out."""
+    import selectors
     conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
-    reqs = {"direct": request_bytes(fake_url, scenario), "relay": request_bytes(relay_url, scenario)}
     latency = {"direct": [], "relay": []}
+    added = []
     same_chunks = True
-    for k in range(streams):
-        chunks = {}
-        for path in (("direct", "relay") if k % 2 == 0 else ("relay", "direct")):
-            conns[path].sendall(reqs[path])
-            resp = read_response(conns[path], clock=time.monotonic_ns)
-            chunks[path] = [c for c, _ in resp.chunks]
-            for data, t_arrived in resp.chunks:
-                for stamp in _STAMP.findall(data):
-                    latency[path].append((t_arrived - int(stamp)) / 1e6)
-        # Stamps differ per stream, so compare the chunk boundaries and the bytes around them.
-        same_chunks &= [len(c) for c in chunks["direct"]] == [len(c) for c in chunks["relay"]]
+    sel = selectors.DefaultSelector()
+    for path, sock in conns.items():
+        sock.setblocking(False)
+        sel.register(sock, selectors.EVENT_READ, path)
+    for _ in range(streams):
+        t0 = time.monotonic_ns() + 30_000_000   # both requests are in well before the first event
+        scenario = f"spaced-{gap_ms}-{events}-{t0}"
+        for path, url in (("direct", fake_url), ("relay", relay_url)):
+            conns[path].setblocking(True)
+            conns[path].sendall(request_bytes(url, scenario))
+            conns[path].setblocking(False)
+        parsers = {"direct": ChunkParser(), "relay": ChunkParser()}
+        chunks = {"direct": [], "relay": []}
+        while not all(p.done for p in parsers.values()):
+            for key, _ in sel.select(timeout=30):
+                data = key.fileobj.recv(262144)
+                t = time.monotonic_ns()
+                if not data:
+                    raise ConnectionError(f"{key.data}: connection closed mid-stream")
+                chunks[key.data] += parsers[key.data].feed(data, t)
+        stamped = {}
+        for path in ("direct", "relay"):
+            stamped[path] = [(t - int(m.group(1))) / 1e6 for data, t in chunks[path]
+                             for m in [_STAMP.search(data)] if m]
+            latency[path] += stamped[path]
+        added += [r - d for d, r in zip(stamped["direct"], stamped["relay"])]
+        # Stamps differ per stream, so compare the chunk boundaries.
+        same_chunks &= [len(c) for c, _ in chunks["direct"]] == [len(c) for c, _ in chunks["relay"]]
     for sock in conns.values():
         sock.close()
-    base = statistics.median(latency["direct"])
-    added = [v - base for v in latency["relay"]]
     return latency, added, same_chunks
 
 
@@ -296,7 +376,7 @@ def stream_client(relay_url, n, hold, ramp):
                 if state["t_first_done"] is None:
                     state["t_first_done"] = time.monotonic()
 
-    started = time.monotonic()
+    started = state["t_start"] = time.monotonic()
     gevent.joinall([gevent.spawn(one, i) for i in range(n)], timeout=hold + n / ramp + 180)
     state["elapsed"] = time.monotonic() - started
     state["n"] = n
@@ -328,8 +408,8 @@ def bench_streams(fake_url, levels, hold, ramp, home):
             time.sleep(0.5)
             idle_rss = p.memory_info().rss
             p.cpu_percent(None)
-            client = subprocess.Popen([sys.executable, __file__, "--_stream-client", relay_url, str(n), str(hold),
-                                       str(ramp)], stdout=subprocess.PIPE, cwd=str(ROOT), text=True)
+            client = popen([sys.executable, __file__, "--_stream-client", relay_url, str(n), str(hold), str(ramp)],
+                           stdout=subprocess.PIPE, text=True)
             samples = []   # (monotonic, cpu%, rss, fds)
             while client.poll() is None:
                 time.sleep(0.5)
@@ -354,7 +434,7 @@ def _mark(ok):
     return "ok  " if ok else "MISS"
 
 
-def report_ttfb(samples, same_body):
+def report_ttfb(samples, same_body, cpu):
     d, r = samples["direct"], samples["relay"]
     print(f"\n1. Time to first body byte, {len(d)} streaming POSTs per path (49 KB body, keep-alive, ABBA)")
     print(f"   {'':14}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
@@ -362,7 +442,8 @@ def report_ttfb(samples, same_body):
         print(f"   {name:14}{pct(v, 50):10.3f}{pct(v, 90):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
     a50, a99 = pct(r, 50) - pct(d, 50), pct(r, 99) - pct(d, 99)
     print(f"   {'added':14}{a50:10.3f}{pct(r, 90) - pct(d, 90):10.3f}{a99:10.3f}")
-    print(f"   relayed body identical to direct, chunk for chunk: {same_body}")
+    print(f"   relayed body identical to direct, chunk for chunk: {same_body}; "
+          f"relay CPU per request: {cpu * 1e6:.0f} us (user+sys, whole exchange incl. recording)")
     return [("added TTFB p50", f"{a50:.3f} ms", "<= 1 ms", a50 <= 1),
             ("added TTFB p99", f"{a99:.3f} ms", "<= 5 ms", a99 <= 5)]
 
@@ -382,13 +463,13 @@ def report_events(latency, added, same_chunks, gap_ms):
 def report_streams(results, hold):
     print(f"\n3. Long-lived streams through relay (one event/s for {hold} s each; fresh relay per level)")
     print(f"   {'streams':>8}{'completed':>11}{'peak open':>11}{'max gap s':>11}{'CPU% steady':>13}"
-          f"{'CPU% peak':>11}{'RSS idle MB':>13}{'RSS peak MB':>13}{'KB/stream':>11}  errors")
+          f"{'CPU% peak':>11}{'RSS idle MB':>13}{'RSS peak MB':>13}{'KB/stream':>11}{'all open s':>12}  errors")
     rows = []
     for o in results:
         per = (o["peak_rss"] - o["idle_rss"]) / 1024 / o["n"]
         print(f"   {o['n']:>8}{o['completed']:>11}{o['peak']:>11}{o['max_gap']:>11.2f}{o['cpu_steady']:>13.1f}"
               f"{o['cpu_peak']:>11.1f}{o['idle_rss'] / 2**20:>13.1f}{o['peak_rss'] / 2**20:>13.1f}{per:>11.1f}"
-              f"  {o['errors'] or '-'}")
+              f"{(o['t_all_open'] or float('nan')) - o['t_start']:>12.1f}  {o['errors'] or '-'}")
         held = o["completed"] == o["n"] and o["peak"] == o["n"]
         rows.append((f"{o['n']} streams held", f"{o['completed']}/{o['n']} done, peak {o['peak']} open",
                      "all", held))
@@ -405,7 +486,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="TTFB samples per path (default 2000)")
     parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--event-streams", type=int, default=10, help="spaced streams per path (default 10)")
+    parser.add_argument("--event-streams", type=int, default=20, help="spaced streams per path (default 20)")
     parser.add_argument("--events", type=int, default=20, help="events per spaced stream (default 20)")
     parser.add_argument("--gap-ms", type=int, default=50, help="ms between spaced events (default 50)")
     parser.add_argument("--streams", default="100,500,1000", help="concurrent stream levels (default 100,500,1000)")
@@ -414,8 +495,12 @@ def main(argv=None):
     parser.add_argument("--fake", choices=("fast", "tests"), default="fast",
                         help="fake upstream: bench/fast_upstream.py, or tests/fake_upstream.py (TTFB only)")
     parser.add_argument("--only", default="ttfb,events,streams", help="parts to run (default all)")
+    parser.add_argument("--relay-root", metavar="DIR", help="the relay checkout to run (default: this one)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     args = parser.parse_args(argv)
+    if args.relay_root:
+        global RELAY_ROOT
+        RELAY_ROOT = Path(args.relay_root).resolve()
     if args.quick:
         args.requests, args.warmup, args.event_streams = min(args.requests, 300), 30, 2
         args.streams, args.hold = "100", 5
@@ -427,15 +512,16 @@ def main(argv=None):
     home = Path(tempfile.mkdtemp(prefix="relay-bench-proxy-"))
     fake, fake_url = start_fake(args.fake)
     rows = []
-    print(f"relay proxy overhead: python {sys.version.split()[0]}, {os.cpu_count()} cores, fake upstream: "
+    load = os.getloadavg()
+    print(f"relay proxy overhead ({RELAY_ROOT}): python {sys.version.split()[0]}, {os.cpu_count()} cores, fake upstream: "
           f"{'bench/fast_upstream.py (gevent, canned SSE)' if args.fake == 'fast' else 'tests/fake_upstream.py'}")
     try:
         if parts & {"ttfb", "events"}:
             relay, relay_url = start_relay(fake_url, home / "relay")
             try:
                 if "ttfb" in parts:
-                    samples, same = bench_ttfb(fake_url, relay_url, args.requests, args.warmup)
-                    rows += report_ttfb(samples, same)
+                    samples, same, cpu = bench_ttfb(fake_url, relay_url, relay.pid, args.requests, args.warmup)
+                    rows += report_ttfb(samples, same, cpu)
                 if "events" in parts:
                     latency, added, same = bench_events(fake_url, relay_url, args.event_streams, args.events,
                                                         args.gap_ms)
@@ -447,6 +533,8 @@ def main(argv=None):
     finally:
         stop(fake)
         shutil.rmtree(home, ignore_errors=True)
+    print(f"\nload average (1 min) at start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f}: anything else running on "
+          f"the {os.cpu_count()} cores shows up in the tails")
     print("\nTargets")
     for name, value, target, ok in rows:
         mark = "    " if ok is None else _mark(ok)

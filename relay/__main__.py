@@ -20,6 +20,8 @@ def _wants_gevent(argv):
 
 
 def main(argv=None):
+    import multiprocessing
+    multiprocessing.freeze_support()  # the scan's worker processes in a PyInstaller build
     argv = sys.argv[1:] if argv is None else argv
     if _wants_gevent(argv):
         try:

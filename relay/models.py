@@ -27,7 +27,7 @@ class Usage:
     reasoning_tokens: int = 0
 
     def __add__(self, other):
-        return Usage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        return Usage(*[getattr(self, name) + getattr(other, name) for name in _USAGE_FIELDS])
 
     @property
     def total(self):
@@ -36,6 +36,9 @@ class Usage:
 
     def to_dict(self):
         return _plain(self)
+
+
+_USAGE_FIELDS = tuple(f.name for f in fields(Usage))   # in declaration order, for positional construction
 
 
 @dataclass

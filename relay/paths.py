@@ -2,8 +2,9 @@
 
 The data dir is RELAY_HOME, else the platform's user data dir. Session roots of the three CLIs
 can be moved with RELAY_CLAUDE_HOME, RELAY_CODEX_HOME and RELAY_GEMINI_HOME (tests always do).
-templates/ and static/ sit beside the package in a source checkout and inside the unpack dir of
-a PyInstaller build (sys._MEIPASS); a zipapp extracts them once to a cache dir (see resource_dir).
+templates/ and static/ sit beside the package in a source checkout, in <prefix>/share/relay after
+`pip install .`, and inside the unpack dir of a PyInstaller build (sys._MEIPASS); a zipapp
+extracts them once to a cache dir (see resource_dir).
 """
 import os
 import sys
@@ -58,9 +59,9 @@ def resource_dir(name):
     if frozen:
         return Path(frozen) / name
     here = Path(__file__).resolve().parent.parent
-    candidate = here / name
-    if candidate.is_dir():
-        return candidate
+    for candidate in (here / name, Path(sys.prefix) / "share" / APP / name):
+        if candidate.is_dir():
+            return candidate
     return _extract_from_zipapp(name)
 
 
@@ -69,6 +70,10 @@ def _extract_from_zipapp(name):
     import zipfile
     from relay import __version__
     archive = Path(__file__).resolve().parent.parent
+    if not zipfile.is_zipfile(archive):
+        from relay.errors import RelayError
+        raise RelayError(f"relay's {name}/ folder is missing beside {archive}",
+                         hint="reinstall relay (pip install .) or run it from a source checkout")
     target = data_dir() / "cache" / f"resources-{__version__}"
     if not (target / name).is_dir():
         with zipfile.ZipFile(archive) as zf:

@@ -33,3 +33,14 @@ def isolated_home(tmp_path, monkeypatch):
         if name.startswith("RELAY_") and name not in _ISOLATED:
             monkeypatch.delenv(name)
     return home
+
+
+@pytest.fixture
+def store(isolated_home):
+    """relay's database at the isolated RELAY_HOME, closed after the test."""
+    from relay import paths
+    from relay.store import Store
+
+    s = Store(paths.db_path())
+    yield s
+    s.close()

@@ -38,6 +38,15 @@ class RelayProcess:
         for line in self.proc.stderr:
             self.stderr_lines.append(line)
 
+    def wait_stderr(self, text, timeout=10):
+        """True once a stderr line containing `text` has been read (stderr is read by a thread)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(text in line for line in self.stderr_lines):
+                return True
+            time.sleep(0.02)
+        return False
+
     @property
     def port(self):
         return int(self.url.rsplit(":", 1)[1])

@@ -2,7 +2,7 @@
 import click
 
 from relay import config, paths
-from relay.cli.output import emit_json, format_option, guarded
+from relay.cli.output import emit, format_option, guarded
 
 
 @click.command("config")
@@ -13,9 +13,11 @@ def command(fmt):
     settings = config.load()
     rows = [{"name": s.name, "value": settings[s.name], "source": settings.sources[s.name], "env": s.env,
              "help": s.help} for s in config.SETTINGS]
-    if fmt == "json":
-        emit_json({"ok": True, "config_file": str(paths.config_path()), "settings": rows})
-        return
-    click.echo(f"# config file: {paths.config_path()}")
-    for row in rows:
+    payload = {"ok": True, "config_file": str(paths.config_path()), "settings": rows}
+    emit(payload, fmt, plain=_plain, rich=_plain)
+
+
+def _plain(payload):
+    click.echo(f"# config file: {payload['config_file']}")
+    for row in payload["settings"]:
         click.echo(f"{row['name']:<20} {row['value']!s:<32} ({row['source']}; {row['env']})")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from relay import config
-from relay.cli.output import emit_json, format_option, guarded
+from relay.cli.output import emit, format_option, guarded, rich_table
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
@@ -36,11 +36,8 @@ def _summary(report):
 
 def _rich(report):
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title="relay doctor")
-    for name in ("status", "check", "message", "fix"):
-        table.add_column(name, overflow="fold")
+    table = rich_table("relay doctor", ("status", "check", "message", "fix"))
     for c in report["checks"]:
         fix = (c["fix"] or "") + (" [dim](--fix does this)[/]" if c["fixable"] else "") if c["status"] != "pass" else ""
         table.add_row(f"[{_STYLE[c['status']]}]{c['status']}[/]", c["name"], c["message"], fix)
@@ -59,5 +56,5 @@ def command(fix, fmt):
 
     ctx = Context(settings=config.load(), environ=dict(os.environ), cwd=Path.cwd())
     report = run(ctx, fix=fix)
-    {"json": emit_json, "rich": _rich, "plain": _plain}[fmt](report)
+    emit(report, fmt, plain=_plain, rich=_rich)
     sys.exit(0 if report["ok"] else 1)

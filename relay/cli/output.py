@@ -16,6 +16,29 @@ def emit_json(payload):
     click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
 
 
+def emit(payload, fmt, plain, rich):
+    """Print `payload` in the chosen --format: JSON as it is, else through the command's own
+    `plain(payload)` or `rich(payload)` renderer."""
+    if fmt == "json":
+        emit_json(payload)
+    elif fmt == "rich":
+        rich(payload)
+    else:
+        plain(payload)
+
+
+def rich_table(title, columns):
+    """A rich Table whose columns fold long values; a column is a name or (name, justify).
+    rich is imported here, so only --format rich pays for it."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        name, justify = column if isinstance(column, tuple) else (column, "left")
+        table.add_column(name, justify=justify, overflow="fold")
+    return table
+
+
 def fail(exc, code=2):
     """Print a RelayError the way every command does, then exit."""
     click.echo(f"Error: {exc.message if isinstance(exc, RelayError) else exc}", err=True)

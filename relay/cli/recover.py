@@ -5,7 +5,7 @@ Exit code 0 when the file is repaired or was healthy, 2 when it cannot be found 
 """
 import click
 
-from relay.cli.output import emit_json, format_option, guarded
+from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.sessions.discover import PROVIDERS
 
 
@@ -18,22 +18,21 @@ def _plain(report):
     click.echo(f"{report['path']} ({report['provider']}): {verb} {len(changes)} thing(s)")
     for c in changes:
         click.echo(f"  line {c['line'] or '-'}: {c['detail']}")
-    if report["written"]:
-        click.echo(f"backup of the original: {report['backup']}")
-    elif report["dry_run"]:
-        click.echo("dry run: nothing was written")
+    _outcome(report)
 
 
 def _rich(report):
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"relay recover: {report['path']}")
-    for name in ("line", "change", "detail"):
-        table.add_column(name, overflow="fold")
+    table = rich_table(f"relay recover: {report['path']}", ("line", "change", "detail"))
     for c in report["changes"]:
         table.add_row(str(c["line"] or "-"), c["kind"], c["detail"])
     Console().print(table if report["changes"] else "nothing to repair")
+    _outcome(report)
+
+
+def _outcome(report):
+    """Where the original went, or that a dry run wrote nothing (said only when there were changes)."""
     if report["written"]:
         click.echo(f"backup of the original: {report['backup']}")
     elif report["dry_run"] and report["changes"]:
@@ -51,4 +50,4 @@ def command(session_id, provider, dry_run, fmt):
     from relay.diagnostics.recover import recover
 
     report = recover(session_id, provider=provider, dry_run=dry_run)
-    {"json": emit_json, "rich": _rich, "plain": _plain}[fmt](report)
+    emit(report, fmt, plain=_plain, rich=_rich)

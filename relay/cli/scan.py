@@ -8,7 +8,7 @@ import sys
 import click
 
 from relay import paths
-from relay.cli.output import emit_json, format_option, guarded
+from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.sessions.discover import PROVIDERS
 
 RICH_PROGRESS_BYTES = 64 << 20      # a progress bar only when there is that much to read
@@ -23,9 +23,13 @@ def _plain(payload):
         click.echo(f"{s['provider']:<12} {s['session_id']:<38} {s['ended'] or '-':<25} turns={s['turns']:<5} "
                    f"tokens={_tokens(s['tokens'].get('total', 0)):<7} findings={len(s['findings'])}  {s['project'] or ''}")
         for f in s["findings"]:
-            where = " ".join(f"{k}={v}" for k, v in (f["where"] or {}).items())
+            where = _where(f)
             click.echo(f"    {f['severity']:<7} {f['detector']}: {f['message']}" + (f" ({where})" if where else ""))
     _plain_summary(payload["summary"])
+
+
+def _where(finding):
+    return " ".join(f"{k}={v}" for k, v in (finding["where"] or {}).items())
 
 
 def _plain_summary(summary):
@@ -39,13 +43,10 @@ def _plain_summary(summary):
 
 def _rich(payload):
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
-    table = Table(title="Sessions", show_lines=False)
-    for name, justify in (("provider", "left"), ("session", "left"), ("ended", "left"), ("turns", "right"),
-                          ("tokens", "right"), ("findings", "right"), ("project", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
+    table = rich_table("Sessions", ("provider", "session", "ended", ("turns", "right"), ("tokens", "right"),
+                                    ("findings", "right"), "project"))
     style = {"error": "red", "warning": "yellow", "info": "cyan"}
     for s in payload["sessions"]:
         worst = next((sev for sev in ("error", "warning", "info") if any(f["severity"] == sev for f in s["findings"])),
@@ -54,14 +55,11 @@ def _rich(payload):
                       _tokens(s["tokens"].get("total", 0)), f"[{style.get(worst, 'default')}]{len(s['findings'])}[/]",
                       s["project"] or "")
     console.print(table)
-    findings = Table(title="Findings")
-    for name in ("severity", "detector", "session", "message", "where"):
-        findings.add_column(name, overflow="fold")
+    findings = rich_table("Findings", ("severity", "detector", "session", "message", "where"))
     for s in payload["sessions"]:
         for f in s["findings"]:
-            where = " ".join(f"{k}={v}" for k, v in (f["where"] or {}).items())
             findings.add_row(f"[{style.get(f['severity'], 'default')}]{f['severity']}[/]", f["detector"],
-                             s["session_id"][:12], f["message"], where)
+                             s["session_id"][:12], f["message"], _where(f))
     if findings.row_count:
         console.print(findings)
     _plain_summary(payload["summary"])
@@ -109,10 +107,5 @@ def command(provider, since, session_id, fmt):
                            progress=_rich_progress() if fmt == "rich" else None)
     finally:
         store.close()
-    if fmt == "json":
-        emit_json(payload)
-    elif fmt == "rich":
-        _rich(payload)
-    else:
-        _plain(payload)
+    emit(payload, fmt, plain=_plain, rich=_rich)
     sys.exit(1 if scan.has_errors(payload) else 0)

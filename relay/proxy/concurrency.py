@@ -31,6 +31,57 @@ def join(task):
             raise task.exception
 
 
+class _Deferred:
+    """fn(*args) on its own greenlet once `delay` has passed, unless settle() runs it first."""
+
+    def __init__(self, delay, fn, args):
+        import gevent
+        self._fn, self._args = fn, args
+        self._state, self._error = "pending", None
+        self._greenlet = gevent.spawn_later(delay, self._run)
+
+    def _run(self):
+        if self._state != "pending":
+            return
+        self._state = "running"
+        try:
+            self._fn(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in settle(), on the caller
+            self._error = exc
+        finally:
+            self._state = "done"
+            self._fn = self._args = None   # the request body goes now, not at the next GC
+
+    def settle(self):
+        if self._state == "pending":
+            self._greenlet.kill(block=False)   # not started: cancelled, it will not run
+            self._greenlet = None              # it and this object refer to each other
+            self._run()
+        elif self._state == "running":
+            self._greenlet.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def defer(delay, fn, *args):
+    """Run fn(*args) after `delay` seconds while the caller waits on I/O (gevent), or at once
+    (threads). settle(task) runs it now if it has not started and waits for it to end.
+
+    For work that must overlap a slow wait but must not delay a fast one: a greenlet that is
+    merely spawned runs at the caller's first wait, however short, and the caller resumes only
+    when it is done."""
+    if _gevent_active():
+        return _Deferred(delay, fn, args)
+    fn(*args)
+    return None
+
+
+def settle(task):
+    if task is not None:
+        task.settle()
+
+
 class _Watcher:
     """Waits for the client to close its side; then calls on_close (closing the upstream
     response, which wakes the relaying greenlet with an error)."""

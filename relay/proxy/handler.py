@@ -25,6 +25,8 @@ from relay.proxy.upstream import HOP_BY_HOP
 from relay.store.writes import record_exchange_finish, record_exchange_start
 
 log = logging.getLogger("relay.proxy")
+# Upstream answers slower than this (any real one) overlap the start record with their wait.
+BEGIN_DELAY = 0.001
 
 
 class UpstreamTruncated(Exception):
@@ -113,22 +115,33 @@ class ProxyHandler:
             body = self.pipeline.request(exchange, body)
             begun = None
         else:
-            # Parsing a large body costs milliseconds; let it run while upstream thinks.
-            begun = concurrency.spawn(self._begin, exchange, body, header_map)
+            # Parsing a large body costs a few hundred microseconds: it runs while upstream
+            # thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after the
+            # first chunk has been handed to the client. Either way before the exchange ends.
+            begun = concurrency.defer(BEGIN_DELAY, self._begin, exchange, body, header_map)
         try:
             response = self.upstream.send(exchange.method, exchange.path, headers, body)
         except requests.RequestException as exc:
-            concurrency.join(begun)
+            self._settle(begun, exchange)
             return self._unreachable(exchange, exc, started, start_response)
         except BaseException:
             self.in_flight -= 1
+            self._settle(begun, exchange)
             raise
-        concurrency.join(begun)
         exchange.status = response.status_code
         out_headers = [(k, v) for k, v in response.raw.headers.items()
                        if k.lower() not in HOP_BY_HOP or k.lower() == "content-length"]
         start_response(f"{response.status_code} {response.reason or ''}".rstrip(), out_headers)
-        return self._relay(exchange, response, started, environ)
+        return self._relay(exchange, response, started, environ, begun)
+
+    @staticmethod
+    def _settle(begun, exchange):
+        """Make sure the start record was made; a failure there never reaches the client."""
+        try:
+            concurrency.settle(begun)
+        except Exception:
+            log.exception("recording the start of exchange %s failed", exchange.id)
+        return None
 
     def _begin(self, exchange, body, header_map):
         model, stream, session_id = self.provider.request_meta(body, header_map)
@@ -136,7 +149,7 @@ class ProxyHandler:
         self.store.submit(record_exchange_start(exchange))
         self.bus.publish("exchange/start", exchange.to_dict())
 
-    def _relay(self, exchange, response, started, environ):
+    def _relay(self, exchange, response, started, environ, begun=None):
         reader = self.provider.ResponseReader(response.headers.get("content-type"))
         decode = _side_decoder(response.headers.get("content-encoding"))
         watcher = concurrency.watch_client(environ.get("relay.socket"), lambda: self.upstream.abort(response))
@@ -148,6 +161,8 @@ class ProxyHandler:
                     exchange.ttfb_ms = (time.perf_counter() - started) * 1000
                 yield chunk
                 sent += len(chunk)
+                if begun is not None:
+                    begun = self._settle(begun, exchange)
                 if decode is not None:
                     try:
                         chunk = decode(chunk)
@@ -167,6 +182,8 @@ class ProxyHandler:
             else:
                 outcome, error = "upstream_closed", _safe_error(exc)
         finally:
+            if begun is not None:
+                self._settle(begun, exchange)
             concurrency.stop(watcher)
             response.close()
             exchange.response_bytes = sent

@@ -90,8 +90,9 @@ def create_app(settings, store, bus, upstream, pipeline=None):
         app.logger.exception("unhandled error on %s", request.path)
         return _error(500, "internal error; see relay's log")
 
-    from relay.web import api
+    from relay.web import api, pages
     app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
 
     proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)
     ctx.proxy = proxy

@@ -51,6 +51,17 @@ def _gevent_server(app, host, port):
                 pass  # not TCP (a unix socket in tests): nothing to tune
             return super().handle()
 
+        def _write_with_headers(self, data):
+            # gevent sends the status line and headers, then the first chunk, in two sends: one
+            # is a syscall less before the client sees its first byte. The bytes are unchanged.
+            held = []
+            self._sendall = held.append   # shadows the method for the writes just below
+            try:
+                super()._write_with_headers(data)
+            finally:
+                del self._sendall
+            self._sendall(b"".join(held))
+
         def get_environ(self):
             environ = super().get_environ()
             environ["relay.socket"] = self.socket  # lets the proxy notice a client hang-up at once
@@ -80,6 +91,22 @@ def _waitress_server(app, host, port):
         raise _bind_error(exc, host, port) from None
 
 
+def _return_freed_memory():
+    """Have glibc serve allocations from 32 KB up with their own mappings, returned to the OS
+    when freed. Each exchange holds its request body (often 50 KB to several MB) and a decoded
+    copy for a moment between long-lived per-stream buffers; from the shared heap those holes are
+    never given back (measured: 1,000 streams peaked at 280 MB RSS, 164 MB of it free heap; with
+    this, 120 MB). glibc raises its default threshold (128 KB) to the size of each large block
+    freed, so without a fixed one even multi-MB bodies end up as heap holes. Other libcs: no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(-3, 32 * 1024)   # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def _drain(busy, sleep):
     """Wait until no exchange is open, or the grace period is over."""
     deadline = time.monotonic() + GRACE_SECONDS
@@ -92,6 +119,7 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
 
     On a signal the listener closes at once; open exchanges get GRACE_SECONDS to finish (idle
     keep-alive connections are not waited for), then the server stops."""
+    _return_freed_memory()
     if kind == "gevent" and not gevent_available():
         print("relay: gevent is not available; serving with waitress", file=sys.stderr)
         kind = "waitress"

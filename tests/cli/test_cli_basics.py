@@ -23,6 +23,10 @@ def test_version_and_help():
         assert flag in serve_help
 
 
+def test_package_version_matches():
+    assert f'version = "{__version__}"' in (ROOT / "pyproject.toml").read_text()
+
+
 def test_config_shows_sources(monkeypatch):
     monkeypatch.setenv("RELAY_PORT", "9999")
     shown = json.loads(run("config", "--format", "json").stdout)

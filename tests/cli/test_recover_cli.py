@@ -2,6 +2,7 @@
 import json
 from pathlib import Path
 
+from tests.run_relay import assert_clean_error
 from tests.run_relay import run_relay as relay
 from tests.session_homes import populate
 
@@ -21,7 +22,4 @@ def test_recover_cli_repairs_and_reports():
 
 
 def test_recover_unknown_session_is_a_clean_error():
-    proc = relay("recover", "--session-id", "no-such-session")
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("Error: no session file found") and "Hint:" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert_clean_error(relay("recover", "--session-id", "no-such-session"), "no session file found")

@@ -1,16 +1,9 @@
 """`relay scan` as a user runs it: a subprocess over CLI homes laid out from the fixtures."""
 import json
-import subprocess
-import sys
 
-from tests.session_homes import DATA, populate
-
-ROOT = DATA.parent.parent.parent
-
-
-def relay(*args):
-    return subprocess.run([sys.executable, str(ROOT / "relay.py"), *args], capture_output=True, text=True,
-                          cwd=str(ROOT), timeout=120)
+from tests.run_relay import assert_clean_error
+from tests.run_relay import run_relay as relay
+from tests.session_homes import populate
 
 
 def test_json_output_shape_and_clean_exit():
@@ -67,16 +60,11 @@ def test_plain_and_rich_formats():
 
 
 def test_bad_arguments_give_a_message_and_a_hint_not_a_traceback():
-    done = relay("scan", "--since", "someday")
-    assert done.returncode == 2
-    assert done.stderr.startswith("Error: --since 'someday'") and "Hint:" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert_clean_error(relay("scan", "--since", "someday"), "--since 'someday'")
 
 
 def test_an_unusable_data_dir_is_an_error_message(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     monkeypatch.setenv("RELAY_HOME", str(blocker))
-    done = relay("scan")
-    assert done.returncode == 2 and done.stderr.startswith("Error: cannot open relay's database")
-    assert "Traceback" not in done.stderr
+    assert_clean_error(relay("scan"), "cannot open relay's database")

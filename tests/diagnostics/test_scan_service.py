@@ -5,21 +5,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from relay import paths
 from relay.diagnostics import scan
 from relay.errors import ConfigError
-from relay.store import Store
 from tests.session_homes import populate
 
 SESSION_KEYS = {"provider", "session_id", "path", "project", "started", "ended", "turns", "tokens", "composition",
                 "findings"}
-
-
-@pytest.fixture
-def store():
-    s = Store(paths.db_path())
-    yield s
-    s.close()
 
 
 def by_id(payload):

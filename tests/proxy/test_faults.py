@@ -187,7 +187,7 @@ def test_sigkill_mid_stream_keeps_earlier_rows(upstream):
     with RelayProcess(upstream.url) as again:
         rows = wait_rows(again.url, 2)
         assert sorted(r["outcome"] for r in rows) == ["interrupted", "ok"]
-        assert any("marked 1 exchange" in line for line in again.stderr_lines)
+        assert again.wait_stderr("marked 1 exchange")
 
 
 def test_sigterm_lets_open_streams_finish(upstream):
@@ -201,7 +201,7 @@ def test_sigterm_lets_open_streams_finish(upstream):
         got += data
     client.close()
     assert b"message_stop" in got and got.endswith(b"0\r\n\r\n")
-    assert any("relay: stopped" in line for line in relay.stderr_lines)
+    assert relay.wait_stderr("relay: stopped")
     with RelayProcess(upstream.url) as again:
         [row] = wait_rows(again.url, 1)
         assert row["outcome"] == "ok" and row["output_tokens"] == 7
@@ -217,6 +217,7 @@ def test_api_key_never_on_disk(relay, upstream, tmp_path):
     data_dir = tmp_path / "relay-home"
     blobs = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     assert blobs and KEY.encode() not in blobs
+    assert relay.wait_stderr("relay: stopped")  # all of stderr has been read
     assert KEY not in "".join(relay.stderr_lines)
 
 
@@ -266,10 +267,21 @@ def test_sessions_api_sums_tokens_by_session(relay, upstream):
 
 def test_waitress_server_streams_and_records(upstream):
     with RelayProcess(upstream.url, "--server", "waitress") as relay:
-        assert any("relay waitress listening" in line for line in relay.stderr_lines)
+        assert relay.wait_stderr("relay waitress listening")
         with post(relay, messages_body(), scenario="spaced-20", stream=True) as resp:
             chunks = list(resp.raw.stream(65536, decode_content=False))
         assert len(chunks) > 3, "waitress buffered the stream instead of passing events on"
         assert b"".join(chunks).endswith(b'data: {"type":"message_stop"}\n\n')
         [row] = wait_rows(relay.url, 1)
         assert row["outcome"] == "ok" and row["output_tokens"] == 7
+
+
+def test_index_page_escapes_recorded_values(relay, upstream):
+    hostile = "<script>alert(1)</script>"
+    post(relay, messages_body(stream=False), **{"X-Claude-Code-Session-Id": hostile})
+    wait_rows(relay.url, 1)
+    page = requests.get(relay.url + "/", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "&lt;script&gt;" in page.text and "<script>" not in page.text
+    assert "claude-opus-5-5" in page.text
+    assert requests.get(relay.url + "/static/app.css", timeout=5).status_code == 200

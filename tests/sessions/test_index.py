@@ -4,7 +4,6 @@ import os
 
 import pytest
 
-from relay import paths
 from relay.sessions import index, state
 from relay.sessions.discover import discover
 from relay.sessions.parsers import parse_file
@@ -18,13 +17,6 @@ AGENT_KEY = "claude-code:9043e173-9b6d-4aca-8263-f7dc88d302fe"
 @pytest.fixture
 def files():
     return populate()
-
-
-@pytest.fixture
-def store():
-    s = Store(paths.db_path())
-    yield s
-    s.close()
 
 
 def update(store, **kw):

@@ -44,6 +44,18 @@ def _replies(session):
             yield turn, replies[-1], normalized("\n".join(m.text for m in replies))
 
 
+def _call_keys(calls):
+    """(name, canonical input, result) of each call in order: the key that makes a run of calls.
+    Only a call whose name and result equal a neighbour's can be in a run, so only those pay for
+    the canonical JSON; the others get a placeholder, which cannot make them equal a neighbour."""
+    cheap = [(c.name, c.result) for c in calls]
+    keys = []
+    for i, c in enumerate(calls):
+        paired = (i > 0 and cheap[i - 1] == cheap[i]) or (i + 1 < len(cheap) and cheap[i + 1] == cheap[i])
+        keys.append((c.name, canonical(c.input) if paired else None, c.result))
+    return keys
+
+
 def detect(session):
     locator = Locator.of(session)
     out = []
@@ -55,7 +67,8 @@ def detect(session):
                            locator.where(msg, count=len(run), turns=[t.index for t, _, _ in run][:10]),
                            "interrupt the loop and restate the goal, or start a fresh session from a summary"))
     calls = sorted(session.tool_calls, key=lambda c: c.line)
-    for run in _runs(calls, lambda c: (c.name, canonical(c.input), c.result)):
+    for keyed in _runs(list(zip(calls, _call_keys(calls))), lambda item: item[1]):
+        run = [call for call, _ in keyed]
         first = run[0]
         out.append(finding(NAME, _severity(len(run)), session,
                            f"{first.name} was called {len(run)} times in a row with the same input and got the "

@@ -9,7 +9,6 @@ record id ever seen, so a history rewrite cannot hide spent tokens. The older `.
 `{sessionId, messages}` document, read whole; there a record's line is its place in the list.
 """
 import dataclasses
-import json
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
 from relay.sessions.parsers.base import (SHAPE_ERRORS, LineParser, as_dict, as_int, as_list, as_str, flatten_text,

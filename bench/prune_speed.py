@@ -1,0 +1,100 @@
+"""Pruning time for 1 MB and 10 MB request bodies shaped like Claude Code's (issue 4 targets:
+under 20 ms and 150 ms). The body is a real captured request (system, tools, a mid-conversation
+system entry) grown with turns of thinking, file reads (some repeated, some changed), shell
+output with progress and access-log lines, reminders, failures and old screenshots, with Claude
+Code's breakpoint on the last message. Prints one row per size and tier, best of RUNS runs, for
+the default (cache-aware) pass and with --prune-force.
+
+    python bench/prune_speed.py
+"""
+import base64
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from relay.proxy.prune import prune                      # noqa: E402
+from relay.proxy.prune.strategies import TIERS           # noqa: E402
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"
+RUNS = 5
+TARGETS = {1: 20.0, 10: 150.0}
+REMINDER = "<system-reminder>\nThe task list is empty; keep working on the user's request.\n" + "Note. " * 30 + "</system-reminder>"
+
+
+def _file(n, version):
+    return "".join(f"{k:6}\tdef f{k}(x):  # v{version} " + "z" * 50 + "\n" for k in range(1, 200 + n % 50))
+
+
+def _turn(n):
+    """Messages of one tool round trip: assistant (thinking, text, call) and the user result."""
+    uid = f"toolu_{n:06}"
+    kind = n % 6
+    if kind in (0, 1):
+        call = {"type": "tool_use", "id": uid, "name": "Read", "input": {"file_path": f"/w/m{n % 7}.py"}}
+        out = _file(n % 7, n // 40)
+    elif kind == 2:
+        call = {"type": "tool_use", "id": uid, "name": "Bash", "input": {"command": "pip install ."}}
+        out = "\n".join(f"Downloading pkg: {p}% |{'#' * (p // 5)}|" for p in range(0, 101, 2))
+    elif kind == 3:
+        call = {"type": "tool_use", "id": uid, "name": "Bash", "input": {"command": "tail -n 400 server.log"}}
+        out = "\n".join(f'127.0.0.1 - - [01/Jan/2026 10:{s // 60:02}:{s % 60:02}] "GET /api/x/{s} HTTP/1.1" 200 91'
+                        for s in range(400))
+    elif kind == 4:
+        call = {"type": "tool_use", "id": uid, "name": "Bash", "input": {"command": "make"}}
+        out = "make: *** No rule to make target 'buld'.  Stop."
+    else:
+        call = {"type": "tool_use", "id": uid, "name": "Bash", "input": {"command": "cat big.csv"}}
+        out = "".join(f"{k},{k * 7},row-{k}\n" for k in range(1800))
+    result = {"type": "tool_result", "tool_use_id": uid, "content": out, "is_error": kind == 4}
+    extra = [{"type": "text", "text": REMINDER}] if n % 3 == 0 else []
+    if n % 25 == 0:
+        png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (1200).to_bytes(4, "big") + (800).to_bytes(4, "big")
+        extra.append({"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                                  "data": base64.b64encode(png + bytes(60_000)).decode()}})
+    thinking = {"type": "thinking", "thinking": "Let me think about the next step. " * 20, "signature": "sig" * 40}
+    return [{"role": "assistant", "content": [thinking, {"type": "text", "text": "Next step."}, call]},
+            {"role": "user", "content": [result, *extra]}]
+
+
+def make_body(megabytes):
+    body = json.loads(FIXTURE.read_text())["body"]
+    body["messages"] = body["messages"][:2]
+    n, size = 0, len(json.dumps(body))
+    while size < megabytes * 1_000_000:
+        turn = _turn(n)
+        body["messages"] += turn
+        size += len(json.dumps(turn))
+        n += 1
+    body["messages"] += [{"role": "assistant", "content": [{"type": "text", "text": "Done."}]},
+                         {"role": "user", "content": [{"type": "text", "text": "thanks",
+                                                       "cache_control": {"type": "ephemeral"}}]}]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def best_ms(data, tier, force):
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        result = prune(data, tier, force=force)
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times), result
+
+
+def main():
+    print(f"{'body':>7} {'tier':<11} {'mode':<8} {'ms':>8} {'target':>7} {'planned':>8} {'applied':>8} {'saved':>9}")
+    for mb in TARGETS:
+        data = make_body(mb)
+        for tier in TIERS:
+            for force in (False, True):
+                ms, result = best_ms(data, tier, force)
+                saved = len(data) - len(result.body)
+                print(f"{len(data) / 1e6:6.2f}M {tier:<11} {'force' if force else 'cache':<8} {ms:8.1f} "
+                      f"{TARGETS[mb]:7.0f} {len(result.edits):8} {len(result.applied):8} {saved / 1e6:8.2f}M")
+
+
+if __name__ == "__main__":
+    main()

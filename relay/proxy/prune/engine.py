@@ -1,0 +1,122 @@
+"""prune(body_bytes, tier, dry_run=False, force=False) -> PruneResult: the whole pruning pass.
+
+Steps: parse (bytes that are not a JSON object with a messages list come back untouched, no
+edits); plan every strategy of the tier against the original body, in strategies.ORDER; resolve
+conflicts (a message or block claimed by an earlier strategy is skipped_conflict for later ones;
+groups stand or fall together); decide by cost (cost.py); apply; validate. A result with
+problems the original did not have (counted per rule of validate.py, since indices move) is
+never sent: strategies are re-admitted one at a time in order and those whose edits add a
+problem are marked skipped_invalid. When nothing is applied, the ORIGINAL bytes object is
+returned, so an unpruned request stays byte-identical.
+Serialization follows the client: compact separators unless the body used ", " and ": ", and
+non-ASCII kept raw unless the body was pure ASCII (Claude Code sends compact JSON with raw UTF-8).
+"""
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from relay.proxy.prune import cost
+from relay.proxy.prune.edits import DROP_MESSAGE, Context, apply
+from relay.proxy.prune.strategies import for_tier
+from relay.proxy.prune.validate import check_request, rule_of
+
+PLANNED, SKIPPED_CONFLICT, SKIPPED_INVALID = "planned", "skipped_conflict", "skipped_invalid"
+
+
+@dataclass
+class PruneResult:
+    body: bytes                                   # what to send upstream
+    edits: list = field(default_factory=list)     # every planned Edit, each with its decision
+    problems: list = field(default_factory=list)  # check_request() of the original body
+
+    @property
+    def applied(self):
+        return [e for e in self.edits if e.decision == cost.APPLIED]
+
+
+def prune(body_bytes, tier, dry_run=False, force=False):
+    strategies = for_tier(tier)
+    try:
+        body = json.loads(body_bytes)
+    except (ValueError, UnicodeDecodeError):
+        return PruneResult(body_bytes)
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return PruneResult(body_bytes)
+    problems = check_request(body)
+    ctx = Context.of(body)
+    edits = [e for s in strategies for e in s.plan(body, ctx)]
+    _resolve_conflicts(edits)
+    cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run)
+    chosen = [e for e in edits if e.decision == cost.APPLIED]
+    if not chosen:
+        return PruneResult(body_bytes, edits, problems)
+    new = _validated(body, chosen, problems)
+    if new is body:
+        return PruneResult(body_bytes, edits, problems)
+    return PruneResult(serialize(new, body_bytes), edits, problems)
+
+
+def _resolve_conflicts(edits):
+    """One strategy per block: the first claim wins; a dropped message cannot be edited."""
+    dropped, touched, whole, subs = set(), set(), set(), set()
+    groups = {}
+    for e in edits:
+        groups.setdefault(e.group, []).append(e)
+    for members in groups.values():
+        def clash(e):
+            msg, blk = (e.where, e.message), (e.where, e.message, e.block)
+            if e.action == DROP_MESSAGE:
+                return msg in touched
+            if msg in dropped:
+                return True
+            if e.sub is None:
+                return blk in whole or any(s[:3] == blk for s in subs)
+            return blk in whole or (*blk, e.sub) in subs
+        if any(clash(e) for e in members):
+            for e in members:
+                e.decision = SKIPPED_CONFLICT
+            continue
+        for e in members:
+            touched.add((e.where, e.message))
+            if e.action == DROP_MESSAGE:
+                dropped.add((e.where, e.message))
+            elif e.sub is None:
+                whole.add((e.where, e.message, e.block))
+            else:
+                subs.add((e.where, e.message, e.block, e.sub))
+
+
+def _validated(body, chosen, problems):
+    """The body with the largest prefix-closed set of strategies that adds no problem; the
+    original body object when none qualifies. Rejected strategies' edits become skipped_invalid."""
+    allowed = Counter(rule_of(p) for p in problems)
+
+    def adds_problems(candidate):
+        found = Counter(rule_of(p) for p in check_request(candidate, original=body))
+        return any(n > allowed[rule] for rule, n in found.items())
+
+    new = apply(body, chosen)
+    if not adds_problems(new):
+        return new
+    kept, new = [], body
+    for name in dict.fromkeys(e.strategy for e in chosen):
+        mine = [e for e in chosen if e.strategy == name]
+        trial = apply(body, kept + mine)
+        if adds_problems(trial):
+            for e in mine:
+                e.decision = SKIPPED_INVALID
+        else:
+            kept, new = kept + mine, trial
+    return new
+
+
+def serialize(body, like=b""):
+    """JSON bytes in the client's style (see the module docstring)."""
+    head = bytes(like[:4096])
+    separators = (", ", ": ") if b'": ' in head and b'":"' not in head else (",", ":")
+    if like and like.isascii():
+        return json.dumps(body, separators=separators).encode()
+    try:
+        return json.dumps(body, separators=separators, ensure_ascii=False).encode()
+    except UnicodeEncodeError:       # a lone surrogate (sent escaped) cannot be raw UTF-8
+        return json.dumps(body, separators=separators).encode()
