@@ -9,6 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
+REQUESTS = DATA / "requests"   # request bodies recorded from the real CLIs (copied from ../shared/fixtures)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
