@@ -223,11 +223,16 @@ def _cpu_seconds(pid):
     return t.user + t.system
 
 
-def bench_ttfb(fake_url, relay_url, relay_pid, requests, warmup):
-    conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
-    reqs = {"direct": request_bytes(fake_url), "relay": request_bytes(relay_url)}
-    bufs = {"direct": b"", "relay": b""}
-    samples = {"direct": [], "relay": []}
+def bench_ttfb(urls, relay_pid, requests, warmup):
+    """urls: {"direct": fake, "null hop": null proxy, "relay": relay}; one keep-alive connection
+    each, the order rotated through every permutation so drift hits all paths alike."""
+    import itertools
+    paths = list(urls)
+    orders = list(itertools.permutations(paths))
+    conns = {p: connect(u) for p, u in urls.items()}
+    reqs = {p: request_bytes(u) for p, u in urls.items()}
+    bufs = dict.fromkeys(paths, b"")
+    samples = {p: [] for p in paths}
     bodies = {}
     gc.collect()
     gc.disable()
@@ -236,8 +241,7 @@ def bench_ttfb(fake_url, relay_url, relay_pid, requests, warmup):
         for i in range(warmup + requests):
             if i == warmup:
                 cpu = _cpu_seconds(relay_pid)
-            order = ("direct", "relay") if i % 4 in (0, 3) else ("relay", "direct")  # ABBA
-            for path in order:
+            for path in orders[i % len(orders)]:
                 sock = conns[path]
                 t0 = time.perf_counter_ns()
                 sock.sendall(reqs[path])
@@ -288,28 +292,29 @@ class ChunkParser:
         return out
 
 
-def bench_events(fake_url, relay_url, streams, events, gap_ms):
-    """Each round, one direct and one relayed stream whose events the fake sends at the same
-    moments; per event, added = relayed latency - direct latency (same event index), so what
-    disturbs both paths alike (this process or the fake descheduled) cancels out."""
+def bench_events(urls, streams, events, gap_ms):
+    """Each round, one stream per path (direct, null hop, relay) whose events the fake sends at
+    the same moments; per event, added = latency through a path - latency direct (same event
+    index), so what disturbs all paths alike (this process or the fake descheduled) cancels."""
     import selectors
-    conns = {"direct": connect(fake_url), "relay": connect(relay_url)}
-    latency = {"direct": [], "relay": []}
-    added = []
+    paths = list(urls)
+    conns = {p: connect(u) for p, u in urls.items()}
+    latency = {p: [] for p in paths}
+    added = {p: [] for p in paths if p != "direct"}
     same_chunks = True
     sel = selectors.DefaultSelector()
     for path, sock in conns.items():
         sock.setblocking(False)
         sel.register(sock, selectors.EVENT_READ, path)
     for _ in range(streams):
-        t0 = time.monotonic_ns() + 30_000_000   # both requests are in well before the first event
+        t0 = time.monotonic_ns() + 30_000_000   # all requests are in well before the first event
         scenario = f"spaced-{gap_ms}-{events}-{t0}"
-        for path, url in (("direct", fake_url), ("relay", relay_url)):
+        for path, url in urls.items():
             conns[path].setblocking(True)
             conns[path].sendall(request_bytes(url, scenario))
             conns[path].setblocking(False)
-        parsers = {"direct": ChunkParser(), "relay": ChunkParser()}
-        chunks = {"direct": [], "relay": []}
+        parsers = {p: ChunkParser() for p in paths}
+        chunks = {p: [] for p in paths}
         while not all(p.done for p in parsers.values()):
             for key, _ in sel.select(timeout=30):
                 data = key.fileobj.recv(262144)
@@ -318,11 +323,12 @@ def bench_events(fake_url, relay_url, streams, events, gap_ms):
                     raise ConnectionError(f"{key.data}: connection closed mid-stream")
                 chunks[key.data] += parsers[key.data].feed(data, t)
         stamped = {}
-        for path in ("direct", "relay"):
+        for path in paths:
             stamped[path] = [(t - int(m.group(1))) / 1e6 for data, t in chunks[path]
                              for m in [_STAMP.search(data)] if m]
             latency[path] += stamped[path]
-        added += [r - d for d, r in zip(stamped["direct"], stamped["relay"])]
+        for path in added:
+            added[path] += [r - d for d, r in zip(stamped["direct"], stamped[path])]
         # Stamps differ per stream, so compare the chunk boundaries.
         same_chunks &= [len(c) for c, _ in chunks["direct"]] == [len(c) for c, _ in chunks["relay"]]
     for sock in conns.values():
@@ -436,28 +442,35 @@ def _mark(ok):
 
 def report_ttfb(samples, same_body, cpu):
     d, r = samples["direct"], samples["relay"]
-    print(f"\n1. Time to first body byte, {len(d)} streaming POSTs per path (49 KB body, keep-alive, ABBA)")
-    print(f"   {'':14}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for name, v in (("direct", d), ("through relay", r)):
-        print(f"   {name:14}{pct(v, 50):10.3f}{pct(v, 90):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
-    a50, a99 = pct(r, 50) - pct(d, 50), pct(r, 99) - pct(d, 99)
-    print(f"   {'added':14}{a50:10.3f}{pct(r, 90) - pct(d, 90):10.3f}{a99:10.3f}")
+    print(f"\n1. Time to first body byte, {len(d)} streaming POSTs per path (49 KB body, keep-alive, order rotated)")
+    print(f"   {'':24}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, v in samples.items():
+        print(f"   {name:24}{pct(v, 50):10.3f}{pct(v, 90):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
+    for name, a, b in (("added: relay - direct", r, d), ("  of it, the hop itself", samples.get("null hop"), d),
+                       ("  of it, relay's own", r, samples.get("null hop"))):
+        if a is not None and b is not None:
+            print(f"   {name:24}{pct(a, 50) - pct(b, 50):10.3f}{pct(a, 90) - pct(b, 90):10.3f}"
+                  f"{pct(a, 99) - pct(b, 99):10.3f}")
     print(f"   relayed body identical to direct, chunk for chunk: {same_body}; "
           f"relay CPU per request: {cpu * 1e6:.0f} us (user+sys, whole exchange incl. recording)")
+    a50, a99 = pct(r, 50) - pct(d, 50), pct(r, 99) - pct(d, 99)
     return [("added TTFB p50", f"{a50:.3f} ms", "<= 1 ms", a50 <= 1),
             ("added TTFB p99", f"{a99:.3f} ms", "<= 5 ms", a99 <= 5)]
 
 
 def report_events(latency, added, same_chunks, gap_ms):
-    d, r = latency["direct"], latency["relay"]
-    print(f"\n2. Per-event latency, upstream write -> client recv, {len(r)} events per path ({gap_ms} ms apart)")
-    print(f"   {'':14}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for name, v in (("direct", d), ("through relay", r), ("added", added)):
-        print(f"   {name:14}{pct(v, 50):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
+    n = len(latency["relay"])
+    print(f"\n2. Per-event latency, upstream write -> client recv, {n} events per path ({gap_ms} ms apart)")
+    print(f"   {'':24}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for name, v in latency.items():
+        print(f"   {name:24}{pct(v, 50):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
+    for path, v in added.items():
+        print(f"   {'added: ' + path:24}{pct(v, 50):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}   (paired per event)")
     print(f"   same chunk boundaries as direct: {same_chunks}")
-    return [("added per-event p50", f"{pct(added, 50):.3f} ms", "<= 1 ms", pct(added, 50) <= 1),
-            ("added per-event p99", f"{pct(added, 99):.3f} ms", "<= 1 ms", pct(added, 99) <= 1),
-            ("added per-event max", f"{max(added):.3f} ms", "(info)", None)]
+    a = added["relay"]
+    return [("added per-event p50", f"{pct(a, 50):.3f} ms", "<= 1 ms", pct(a, 50) <= 1),
+            ("added per-event p99", f"{pct(a, 99):.3f} ms", "<= 1 ms", pct(a, 99) <= 1),
+            ("added per-event max", f"{max(a):.3f} ms", "(info)", None)]
 
 
 def report_streams(results, hold):
@@ -518,15 +531,17 @@ def main(argv=None):
     try:
         if parts & {"ttfb", "events"}:
             relay, relay_url = start_relay(fake_url, home / "relay")
+            null, null_url = start_listening([sys.executable, str(ROOT / "bench" / "null_proxy.py"), fake_url])
+            urls = {"direct": fake_url, "null hop": null_url, "relay": relay_url}
             try:
                 if "ttfb" in parts:
-                    samples, same, cpu = bench_ttfb(fake_url, relay_url, relay.pid, args.requests, args.warmup)
+                    samples, same, cpu = bench_ttfb(urls, relay.pid, args.requests, args.warmup)
                     rows += report_ttfb(samples, same, cpu)
-                if "events" in parts:
-                    latency, added, same = bench_events(fake_url, relay_url, args.event_streams, args.events,
-                                                        args.gap_ms)
+                if "events" in parts and args.fake == "fast":
+                    latency, added, same = bench_events(urls, args.event_streams, args.events, args.gap_ms)
                     rows += report_events(latency, added, same, args.gap_ms)
             finally:
+                stop(null)
                 stop(relay)
         if "streams" in parts and levels:
             rows += report_streams(bench_streams(fake_url, levels, args.hold, args.ramp, home), args.hold)

@@ -70,7 +70,10 @@ SETTINGS = [
     Setting("read_timeout", float, 600.0, "Seconds of upstream silence before an exchange is given up."),
     Setting("allowed_hosts", _csv, [], "Extra Host header values the pages and API accept (localhost names always are)."),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "info", "Log verbosity (headers and bodies are never logged)."),
-    Setting("stages", _csv, [], "Pruning stages to enable, by name (none by default: bodies pass byte-identical)."),
+    Setting("prune", _choice("off", "gentle", "standard", "aggressive"), "off",
+            "Prune request bodies up to this tier (off by default: bodies pass byte-identical)."),
+    Setting("prune_dry_run", _bool, False, "Record what pruning would remove, but send the original body."),
+    Setting("prune_force", _bool, False, "Apply edits even where breaking the prompt cache costs more than they save."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -10,6 +10,7 @@ from relay import __version__
 COMMANDS = {
     "serve": "relay.cli.serve",
     "config": "relay.cli.config_cmd",
+    "prune": "relay.cli.prune",
     "scan": "relay.cli.scan",
     "doctor": "relay.cli.doctor",
     "recover": "relay.cli.recover",

@@ -15,10 +15,17 @@ from relay.cli.output import guarded
               help="Anthropic API base URL [default: https://api.anthropic.com; env RELAY_UPSTREAM_ANTHROPIC].")
 @click.option("--server", type=click.Choice(["gevent", "waitress"]), default=None,
               help="WSGI server [default: gevent; env RELAY_SERVER].")
+@click.option("--prune", type=click.Choice(["off", "gentle", "standard", "aggressive"]), default=None,
+              help="Prune request bodies up to this tier [default: off; env RELAY_PRUNE].")
+@click.option("--prune-dry-run", is_flag=True, default=None,
+              help="Record what pruning would remove but send the original body [env RELAY_PRUNE_DRY_RUN].")
+@click.option("--prune-force", is_flag=True, default=None,
+              help="Apply edits even where breaking the prompt cache costs more [env RELAY_PRUNE_FORCE].")
 @guarded
-def command(host, port, upstream_anthropic, server):
+def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_force):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
-    settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic, "server": server})
+    settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic, "server": server,
+                            "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     from relay.bus import Bus
@@ -39,8 +46,9 @@ def command(host, port, upstream_anthropic, server):
 
     def on_ready(kind, bound_host, bound_port):
         web_server.write_pid(pid_file)
+        pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
-                   f"(upstream {settings.upstream_anthropic}, db {store.path})", err=True)
+                   f"(upstream {settings.upstream_anthropic}, db {store.path}, pruning {pruning})", err=True)
         # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
         click.echo(f"listening http://{bound_host}:{bound_port}")
         sys.stdout.flush()

@@ -22,7 +22,7 @@ import urllib3
 from relay.models import Exchange
 from relay.proxy import concurrency
 from relay.proxy.upstream import HOP_BY_HOP
-from relay.store.writes import record_exchange_finish, record_exchange_start
+from relay.store.writes import record_exchange_finish, record_exchange_start, record_prune_edits
 
 log = logging.getLogger("relay.proxy")
 # Upstream answers slower than this (any real one) overlap the start record with their wait.
@@ -209,17 +209,22 @@ class ProxyHandler:
         if outcome is None:
             outcome = "ok" if exchange.status and exchange.status < 400 else "upstream_error"
         exchange.outcome, exchange.error = outcome, error
-        self.store.submit(record_exchange_finish(exchange))
-        self.bus.publish("exchange/finish", exchange.to_dict())
+        self._record_finish(exchange)
         self.pipeline.response(exchange)
+
+    def _record_finish(self, exchange):
+        self.store.submit(record_exchange_finish(exchange))
+        changes = getattr(exchange, "changes", None)
+        if changes:
+            self.store.submit(record_prune_edits(exchange, changes))
+        self.bus.publish("exchange/finish", exchange.to_dict())
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.in_flight -= 1
         message = _safe_error(exc)
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
         exchange.duration_ms = (time.perf_counter() - started) * 1000
-        self.store.submit(record_exchange_finish(exchange))
-        self.bus.publish("exchange/finish", exchange.to_dict())
+        self._record_finish(exchange)
         self.pipeline.error(exchange, message)
         log.warning("upstream unreachable for %s %s: %s", exchange.method, exchange.path.split("?")[0], message)
         body = self.provider.error_body(f"upstream unreachable ({message})")

@@ -50,6 +50,27 @@ def m001_exchanges(conn):
     conn.execute("CREATE INDEX exchanges_session ON exchanges(session_id, ts)")
 
 
+@migration
+def m003_prune_edits(conn):
+    conn.execute("""
+        CREATE TABLE prune_edits (
+            exchange_id TEXT NOT NULL,
+            ts REAL NOT NULL,
+            session_id TEXT,
+            tier TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            action TEXT NOT NULL,
+            chars_removed INTEGER NOT NULL,
+            tokens_removed INTEGER NOT NULL,
+            bytes_removed INTEGER NOT NULL,
+            cost_delta REAL NOT NULL,
+            note TEXT
+        )""")
+    conn.execute("CREATE INDEX prune_edits_session ON prune_edits(session_id, ts)")
+    conn.execute("CREATE INDEX prune_edits_exchange ON prune_edits(exchange_id)")
+
+
 def applied(conn):
     conn.execute("CREATE TABLE IF NOT EXISTS _relay_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
     return {row[0] for row in conn.execute("SELECT name FROM _relay_migrations")}

@@ -56,3 +56,22 @@ def list_sessions(conn, limit=100):
 def counts(conn):
     row = conn.execute("SELECT COUNT(*), COUNT(DISTINCT session_id), SUM(outcome IS NULL) FROM exchanges").fetchone()
     return {"requests": row[0], "sessions": row[1], "in_flight": row[2] or 0}
+
+
+def prune_report(conn, session_id=None, since=None):
+    """Pruning edits summed per tier, strategy and decision: what was removed or would have been,
+    in bytes and estimated tokens, and the estimated cost delta in input-token units."""
+    where, args = [], []
+    if session_id:
+        where.append("session_id = ?")
+        args.append(session_id)
+    if since is not None:
+        where.append("ts >= ?")
+        args.append(since)
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    rows = conn.execute(f"""
+        SELECT tier, strategy, decision, COUNT(*) AS edits, COUNT(DISTINCT exchange_id) AS requests,
+               SUM(bytes_removed) AS bytes_removed, SUM(tokens_removed) AS tokens_removed,
+               SUM(cost_delta) AS cost_delta
+        FROM prune_edits {clause} GROUP BY tier, strategy, decision ORDER BY tokens_removed DESC""", args)
+    return [dict(r) for r in rows]

@@ -35,6 +35,18 @@ def record_exchange_finish(ex: Exchange):
     return lambda conn: conn.execute(_UPSERT, row)
 
 
+_EDIT_COLUMNS = ("tier", "strategy", "decision", "action", "chars_removed", "tokens_removed", "bytes_removed",
+                 "cost_delta", "note")
+
+
+def record_prune_edits(ex: Exchange, edits):
+    """Every edit a pruning stage planned for this exchange, applied or not, with its decision."""
+    rows = [(ex.id, ex.ts, ex.session_id, *(e.get(c) for c in _EDIT_COLUMNS)) for e in edits]
+    sql = (f"INSERT INTO prune_edits (exchange_id, ts, session_id, {', '.join(_EDIT_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in range(3 + len(_EDIT_COLUMNS)))})")
+    return lambda conn: conn.executemany(sql, rows)
+
+
 def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended"):
     """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL."""
     def task(conn):

@@ -56,3 +56,11 @@ def sessions():
     ctx = current_app.extensions["relay"]
     limit = _int_arg("limit", 100, 1, 10000)
     return ok(sessions=ctx.store.read(lambda c: queries.list_sessions(c, limit=limit)))
+
+
+@bp.get("/prune")
+def prune_report():
+    ctx = current_app.extensions["relay"]
+    session_id = request.args.get("session_id") or None
+    rows = ctx.store.read(lambda c: queries.prune_report(c, session_id=session_id))
+    return ok(prune=presenters.prune_report(rows))

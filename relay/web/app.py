@@ -67,7 +67,7 @@ def _error(status, message):
 def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
-    pipeline = pipeline or Pipeline(default_stages(settings.stages))
+    pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force))
     ctx = Context(settings, store, bus, upstream, pipeline, time.time())
     app.extensions["relay"] = ctx
 

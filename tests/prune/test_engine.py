@@ -80,7 +80,7 @@ def test_stage_records_edits_and_default_stages_builds_the_tier_stages():
     b = body([user("x"), *read_pair("t1", "/a", FILE_A), *read_pair("t2", "/a", FILE_A), asst("ok"), user("y")])
     data = raw(b)
     exchange = SimpleNamespace(id="ex1")
-    out = Pipeline(default_stages(["prune-gentle"])).request(exchange, data)
+    out = Pipeline(default_stages("gentle")).request(exchange, data)
     assert len(out) < len(data)
     assert [(c["strategy"], c["decision"], c["tier"]) for c in exchange.changes] == [
         ("duplicate_snapshots", "applied", "gentle")]
@@ -88,8 +88,9 @@ def test_stage_records_edits_and_default_stages_builds_the_tier_stages():
     dry = SimpleNamespace(id="ex2", changes=[])
     assert PruneStage("aggressive", dry_run=True).request(dry, data) is data
     assert [c["decision"] for c in dry.changes] == ["dry_run"]
-    assert [s.name for s in default_stages(["prune-standard", "prune-aggressive"])] == [
-        "prune-standard", "prune-aggressive"]
+    assert default_stages() == []
+    [stage] = default_stages("standard", dry_run=True, force=True)
+    assert (stage.name, stage.tier, stage.dry_run, stage.force) == ("prune-standard", "standard", True, True)
     with pytest.raises(ValueError):
         PruneStage("extreme")
     assert prune_pkg.prune is prune

@@ -4,12 +4,12 @@ PruneStage(tier, dry_run=False, force=False).request(exchange, body) -> body sen
 body (or, with dry_run, the original bytes object) and records every planned edit, as a dict
 with its decision and estimated cost delta, on exchange.changes (a list the stage creates when
 the exchange has none; the store will persist it). Non-JSON and non-Messages bodies pass as they
-are. The three tier stages, 'prune-gentle', 'prune-standard' and 'prune-aggressive', are the
-names default_stages() selects from the `stages` setting; they run with dry_run and force off.
+are. relay/proxy/pipeline.default_stages() builds it from the prune, prune_dry_run and
+prune_force settings.
 """
 from relay.proxy.pipeline import Stage
 from relay.proxy.prune import prune
-from relay.proxy.prune.strategies import TIERS, for_tier
+from relay.proxy.prune.strategies import for_tier
 
 
 class PruneStage(Stage):
@@ -30,13 +30,3 @@ class PruneStage(Stage):
             changes.extend(dict(e.to_dict(), tier=self.tier) for e in result.edits)
         return result.body
 
-
-def _tier_stage(tier):
-    """A PruneStage subclass default_stages() can build with no arguments."""
-    return type(f"Prune{tier.title()}Stage", (PruneStage,), {
-        "name": f"prune-{tier}", "tier": tier,
-        "__init__": lambda self, dry_run=False, force=False: PruneStage.__init__(self, tier, dry_run, force),
-        "__doc__": f"PruneStage for the {tier} tier, selectable as 'prune-{tier}' in the stages setting."})
-
-
-TIER_STAGES = tuple(_tier_stage(t) for t in TIERS)
