@@ -194,9 +194,9 @@ RELAY_ROOT = ROOT   # --relay-root: benchmark another checkout (before/after com
 
 
 def start_relay(upstream_url, home):
-    env = dict(os.environ, RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
-    for name in ("ANTHROPIC_BASE_URL", "RELAY_STAGES", "RELAY_SERVER", "RELAY_PORT", "RELAY_HOST"):
-        env.pop(name, None)
+    # relay's defaults (no pruning, gevent), whatever RELAY_* the caller's shell has set
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_") and k != "ANTHROPIC_BASE_URL"}
+    env.update(RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
     return start_listening([sys.executable, str(RELAY_ROOT / "relay.py"), "serve", "--port", "0",
                             "--upstream-anthropic", upstream_url], env=env)
 

@@ -12,12 +12,13 @@ and raising requests' exception types: requests' own request preparation costs a
 request, on every request's time to first byte. With an injected transport, requests drives it
 as usual. Either way `send` returns an object with status_code, reason, headers, raw, close().
 """
+import http.client
 import socket
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.exceptions import ConnectionError, ConnectTimeout, ReadTimeout, SSLError
+from requests.exceptions import ConnectionError, ConnectTimeout, InvalidHeader, InvalidURL, ReadTimeout, SSLError
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
 HOP_BY_HOP = frozenset((
@@ -76,6 +77,10 @@ def _as_requests_error(exc):
         return SSLError(exc)
     if isinstance(exc, ReadTimeoutError):
         return ReadTimeout(exc)
+    if isinstance(exc, http.client.InvalidURL):
+        return InvalidURL(exc)
+    if isinstance(exc, ValueError):   # http.client refusing a header; its message holds the value
+        return InvalidHeader("a request header has characters HTTP does not allow")
     return ConnectionError(exc)   # ProtocolError, ClosedPoolError, OSError and the rest
 
 
@@ -126,7 +131,7 @@ class Upstream:
             raw = pool.urlopen(method, self._prefix + path_qs, body=body or None, headers=out, redirect=False,
                                assert_same_host=False, preload_content=False, decode_content=False,
                                retries=adapter.max_retries, timeout=timeout, chunked=False)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise _as_requests_error(exc) from exc
         return Response(raw)
 
