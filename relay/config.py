@@ -43,6 +43,13 @@ def _port(text):
     return value
 
 
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _csv(text):
     if isinstance(text, (list, tuple)):
         return [str(t) for t in text]
@@ -74,6 +81,8 @@ SETTINGS = [
             "Prune request bodies up to this tier (off by default: bodies pass byte-identical)."),
     Setting("prune_dry_run", _bool, False, "Record what pruning would remove, but send the original body."),
     Setting("prune_force", _bool, False, "Apply edits even where breaking the prompt cache costs more than they save."),
+    Setting("history", _bool, False, "Capture each request and reassembled response per session (off by default)."),
+    Setting("history_full_every", _positive, 50, "With history on, store a full snapshot of the messages every N turns."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

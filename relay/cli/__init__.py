@@ -11,6 +11,7 @@ COMMANDS = {
     "serve": "relay.cli.serve",
     "config": "relay.cli.config_cmd",
     "prune": "relay.cli.prune",
+    "history": "relay.cli.history",
     "scan": "relay.cli.scan",
     "doctor": "relay.cli.doctor",
     "recover": "relay.cli.recover",

@@ -21,11 +21,16 @@ from relay.cli.output import guarded
               help="Record what pruning would remove but send the original body [env RELAY_PRUNE_DRY_RUN].")
 @click.option("--prune-force", is_flag=True, default=None,
               help="Apply edits even where breaking the prompt cache costs more [env RELAY_PRUNE_FORCE].")
+@click.option("--history", is_flag=True, default=None,
+              help="Capture requests and responses per session [default: off; env RELAY_HISTORY].")
+@click.option("--history-full-every", type=int, default=None, metavar="N",
+              help="Full snapshot of the messages every N turns [default: 50; env RELAY_HISTORY_FULL_EVERY].")
 @guarded
-def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_force):
+def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_force, history, history_full_every):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
     settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic, "server": server,
-                            "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force})
+                            "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force,
+                            "history": history, "history_full_every": history_full_every})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     from relay.bus import Bus
@@ -48,7 +53,8 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
         web_server.write_pid(pid_file)
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
-                   f"(upstream {settings.upstream_anthropic}, db {store.path}, pruning {pruning})", err=True)
+                   f"(upstream {settings.upstream_anthropic}, db {store.path}, pruning {pruning}, "
+                   f"history {'on' if settings.history else 'off'})", err=True)
         # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
         click.echo(f"listening http://{bound_host}:{bound_port}")
         sys.stdout.flush()

@@ -119,6 +119,9 @@ class ProxyHandler:
             # thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after the
             # first chunk has been handed to the client. Either way before the exchange ends.
             begun = concurrency.defer(BEGIN_DELAY, self._begin, exchange, body, header_map)
+        if self.pipeline.captures:
+            # Only a reference: the capturing stage reads these bytes later, in the store's writer.
+            exchange.sent_body = body
         try:
             response = self.upstream.send(exchange.method, exchange.path, headers, body)
         except requests.RequestException as exc:
@@ -150,7 +153,7 @@ class ProxyHandler:
         self.bus.publish("exchange/start", exchange.to_dict())
 
     def _relay(self, exchange, response, started, environ, begun=None):
-        reader = self.provider.ResponseReader(response.headers.get("content-type"))
+        reader = self.provider.ResponseReader(response.headers.get("content-type"), keep_content=self.pipeline.captures)
         decode = _side_decoder(response.headers.get("content-encoding"))
         watcher = concurrency.watch_client(environ.get("relay.socket"), lambda: self.upstream.abort(response))
         expected = response.headers.get("content-length")
@@ -202,6 +205,8 @@ class ProxyHandler:
             exchange.stop_reason = reader.stop_reason
             exchange.message_id = reader.message_id
             exchange.model = exchange.model or reader.model
+            if reader.content_parts is not None:
+                exchange.content_parts = reader.content_parts
             if reader.is_sse and outcome is None and not reader.completed and exchange.status == 200 \
                     and exchange.method != "HEAD":
                 outcome, error = "upstream_closed", "stream ended before message_stop"

@@ -29,6 +29,13 @@ added since the last compaction). Sessions longer than MAX_TURNS turns are summa
 merged into at most MAX_TURNS buckets of ceil(turns / MAX_TURNS) consecutive turns, each with
 its first/last turn, summed additions and the largest context and measured sizes in the
 bucket. The result is plain JSON.
+
+`compose_request(body)` applies the same categories to one Messages API request as the proxy saw
+it (history capture stores it per request): the content is mapped with the Claude Code parser's
+blocks_of, and each user-role block is judged on its own (one wire message carries the typed
+text next to the reminders the CLI prepended). What only the wire shows is added: the system
+prompt, and the tool schemas (JSON characters, each tool name counted once) grouped per MCP
+server (`mcp__<server>__<tool>`, else "builtin"); `percent` is each part's share of the window.
 """
 import json
 import re
@@ -204,4 +211,79 @@ def compose_session(session):
         "turn_count": len(rows),
         "turns_summarised": len(rows) > MAX_TURNS,
         "turns": _bucketed(rows),
+    }
+
+
+# User-role text the CLI writes itself, recognised by how it starts (the Claude Code parser's
+# prefixes plus the compaction texts that only the wire shows).
+_WIRE_SYNTHETIC = (("This session is being continued from a previous conversation", "compact_summary"),
+                   ("CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.", "compact_request"))
+
+
+def _wire_messages(messages):
+    """Models for API messages: one Message per user-role block, so each is judged alone."""
+    from relay.models import Message
+    from relay.sessions.parsers.claude_code import _PREFIX_SYNTHETIC, blocks_of
+    out = []
+    for raw in messages:
+        if not isinstance(raw, dict):
+            continue
+        role = raw.get("role") if raw.get("role") in ("user", "assistant") else "system"
+        blocks = blocks_of(raw.get("content"))
+        if role != "user":
+            out.append(Message(role=role, blocks=blocks))
+            continue
+        for block in blocks:
+            first = block.text.lstrip() if block.kind == "text" else ""
+            synthetic = next((name for prefix, name in _PREFIX_SYNTHETIC + _WIRE_SYNTHETIC
+                              if first.startswith(prefix)), None)
+            out.append(Message(role="user", blocks=[block], synthetic=synthetic))
+    return out
+
+
+def _system_chars(system):
+    if isinstance(system, str):
+        return len(system)
+    return sum(len(b.get("text") or "") for b in system if isinstance(b, dict)) if isinstance(system, list) else 0
+
+
+def tool_server(name):
+    """The MCP server of a tool name (`mcp__<server>__<tool>`), else "builtin"."""
+    if isinstance(name, str) and name.startswith("mcp__"):
+        server = name[5:].split("__", 1)[0]
+        if server:
+            return server
+    return "builtin"
+
+
+def compose_request(body):
+    """The composition of one Messages API request (a parsed JSON object) as plain JSON."""
+    chars = _empty()
+    for msg in _wire_messages(body.get("messages") or []):
+        _add_message(chars, msg)
+    system = _system_chars(body.get("system"))
+    servers, seen = {}, set()
+    for tool in body.get("tools") or []:
+        if not isinstance(tool, dict) or tool.get("name") in seen:
+            continue
+        seen.add(tool.get("name"))
+        entry = servers.setdefault(tool_server(tool.get("name")), {"tools": 0, "chars": 0})
+        entry["tools"] += 1
+        entry["chars"] += len(json.dumps(tool, ensure_ascii=False))
+    tools = sum(e["chars"] for e in servers.values())
+    total = sum(chars.values()) + system + tools
+    share = (lambda n: round(100 * n / total, 1) if total else 0.0)
+    for entry in servers.values():
+        entry["tokens"] = estimate_tokens(entry["chars"])
+        entry["percent"] = share(entry["chars"])
+    parts = {**chars, "system_prompt": system, "tool_schemas": tools}
+    return {
+        "estimate": "tokens = ceil(chars / 4)",
+        "chars": parts,
+        "tokens": {name: estimate_tokens(n) for name, n in parts.items()},
+        "percent": {name: share(n) for name, n in parts.items()},
+        "tools_by_server": dict(sorted(servers.items())),
+        "total_chars": total,
+        "total_tokens": estimate_tokens(total),
+        "snr": round(sum(chars[c] for c in SIGNAL) / sum(chars.values()), 3) if sum(chars.values()) else None,
     }

@@ -138,3 +138,55 @@ def m002_session_index(conn):
         )""")
     conn.execute("CREATE INDEX session_index_provider ON session_index(provider, ended)")
     conn.execute("CREATE INDEX session_index_session_id ON session_index(session_id)")
+
+
+@migration
+def m004_history(conn):
+    # Content-addressed pieces of captured requests and responses: sha256 of the raw bytes ->
+    # zlib-compressed bytes, so a system prompt, a tool schema or a message is stored once.
+    conn.execute("""
+        CREATE TABLE history_blobs (
+            hash TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        )""")
+    # One row per captured request of a session. kind 'full': `messages` lists every message
+    # hash; 'delta': the first base_count messages are the previous turn's, `messages` the rest.
+    conn.execute("""
+        CREATE TABLE history_turns (
+            session_id TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            exchange_id TEXT NOT NULL,
+            ts REAL NOT NULL,
+            kind TEXT NOT NULL,
+            reason TEXT,
+            base_count INTEGER NOT NULL,
+            message_count INTEGER NOT NULL,
+            frame TEXT NOT NULL,
+            layout TEXT,
+            messages TEXT NOT NULL,
+            response TEXT,
+            body_bytes INTEGER NOT NULL,
+            est_tokens INTEGER NOT NULL,
+            measured_tokens INTEGER,
+            cache_creation_tokens INTEGER,
+            composition TEXT,
+            PRIMARY KEY (session_id, turn)
+        )""")
+    conn.execute("CREATE INDEX history_turns_exchange ON history_turns(exchange_id)")
+    conn.execute("""
+        CREATE TABLE history_compactions (
+            session_id TEXT NOT NULL,
+            turn INTEGER NOT NULL,
+            exchange_id TEXT NOT NULL,
+            ts REAL NOT NULL,
+            signals TEXT NOT NULL,
+            messages_before INTEGER,
+            messages_after INTEGER,
+            tokens_before_est INTEGER,
+            tokens_after_est INTEGER,
+            tokens_before_measured INTEGER,
+            tokens_after_measured INTEGER,
+            cache_write_after INTEGER,
+            PRIMARY KEY (session_id, turn)
+        )""")

@@ -2,10 +2,15 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from relay.errors import RelayError
-from relay.store import queries
+from relay.store import history_queries, queries
 from relay.web import presenters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _read(fn):
+    """fn(conn) on a pooled read connection of this app's store."""
+    return current_app.extensions["relay"].store.read(fn)
 
 
 def ok(**payload):
@@ -35,17 +40,15 @@ def health():
 
 @bp.get("/requests")
 def requests_():
-    ctx = current_app.extensions["relay"]
     limit = _int_arg("limit", 50, 1, 1000)
     session_id = request.args.get("session_id") or None
-    rows = ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
+    rows = _read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
     return ok(requests=[presenters.exchange(r) for r in rows])
 
 
 @bp.get("/requests/<exchange_id>")
 def request_one(exchange_id):
-    ctx = current_app.extensions["relay"]
-    row = ctx.store.read(lambda c: queries.get_exchange(c, exchange_id))
+    row = _read(lambda c: queries.get_exchange(c, exchange_id))
     if row is None:
         raise RelayError(f"no request with id {exchange_id!r}", status=404)
     return ok(request=presenters.exchange(row))
@@ -53,14 +56,43 @@ def request_one(exchange_id):
 
 @bp.get("/sessions")
 def sessions():
-    ctx = current_app.extensions["relay"]
     limit = _int_arg("limit", 100, 1, 10000)
-    return ok(sessions=ctx.store.read(lambda c: queries.list_sessions(c, limit=limit)))
+    return ok(sessions=_read(lambda c: queries.list_sessions(c, limit=limit)))
 
 
 @bp.get("/prune")
 def prune_report():
-    ctx = current_app.extensions["relay"]
     session_id = request.args.get("session_id") or None
-    rows = ctx.store.read(lambda c: queries.prune_report(c, session_id=session_id))
+    rows = _read(lambda c: queries.prune_report(c, session_id=session_id))
     return ok(prune=presenters.prune_report(rows))
+
+
+def _history_read(session_id, fn):
+    """fn(conn, session_id), or the API's 404 when relay captured nothing for that session."""
+    if not _read(lambda c: history_queries.has_session(c, session_id)):
+        raise RelayError(f"no captured history for session {session_id!r}", status=404)
+    return _read(lambda c: fn(c, session_id))
+
+
+@bp.get("/history")
+def history_sessions():
+    limit = _int_arg("limit", 100, 1, 10000)
+    return ok(sessions=_read(lambda c: history_queries.list_history_sessions(c, limit=limit)))
+
+
+@bp.get("/history/<session_id>")
+def history_turns(session_id):
+    rows = _history_read(session_id, history_queries.list_turns)
+    return ok(session_id=session_id, turns=[presenters.history_turn(r) for r in rows])
+
+
+@bp.get("/history/<session_id>/composition")
+def history_composition(session_id):
+    rows = _history_read(session_id, history_queries.list_compositions)
+    return ok(session_id=session_id, turns=rows)
+
+
+@bp.get("/history/<session_id>/compactions")
+def history_compactions(session_id):
+    rows = _history_read(session_id, history_queries.list_compactions)
+    return ok(session_id=session_id, compactions=rows)

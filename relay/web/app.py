@@ -67,7 +67,9 @@ def _error(status, message):
 def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
-    pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force))
+    pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
+                                                   history=settings.history, submit=store.submit,
+                                                   full_every=settings.history_full_every))
     ctx = Context(settings, store, bus, upstream, pipeline, time.time())
     app.extensions["relay"] = ctx
 

@@ -2,6 +2,9 @@
 
 `request_meta` reads model, stream flag and session id from a request; `ResponseReader` is fed
 the response body (decoded copy) chunk by chunk and keeps usage, stop reason and message id.
+With keep_content it also keeps the content events it already decoded (a list append per event,
+no string work), and `assemble_content(parts)` rebuilds the message's content blocks from them
+later, off the streaming path (history capture does it in the store's writer thread).
 Usage arrives in `message_start` (input and cache tokens, output so far) and `message_delta`
 (cumulative: output, and on newer API versions input/cache again); the latest non-null value of
 each field wins, so a stream is counted once, never summed per event.
@@ -89,7 +92,7 @@ class ResponseReader:
 
     MAX_JSON = 64 * 1024 * 1024  # a non-stream body larger than this is not parsed
 
-    def __init__(self, content_type):
+    def __init__(self, content_type, keep_content=False):
         self.is_sse = "text/event-stream" in (content_type or "")
         self.usage = Usage()
         self.model = None
@@ -101,6 +104,8 @@ class ResponseReader:
         self._decoder = Decoder() if self.is_sse else None
         self._body = [] if not self.is_sse else None
         self._size = 0
+        # Decoded content_block_* events (SSE) or the whole content list (JSON), when asked for.
+        self.content_parts = [] if keep_content else None
 
     def feed(self, chunk):
         if self.is_sse:
@@ -135,6 +140,9 @@ class ResponseReader:
             if delta.get("stop_reason"):
                 self.stop_reason = delta["stop_reason"]
             _apply_usage(self.usage, data.get("usage"))
+        elif isinstance(kind, str) and kind.startswith("content_block_"):
+            if self.content_parts is not None:
+                self.content_parts.append(data)
         elif kind == "message_stop":
             self.completed = True
         elif kind == "error":
@@ -149,4 +157,44 @@ class ResponseReader:
         self.message_id = message.get("id") or self.message_id
         self.model = message.get("model") or self.model
         self.stop_reason = message.get("stop_reason") or self.stop_reason
+        if self.content_parts is not None and isinstance(message.get("content"), list) and message["content"]:
+            self.content_parts.append({"type": "content", "content": message["content"]})
         _apply_usage(self.usage, message.get("usage"))
+
+
+def assemble_content(parts):
+    """The content blocks of a response from ResponseReader.content_parts: text and thinking
+    deltas joined, a signature kept, a tool_use input parsed from its partial JSON (kept as the
+    raw string under `input_json` when it does not parse, e.g. a cut stream)."""
+    blocks, partial = {}, {}
+    for part in parts or ():
+        kind = part.get("type")
+        if kind == "content":           # a non-stream response: the blocks as they came
+            return [b for b in part["content"] if isinstance(b, dict)]
+        index = part.get("index")
+        if not isinstance(index, int):
+            continue
+        if kind == "content_block_start" and isinstance(part.get("content_block"), dict):
+            blocks[index] = dict(part["content_block"])
+            if blocks[index].get("type") in ("tool_use", "server_tool_use"):
+                partial[index] = []
+        elif kind == "content_block_delta" and index in blocks:
+            delta = part.get("delta") or {}
+            block, dkind = blocks[index], delta.get("type")
+            if dkind == "text_delta":
+                block["text"] = block.get("text", "") + (delta.get("text") or "")
+            elif dkind == "thinking_delta":
+                block["thinking"] = block.get("thinking", "") + (delta.get("thinking") or "")
+            elif dkind == "signature_delta":
+                block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
+            elif dkind == "input_json_delta" and index in partial:
+                partial[index].append(delta.get("partial_json") or "")
+    for index, pieces in partial.items():
+        raw = "".join(pieces)
+        if not raw:
+            continue
+        try:
+            blocks[index]["input"] = json.loads(raw)
+        except ValueError:
+            blocks[index]["input_json"] = raw
+    return [blocks[i] for i in sorted(blocks)]

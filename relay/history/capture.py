@@ -1,0 +1,147 @@
+"""History capture: the stage that hands each finished Messages exchange to the store's writer,
+and the writer task that cuts, hashes, compresses and records it.
+
+Owns the delta/full decision. A turn is a delta of the session's previous turn when it keeps
+that turn's messages as its prefix, allowing the previous turn's last message to come back
+changed (Claude Code moves its cache_control breakpoint to the newest message each request, so
+that message is re-sent with the marker gone); otherwise it is a full snapshot: the session's
+first turn, fewer messages than before (a compaction), an edit of an earlier message, or
+`full_every` turns since the last snapshot (so a rebuild never walks a long chain).
+
+The streaming path pays only for keeping references (the body bytes, the decoded content
+events); everything else runs in the writer thread. Bodies that are not a JSON object with a
+`messages` array (not a Messages request) are not captured.
+"""
+import json
+import logging
+
+from relay.history.compaction import signals as compaction_signals
+from relay.proxy.pipeline import Stage
+from relay.proxy.providers.anthropic import assemble_content
+from relay.sessions.composition import compose_request
+from relay.store import blobs
+from relay.store.history_format import NotSplittable, compact_glue, split
+from relay.store.history_queries import last_turn, message_hashes
+
+log = logging.getLogger("relay.history")
+UNKNOWN_SESSION = "unknown"
+# How many trailing messages of the previous turn may come back changed in a delta (see above).
+CHANGED_TAIL = 1
+
+
+class HistoryStage(Stage):
+    name = "history"
+    captures = True
+
+    def __init__(self, submit, full_every=50):
+        self.submit, self.full_every = submit, full_every
+
+    def response(self, exchange):
+        body = getattr(exchange, "sent_body", None)
+        path = exchange.path.split("?", 1)[0].rstrip("/")
+        if not body or exchange.method != "POST" or not path.endswith("/v1/messages") \
+                or exchange.outcome != "ok":
+            return
+        self.submit(record_turn(exchange, body, getattr(exchange, "content_parts", None), self.full_every))
+
+
+def _common_prefix(a, b):
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def decide(prev_hashes, hashes, turns_since_full, full_every):
+    """(kind, reason, base_count) for a turn after one whose messages were prev_hashes."""
+    if prev_hashes is None:
+        return "full", "first", 0
+    if len(hashes) < len(prev_hashes):
+        return "full", "shrink", 0
+    if turns_since_full >= full_every:
+        return "full", "periodic", 0
+    common = _common_prefix(prev_hashes, hashes)
+    if common > 0 and common >= len(prev_hashes) - CHANGED_TAIL:
+        return "delta", None, common
+    return "full", "edit", 0
+
+
+def _response_blob(exchange, parts):
+    return json.dumps({"id": exchange.message_id, "model": exchange.model, "stop_reason": exchange.stop_reason,
+                       "content": assemble_content(parts), "usage": exchange.usage.to_dict()},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def record_turn(exchange, body, parts, full_every=50):
+    """The writer task for one exchange (reads the previous turn in the same transaction)."""
+    session_id = exchange.session_id or UNKNOWN_SESSION
+
+    def task(conn):
+        try:
+            cut = split(body)
+        except NotSplittable as exc:
+            log.debug("exchange %s not captured: %s", exchange.id, exc)
+            return
+        texts = [raw.encode("utf-8") for _, raw in cut["messages"]]
+        hashes = [blobs.digest(t) for t in texts]
+        values = [None if v is None else blobs.put(conn, v.encode("utf-8")) for v in cut["values"]]
+        frame = blobs.put(conn, json.dumps({"glue": cut["glue"], "values": values}, ensure_ascii=False).encode())
+        prev = last_turn(conn, session_id)
+        turn = prev["turn"] + 1 if prev else 0
+        prev_hashes = message_hashes(conn, session_id, prev["turn"]) if prev else None
+        since_full = 0
+        if prev:
+            last_full = conn.execute("SELECT MAX(turn) FROM history_turns WHERE session_id = ? AND kind = 'full'",
+                                     (session_id,)).fetchone()[0]
+            since_full = turn - (last_full or 0)
+        kind, reason, base = decide(prev_hashes, hashes, since_full, full_every)
+        for key, text in zip(hashes[base:], texts[base:]):
+            blobs.put(conn, text, key)
+        parsed = {k: json.loads(v) for k, v in zip(cut["keys"], cut["values"]) if k in ("system", "tools")}
+        messages = [m for m, _ in cut["messages"]]
+        composition = compose_request({**parsed, "messages": messages})
+        usage = exchange.usage
+        measured = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+        response = blobs.put(conn, _response_blob(exchange, parts)) if parts is not None else None
+        conn.execute("""INSERT INTO history_turns (session_id, turn, exchange_id, ts, kind, reason, base_count,
+                        message_count, frame, layout, messages, response, body_bytes, est_tokens, measured_tokens,
+                        cache_creation_tokens, composition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     (session_id, turn, exchange.id, exchange.ts, kind, reason, base, len(hashes), frame,
+                      json.dumps(compact_glue(cut["message_glue"]), ensure_ascii=False), ",".join(hashes[base:]),
+                      response, len(body), composition["total_tokens"], measured or None,
+                      usage.cache_creation_input_tokens, json.dumps(composition)))
+        found = compaction_signals(messages, hashes, prev_hashes)
+        if found:
+            _record_compaction(conn, session_id, turn, exchange, found, prev, len(hashes),
+                               composition["total_tokens"], measured)
+    return task
+
+
+def _record_compaction(conn, session_id, turn, exchange, found, prev, count, est, measured):
+    """One event per compaction. A compact request is the event's `before` (the history being
+    summarised); the request after it that shrinks or carries the summary fills in `after` and
+    the cache write it caused. A shrink or summary with no compact request before it takes the
+    previous turn as `before` and itself as `after`."""
+    cache_write = exchange.usage.cache_creation_input_tokens
+    replaced = [s for s in found if s != "compact_request"]
+    pending = conn.execute("""SELECT turn, signals FROM history_compactions WHERE session_id = ? AND turn = ?
+                              AND tokens_after_est IS NULL""", (session_id, turn - 1)).fetchone()
+    if replaced and pending is not None:
+        conn.execute("""UPDATE history_compactions SET signals = ?, messages_after = ?, tokens_after_est = ?,
+                        tokens_after_measured = ?, cache_write_after = ? WHERE session_id = ? AND turn = ?""",
+                     (",".join([pending["signals"], *replaced]), count, est, measured or None, cache_write,
+                      session_id, pending["turn"]))
+        replaced = []
+    if "compact_request" in found:
+        conn.execute("""INSERT INTO history_compactions (session_id, turn, exchange_id, ts, signals, messages_before,
+                        tokens_before_est, tokens_before_measured) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                     (session_id, turn, exchange.id, exchange.ts, "compact_request", count, est, measured or None))
+    elif replaced:
+        conn.execute("""INSERT INTO history_compactions (session_id, turn, exchange_id, ts, signals, messages_before,
+                        messages_after, tokens_before_est, tokens_after_est, tokens_before_measured,
+                        tokens_after_measured, cache_write_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     (session_id, turn, exchange.id, exchange.ts, ",".join(replaced),
+                      prev["message_count"] if prev else None, count, prev["est_tokens"] if prev else None, est,
+                      prev["measured_tokens"] if prev else None, measured or None, cache_write))
