@@ -11,6 +11,8 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   hang              message_start, then silence until the client goes away (`disconnects` records it)
   gzip              the body gzip-encoded
   big-<n>           a text block of n characters
+Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
+message or an unsigned thinking block is refused with 400 invalid_request_error.
 Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
 Run it alone with `python -m tests.fake_upstream PORT` (used by bench/ and manual runs).
 """
@@ -58,6 +60,44 @@ def _wants_tool(body):
         if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
             return False
     return True
+
+
+def invalid_reason(body):
+    """Why the real Messages API would reject this body with a 400, or None. Written apart from
+    relay's own validator on purpose: a proxy checked by its own rules proves nothing."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    turns = [(i, m) for i, m in enumerate(messages) if isinstance(m, dict) and m.get("role") != "system"]
+    for n, (i, m) in enumerate(turns):
+        if m.get("role") not in ("user", "assistant"):
+            return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+        content = m.get("content")
+        if content in ("", [], None):
+            return f"messages.{i}: all messages must have non-empty content"
+        blocks = content if isinstance(content, list) else []
+        uses = [b.get("id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_use"]
+        if m["role"] == "assistant" and uses:
+            following = turns[n + 1][1].get("content") if n + 1 < len(turns) else None
+            answered = {b.get("tool_use_id") for b in following or [] if isinstance(b, dict)
+                        and b.get("type") == "tool_result"}
+            missing = [u for u in uses if u not in answered]
+            if missing and n + 1 < len(turns):
+                return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                        f"{', '.join(missing)}. Each `tool_use` block must have a corresponding `tool_result` "
+                        f"block in the next message.")
+        results = [b.get("tool_use_id") for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if results:
+            previous = turns[n - 1][1].get("content") if n else None
+            offered = {b.get("id") for b in previous or [] if isinstance(b, dict) and b.get("type") == "tool_use"}
+            stray = [r for r in results if r not in offered]
+            if stray:
+                return (f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: {stray[0]}. "
+                        f"Each `tool_result` block must have a corresponding `tool_use` block in the previous message.")
+        for b in blocks:
+            if isinstance(b, dict) and b.get("type") == "thinking" and not b.get("signature"):
+                return f"messages.{i}.content: thinking blocks must carry their signature"
+    return None
 
 
 def message(model, blocks, stop_reason):
@@ -168,6 +208,10 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, {"type": "error", "error": {"type": "invalid_request_error",
                                                         "message": "There was an issue with the JSON body"}})
+            return
+        problem = invalid_reason(body) if isinstance(body, dict) and "messages" in body else None
+        if problem:
+            self._send(400, {"type": "error", "error": {"type": "invalid_request_error", "message": problem}})
             return
         if self.path.startswith("/v1/messages/count_tokens"):
             self._send(200, {"input_tokens": 42})
