@@ -103,7 +103,7 @@ def _thinking_blocks(messages, indices):
 
 
 def _thinking(body, original):
-    ctx = Context.of(body)
+    ctx = Context.of(body, turns_only=True)
     out = []
     for b in _thinking_blocks(ctx.messages, [ctx.last_assistant]):
         if b["type"] == "thinking" and not (isinstance(b.get("signature"), str) and b["signature"]):
@@ -111,7 +111,7 @@ def _thinking(body, original):
         if b["type"] == "redacted_thinking" and not b.get("data"):
             out.append(f"thinking: a redacted_thinking block of message {ctx.last_assistant} has no data")
     if original is not None:
-        before = Context.of(original)
+        before = Context.of(original, turns_only=True)
         if _thinking_blocks(ctx.messages, ctx.protected) != _thinking_blocks(before.messages, before.protected):
             out.append("thinking: the thinking blocks of the turn in progress differ from the original")
     return out
