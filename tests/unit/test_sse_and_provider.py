@@ -78,3 +78,48 @@ def test_ratelimit_headers_keep_every_family_member():
                "x-api-key": "secret", "content-type": "application/json"}
     assert anthropic.ratelimit_headers(headers) == {
         "anthropic-ratelimit-unified-overage-surpassed-threshold": "0.9", "retry-after": "3"}
+
+
+def _event(kind, **data):
+    return f"event: {kind}\ndata: {json.dumps(dict(type=kind, **data))}\n\n".encode()
+
+
+def test_content_is_rebuilt_from_thinking_text_and_tool_deltas():
+    stream = b"".join([
+        _event("message_start", message={"id": "msg_1", "model": "m", "usage": {"input_tokens": 3}}),
+        _event("content_block_start", index=0, content_block={"type": "thinking", "thinking": ""}),
+        _event("content_block_delta", index=0, delta={"type": "thinking_delta", "thinking": "Let me "}),
+        _event("content_block_delta", index=0, delta={"type": "thinking_delta", "thinking": "check."}),
+        _event("content_block_delta", index=0, delta={"type": "signature_delta", "signature": "c2ln"}),
+        _event("content_block_stop", index=0),
+        _event("content_block_start", index=1, content_block={"type": "text", "text": ""}),
+        _event("content_block_delta", index=1, delta={"type": "text_delta", "text": "Running "}),
+        _event("content_block_delta", index=1, delta={"type": "text_delta", "text": "it."}),
+        _event("content_block_stop", index=1),
+        _event("content_block_start", index=2, content_block={"type": "tool_use", "id": "toolu_1", "name": "Bash",
+                                                              "input": {}}),
+        _event("content_block_delta", index=2, delta={"type": "input_json_delta", "partial_json": '{"command":'}),
+        _event("content_block_delta", index=2, delta={"type": "input_json_delta", "partial_json": ' "ls -la"}'}),
+        _event("content_block_stop", index=2),
+        _event("message_delta", delta={"stop_reason": "tool_use"}, usage={"output_tokens": 9}),
+        _event("message_stop"),
+    ])
+    reader = anthropic.ResponseReader("text/event-stream", keep_content=True)
+    for i in range(0, len(stream), 13):
+        reader.feed(stream[i:i + 13])
+    blocks = anthropic.assemble_content(reader.content_parts)
+    assert blocks[0]["type"] == "thinking" and blocks[0]["thinking"] == "Let me check."
+    assert blocks[0]["signature"] == "c2ln"
+    assert blocks[1] == {"type": "text", "text": "Running it."}
+    assert {k: blocks[2][k] for k in ("type", "id", "name", "input")} == {
+        "type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls -la"}}
+    assert reader.stop_reason == "tool_use" and reader.usage.output_tokens == 9
+
+
+def test_cut_tool_input_is_kept_raw():
+    reader = anthropic.ResponseReader("text/event-stream", keep_content=True)
+    reader.feed(_event("content_block_start", index=0, content_block={"type": "tool_use", "id": "t", "name": "Bash",
+                                                                       "input": {}})
+                + _event("content_block_delta", index=0, delta={"type": "input_json_delta", "partial_json": '{"comm'}))
+    [block] = anthropic.assemble_content(reader.content_parts)
+    assert block["input_json"] == '{"comm' and block["name"] == "Bash"
