@@ -211,7 +211,7 @@ def test_stale_pid_file_is_removed_by_fix_after_a_backup(tmp_path):
 
 
 def test_live_relay_pid_passes_and_a_reused_pid_is_stale(tmp_path, monkeypatch):
-    proc = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)",
+    proc = subprocess.Popen([sys.executable, "-c", "import signal; print('up', flush=True); signal.pause()",
                              "relay", "serve"], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "up\n"      # running its own command line by now
@@ -235,7 +235,7 @@ def test_pid_state_with_and_without_psutil(monkeypatch, hide_psutil):
         monkeypatch.setitem(sys.modules, "psutil", None)      # import psutil now raises ImportError
     assert doctor_checks.pid_state(_gone_pid()) == "dead"
     assert doctor_checks.pid_state(0) == "dead"
-    proc = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)", "relay"],
+    proc = subprocess.Popen([sys.executable, "-c", "import signal; print('up', flush=True); signal.pause()", "relay"],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "up\n"
