@@ -14,19 +14,19 @@ def _exchange(row):
     return Exchange(usage=usage, **data)
 
 
+def where(*conditions):
+    """(" WHERE a = ? AND ...", args) from (sql, value) pairs, skipping those whose value is None
+    or empty; ("", []) when none apply."""
+    kept = [(sql, value) for sql, value in conditions if value not in (None, "")]
+    if not kept:
+        return "", []
+    return " WHERE " + " AND ".join(sql for sql, _ in kept), [value for _, value in kept]
+
+
 def list_exchanges(conn, limit=50, session_id=None, before=None):
     """Newest first."""
-    sql, args = "SELECT * FROM exchanges", []
-    where = []
-    if session_id:
-        where.append("session_id = ?")
-        args.append(session_id)
-    if before is not None:
-        where.append("ts < ?")
-        args.append(before)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY ts DESC, rowid DESC LIMIT ?"
+    clause, args = where(("session_id = ?", session_id), ("ts < ?", before))
+    sql = "SELECT * FROM exchanges" + clause + " ORDER BY ts DESC, rowid DESC LIMIT ?"
     args.append(int(limit))
     return [_exchange(r) for r in conn.execute(sql, args)]
 
@@ -61,14 +61,7 @@ def counts(conn):
 def prune_report(conn, session_id=None, since=None):
     """Pruning edits summed per tier, strategy and decision: what was removed or would have been,
     in bytes and estimated tokens, and the estimated cost delta in input-token units."""
-    where, args = [], []
-    if session_id:
-        where.append("session_id = ?")
-        args.append(session_id)
-    if since is not None:
-        where.append("ts >= ?")
-        args.append(since)
-    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    clause, args = where(("session_id = ?", session_id), ("ts >= ?", since))
     rows = conn.execute(f"""
         SELECT tier, strategy, decision, COUNT(*) AS edits, COUNT(DISTINCT exchange_id) AS requests,
                SUM(bytes_removed) AS bytes_removed, SUM(tokens_removed) AS tokens_removed,
