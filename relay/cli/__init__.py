@@ -15,6 +15,9 @@ COMMANDS = {
     "scan": "relay.cli.scan",
     "doctor": "relay.cli.doctor",
     "recover": "relay.cli.recover",
+    "prices": "relay.cli.prices",
+    "cost": "relay.cli.cost",
+    "quota": "relay.cli.quota",
 }
 
 

@@ -1,7 +1,6 @@
 """`relay history list|show`: the requests captured with `relay serve --history`."""
 import click
 
-from relay import paths
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.errors import RelayError
 from relay.web import presenters
@@ -13,12 +12,9 @@ def command():
 
 
 def _read(fn):
-    from relay.store import Store
-    store = Store(paths.db_path())
-    try:
+    from relay.store import user_store
+    with user_store() as store:
         return store.read(fn)
-    finally:
-        store.close()
 
 
 @command.command("list")

@@ -1,7 +1,6 @@
 """`relay prune report`: what pruning removed, or would have removed, per strategy."""
 import click
 
-from relay import paths
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.web import presenters
 
@@ -17,12 +16,9 @@ def command():
 @guarded
 def report(session_id, fmt):
     """Edits per tier, strategy and decision: bytes, estimated tokens and cost delta."""
-    from relay.store import Store, queries
-    store = Store(paths.db_path())
-    try:
+    from relay.store import queries, user_store
+    with user_store() as store:
         data = presenters.prune_report(store.read(lambda c: queries.prune_report(c, session_id=session_id)))
-    finally:
-        store.close()
     emit({"ok": True, "prune": data}, fmt, _plain, _rich)
 
 

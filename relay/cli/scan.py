@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from relay import paths
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.sessions.discover import PROVIDERS
 
@@ -91,21 +90,11 @@ def _rich_progress():
 @guarded
 def command(provider, since, session_id, fmt):
     """Parse the session files (incrementally) and report tokens, composition and findings."""
-    import sqlite3
-
     from relay.diagnostics import scan
-    from relay.errors import RelayError
-    from relay.store import Store
+    from relay.store import user_store
 
-    try:
-        store = Store(paths.db_path())
-    except (sqlite3.Error, OSError) as exc:
-        raise RelayError(f"cannot open relay's database {paths.db_path()}: {exc}",
-                         hint="check that RELAY_HOME points at a writable directory") from exc
-    try:
+    with user_store() as store:
         payload = scan.run(store, providers=[provider] if provider else None, since=since, session_id=session_id,
                            progress=_rich_progress() if fmt == "rich" else None)
-    finally:
-        store.close()
     emit(payload, fmt, plain=_plain, rich=_rich)
     sys.exit(1 if scan.has_errors(payload) else 0)

@@ -35,12 +35,12 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
                         stream=sys.stderr)
     from relay.bus import Bus
     from relay.proxy.upstream import Upstream
-    from relay.store import Store
+    from relay.store import open_user_store
     from relay.store.writes import mark_unfinished
     from relay.web import server as web_server
     from relay.web.app import create_app
 
-    store = Store(paths.db_path())
+    store = open_user_store()
     left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
     if left_open:
         click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)

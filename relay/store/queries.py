@@ -6,11 +6,20 @@ from relay.models import Exchange, Usage
 _USAGE_FIELDS = tuple(Usage.__dataclass_fields__)
 
 
+def decode_ratelimit(text):
+    """The stored rate-limit headers as a dict; {} for an empty or unreadable value."""
+    try:
+        headers = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return headers if isinstance(headers, dict) else {}
+
+
 def _exchange(row):
     data = dict(row)
     usage = Usage(**{k: data.pop(k) or 0 for k in _USAGE_FIELDS})
     data["stream"] = bool(data["stream"])
-    data["ratelimit"] = json.loads(data["ratelimit"] or "{}")
+    data["ratelimit"] = decode_ratelimit(data["ratelimit"])
     return Exchange(usage=usage, **data)
 
 
@@ -68,3 +77,12 @@ def prune_report(conn, session_id=None, since=None):
                SUM(cost_delta) AS cost_delta
         FROM prune_edits {clause} GROUP BY tier, strategy, decision ORDER BY tokens_removed DESC""", args)
     return [dict(r) for r in rows]
+
+
+def list_usage(conn, since=None):
+    """Finished exchanges that reported tokens (the rows that cost money), oldest first."""
+    clause, args = where(("ts >= ?", since))
+    tokens = " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS)
+    sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
+           + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts, rowid")
+    return [_exchange(r) for r in conn.execute(sql, args)]

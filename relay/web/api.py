@@ -60,6 +60,20 @@ def sessions():
     return ok(sessions=_read(lambda c: queries.list_sessions(c, limit=limit)))
 
 
+@bp.get("/cost")
+def cost():
+    """Cost since ?since= (7d, 24h, a date; default 7d) grouped ?by= model, session, project or day."""
+    from relay.costs import cost as costs, prices
+    from relay.diagnostics.scan import parse_since
+
+    by = request.args.get("by") or "model"
+    if by not in costs.GROUPINGS:
+        raise RelayError(f"by must be one of {', '.join(costs.GROUPINGS)}, got {by!r}", status=400)
+    since = parse_since(request.args.get("since") or "7d").timestamp()
+    result = costs.report(current_app.extensions["relay"].store, prices.load(), since=since, by=by)
+    return ok(cost=presenters.cost_report(result))
+
+
 @bp.get("/prune")
 def prune_report():
     session_id = request.args.get("session_id") or None
@@ -96,3 +110,28 @@ def history_composition(session_id):
 def history_compactions(session_id):
     rows = _history_read(session_id, history_queries.list_compactions)
     return ok(session_id=session_id, compactions=rows)
+
+
+# Quota and metrics: relay.costs is imported on first use, so health and proxy paths do not load it.
+@bp.get("/quota")
+def quota():
+    from relay.costs import quota as quota_service
+    return ok(quota=presenters.quota(_read(quota_service.report)))
+
+
+@bp.get("/cache")
+def cache_metrics():
+    from relay.costs import metrics
+    return ok(cache=presenters.cache_metrics(_read(metrics.cache)))
+
+
+@bp.get("/ttl")
+def ttl_metrics():
+    from relay.costs import metrics
+    return ok(ttl=presenters.ttl_metrics(_read(metrics.ttl)))
+
+
+@bp.get("/errors")
+def error_metrics():
+    from relay.costs import metrics
+    return ok(errors=presenters.error_metrics(_read(metrics.errors)))

@@ -70,3 +70,63 @@ def history_request(turn, body, response):
             "messages": messages,
             "response": None if response is None else {**response, "content": [
                 _block_summary(b) for b in response.get("content") or []]}}
+
+
+# --- cost (relay.costs) ----------------------------------------------------------------------
+
+def _usd(value):
+    return None if value is None else round(value, 6)
+
+
+def _cost_group(group):
+    return {**group, "cost": _usd(group["cost"]), "dollars": {k: _usd(v) for k, v in group["dollars"].items()}}
+
+
+def cost_report(result):
+    """`relay cost` and /api/v1/cost: groups, total and unpriced models. Dollars are rounded to
+    a millionth; a cost of None means unpriced usage, never free."""
+    import datetime
+
+    since = result["since"]
+    return {"by": result["by"], "currency": result["currency"],
+            "since": None if since is None else datetime.datetime.fromtimestamp(
+                since, datetime.timezone.utc).isoformat(timespec="seconds"),
+            "table_date": result["table_date"], "overrides": result["overrides"], "sources": result["sources"],
+            "rows": [_cost_group(g) for g in result["rows"]], "total": _cost_group(result["total"]),
+            "unpriced": result["unpriced"]}
+
+
+def price_table(table):
+    """`relay prices`: every row with its rates (USD per million tokens) and where it came from."""
+    return {"table_date": table.date, "source": table.source, "currency": "USD", "unit": "per million tokens",
+            "overrides": str(table.path) if table.path else None, "models": [p.to_dict() for p in table.rows()]}
+
+
+def quota(report):
+    """`relay quota` and /api/v1/quota: every measured window, the representative one flagged and
+    repeated as `headline`, or the estimate when nothing was measured."""
+    anthropic = report["anthropic"]
+    headline = None
+    if anthropic:
+        windows = anthropic["windows"]
+        headline = next((w for w in windows if w["representative"]), windows[0] if windows else None)
+    elif report["codex"]:
+        headline = report["codex"]["windows"][0]
+    elif report["estimate"]:
+        headline = report["estimate"]["window"]
+    return {**report, "headline": headline}
+
+
+def cache_metrics(data):
+    """/api/v1/cache: hit rate = cache_read / (cache_read + cache_creation + input)."""
+    return {**data, "formula": "cache_read / (cache_read + cache_creation + input)"}
+
+
+def ttl_metrics(data):
+    """/api/v1/ttl: the cache-write TTL tier per session."""
+    return data
+
+
+def error_metrics(windows):
+    """/api/v1/errors: per window, requests and count and rate per status class (429 apart from 4xx)."""
+    return {"windows": windows}

@@ -156,7 +156,6 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
             threading.Thread(target=stop, daemon=True).start()
 
     if kind == "gevent":
-        import gevent
         for sig in (signal.SIGINT, signal.SIGTERM):
             gevent.signal_handler(sig, on_signal, sig, None)
     else:

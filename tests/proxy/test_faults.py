@@ -8,7 +8,6 @@ import time
 
 import requests
 
-from tests.fake_upstream import FakeUpstream
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.relay_process import RelayProcess
 

@@ -1,0 +1,195 @@
+"""Price lookup: the shipped table (relay.costs.price_table) plus the user's overrides.
+
+`load()` reads `<data dir>/prices.toml` (or prices.json) when present; its models add to or
+replace shipped rows whole. `PriceTable.lookup(model)` returns a `Price`, or None when nothing
+matches: callers report such usage as "unpriced" and never count it as $0, because a silent
+zero is how new models disappear from cost reports.
+
+Matching, after normalizing provider prefixes (`anthropic/`, `models/`, Bedrock's
+`us.anthropic.`) and suffixes (`[1m]`, `@date`, `:0`):
+  1. overrides, then shipped rows: the exact id, else the longest id that prefixes the model at
+     a `-` boundary (dates and variants: claude-sonnet-4-5-20250929, gemini-3-pro-preview);
+  2. Claude ids are compared by family and version first, so claude-opus-4-7 is not taken for
+     claude-opus-4; a version newer than any listed row takes the newest row of its family and
+     is flagged `assumed`. An older, unlisted version stays unpriced.
+
+Override file (USD per million tokens; omitted cache rates follow Anthropic's multipliers of
+base input: 5m write 1.25x, 1h write 2x, read 0.1x):
+
+    [models."my-model"]
+    input = 2.0
+    output = 8.0
+    cache_read = 0.5          # optional, as are cache_write_5m and cache_write_1h
+    [models."my-model".long]  # optional long-context tier
+    threshold = 200000
+    input = 4.0
+    output = 12.0
+"""
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from relay import paths
+from relay.costs import price_table
+from relay.errors import ConfigError
+
+KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+_CLAUDE_NEW = re.compile(r"^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
+_CLAUDE_OLD = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """USD per million tokens of each kind."""
+    input: float
+    output: float
+    cache_write_5m: float
+    cache_write_1h: float
+    cache_read: float
+
+    def to_dict(self):
+        return {k: getattr(self, k) for k in KINDS}
+
+
+@dataclass(frozen=True)
+class Price:
+    model: str                      # the table id that matched
+    provider: str
+    base: Rates
+    long: Optional[Rates] = None    # rates for the whole request once the prompt exceeds threshold
+    threshold: Optional[int] = None
+    assumed: bool = False           # a newer generation priced as its family's newest listed row
+    source: str = "shipped"         # shipped or override
+
+    def to_dict(self):
+        return {"model": self.model, "provider": self.provider, **self.base.to_dict(),
+                "long": {"threshold": self.threshold, **self.long.to_dict()} if self.long else None,
+                "assumed": self.assumed, "source": self.source}
+
+
+def _rates(row, where):
+    try:
+        inp = float(row["input"])
+        out = float(row["output"])
+        return Rates(inp, out, float(row.get("cache_write_5m", round(inp * price_table.ANTHROPIC_5M, 6))),
+                     float(row.get("cache_write_1h", round(inp * price_table.ANTHROPIC_1H, 6))),
+                     float(row.get("cache_read", round(inp * price_table.ANTHROPIC_READ, 6))))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"bad price for {where}: {exc}",
+                          hint="each model needs numeric `input` and `output` (USD per million tokens)") from None
+
+
+def _price(model, row, source):
+    if not isinstance(row, dict):
+        raise ConfigError(f"bad price for {model}: expected a table, got {row!r}")
+    long = row.get("long")
+    return Price(model=model, provider=str(row.get("provider", "custom")), base=_rates(row, model),
+                 long=_rates(long, f"{model}.long") if long else None,
+                 threshold=int(long.get("threshold", price_table.LONG_THRESHOLD)) if long else None,
+                 assumed=bool(row.get("assumed", False)), source=source)
+
+
+def normalize(model):
+    """The bare model id: lower case, without routing prefixes or context/version suffixes."""
+    name = (model or "").strip().lower()
+    name = name.rsplit("/", 1)[-1]                      # anthropic/claude-..., models/gemini-...
+    if "anthropic." in name:                            # Bedrock: us.anthropic.claude-...-v1:0
+        name = name.split("anthropic.", 1)[1]
+        name = re.sub(r"-v\d+(:\d+)?$", "", name)
+    name = re.sub(r"\[.*?\]$", "", name)                # claude-sonnet-4-5[1m]
+    return name.split("@", 1)[0].split(":", 1)[0]       # Vertex @date, Bedrock :0
+
+
+def claude_version(name):
+    """(family, major, minor) of a Claude id in either naming, or None."""
+    m = _CLAUDE_NEW.match(name)
+    if m:
+        return m.group(1), int(m.group(2)), int(m.group(3) or 0)
+    m = _CLAUDE_OLD.match(name)
+    if m:
+        return m.group(3), int(m.group(1)), int(m.group(2) or 0)
+    return None
+
+
+def _prefix(name, prices):
+    best = None
+    for key in prices:
+        if (name == key or name.startswith(key + "-")) and (best is None or len(key) > len(best)):
+            best = key
+    return prices[best] if best else None
+
+
+class PriceTable:
+    def __init__(self, overrides=None, path=None):
+        self.shipped = {k: _price(k, v, "shipped") for k, v in price_table.MODELS.items()}
+        self.overrides = {k.lower(): _price(k.lower(), v, "override") for k, v in (overrides or {}).items()}
+        self.path = path
+        self.date = price_table.TABLE_DATE
+        self.source = price_table.SOURCE
+        self._claude = {}
+        for key, price in self.shipped.items():
+            version = claude_version(key)
+            if version:
+                self._claude[version] = price
+
+    def lookup(self, model):
+        """The Price for `model`, or None: unknown models are unpriced, never free."""
+        name = normalize(model)
+        if not name:
+            return None
+        found = _prefix(name, self.overrides)
+        if found:
+            return found
+        version = claude_version(name)
+        if version:
+            return self._claude_price(version)
+        return _prefix(name, self.shipped)
+
+    def _claude_price(self, version):
+        if version in self._claude:
+            return self._claude[version]
+        family = [v for v in self._claude if v[0] == version[0] and v[1:] <= version[1:]]
+        if not family:
+            return None
+        newest = max(family)
+        older = newest[1:] < version[1:]
+        return replace(self._claude[newest], assumed=True) if older else self._claude[newest]
+
+    def rows(self):
+        """Every model, overrides replacing shipped rows of the same id, sorted by provider and id."""
+        merged = {**self.shipped, **self.overrides}
+        return sorted(merged.values(), key=lambda p: (p.provider, p.model))
+
+
+def override_path(environ=None):
+    """prices.toml in the data dir, else prices.json; None when neither exists."""
+    base = paths.data_dir(environ)
+    for name in ("prices.toml", "prices.json"):
+        if (base / name).is_file():
+            return base / name
+    return None
+
+
+def _read_overrides(path):
+    try:
+        if path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            try:
+                import tomllib
+            except ImportError:   # Python 3.10
+                import tomli as tomllib
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", hint="fix or remove the file; see `relay prices -h`") from None
+    models = data.get("models") if isinstance(data, dict) else None
+    if not isinstance(models, dict):
+        raise ConfigError(f"{path} has no [models] table", hint='write [models."<model id>"] with input and output')
+    return models
+
+
+def load(environ=None):
+    """The shipped table with the user's overrides applied."""
+    path = override_path(environ)
+    return PriceTable(_read_overrides(path) if path else None, path)

@@ -1,0 +1,245 @@
+"""Quota: the latest measured 5h/7d windows from stored rate-limit headers, or an estimate.
+
+The proxy stores every `anthropic-ratelimit-*` (and Codex `x-codex-*`) header raw; parsing happens
+here, on top, so a header suffix we do not know yet is kept in `raw` instead of dropped. Header
+values win over inference: the estimate is used only when no request carried them, and says so.
+Every window is shown; the one named by `representative-claim` is flagged, because clients that
+trusted the wrong window blocked too early (claude-code #12829). All times are computed in UTC.
+"""
+import re
+import time
+from datetime import datetime, timezone
+
+from relay.store import metrics_queries
+
+UNIFIED = "anthropic-ratelimit-unified-"
+_WINDOW_KEY = re.compile(r"^(\d+[a-z]+(?:_[a-z0-9_]+)?)-(.+)$")   # "5h-utilization", "7d_opus-reset"
+_CODEX_KEY = re.compile(r"^x-codex-(primary|secondary)-(.+)$")
+BLOCK_S = 5 * 3600
+REJECTION_WINDOWS = {"24h": 86400, "7d": 7 * 86400}
+
+
+def iso(ts):
+    """Epoch seconds as ISO 8601 UTC, or None."""
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def claim_window(claim):
+    """`five_hour` -> `5h`, `seven_day_opus` -> `7d_opus`: the window a representative claim names."""
+    if not claim:
+        return None
+    return claim.replace("five_hour", "5h").replace("seven_day", "7d")
+
+
+class _Values:
+    """Typed reads of raw header strings; a garbled value becomes None and a listed problem."""
+
+    def __init__(self, headers, problems):
+        self.headers, self.problems = headers, problems
+
+    def number(self, key, quiet=False):
+        raw = self.headers.get(key)
+        if raw is None:
+            return None
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            if not quiet:
+                self.problems.append(f"{key}: not a number: {raw!r}")
+            return None
+
+    def percent(self, key):
+        # The unified headers send fractions (0.12 = 12 %); above 1 means over the limit.
+        value = self.number(key)
+        return None if value is None else round(value * 100, 2)
+
+    def epoch(self, key):
+        """Epoch seconds, or an ISO-8601 time (the API-key style reset headers send those)."""
+        value = self.number(key, quiet=True)
+        raw = self.headers.get(key)
+        if value is not None or raw is None:
+            return value
+        try:
+            return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            self.problems.append(f"{key}: not a time: {raw!r}")
+            return None
+
+
+def _anthropic_fields(headers):
+    """Split one response's unified headers into top-level values, windows and sub-families."""
+    top, windows, families = {}, {}, {}
+    for key, value in headers.items():
+        if not key.startswith(UNIFIED):
+            continue
+        rest = key[len(UNIFIED):]
+        match = _WINDOW_KEY.match(rest)
+        if match:
+            windows.setdefault(match.group(1), {})[match.group(2)] = key
+        elif rest.startswith(("overage-", "fallback-")):
+            family, _, field = rest.partition("-")
+            families.setdefault(family, {})[field] = key
+        else:
+            top[rest] = key
+    return top, windows, families
+
+
+def _window(name, keys, values, ts):
+    window = {"name": name, "utilization_pct": values.percent(keys["utilization"]) if "utilization" in keys else None,
+              "status": values.headers.get(keys["status"]) if "status" in keys else None,
+              "reset_ts": values.epoch(keys["reset"]) if "reset" in keys else None,
+              "measured_ts": ts, "measured_at": iso(ts)}
+    window["reset"] = iso(window["reset_ts"])
+    for field, key in keys.items():
+        if field not in ("utilization", "status", "reset"):
+            window[field.replace("-", "_")] = values.headers.get(key)
+    return window
+
+
+def _family(keys, values):
+    out = {}
+    for field, key in keys.items():
+        name = field.replace("-", "_")
+        if field == "reset":
+            out["reset_ts"] = values.epoch(key)
+            out["reset"] = iso(out["reset_ts"])
+        elif field in ("utilization", "percentage"):
+            out[name + "_pct"] = values.percent(key)
+        else:
+            out[name] = values.headers.get(key)
+    return out
+
+
+def parse_anthropic(rows):
+    """The measured Anthropic quota from header rows (newest first): top-level values from the
+    newest row that has them, each window from the newest row that reported it."""
+    problems, windows, result = [], {}, None
+    for row in rows:
+        top, found, families = _anthropic_fields(row["ratelimit"])
+        if not (top or found or families):
+            continue
+        values = _Values(row["ratelimit"], problems)
+        if result is None:
+            result = {"provider": row["provider"] or "anthropic", "measured_ts": row["ts"],
+                      "measured_at": iso(row["ts"]), "status": row["ratelimit"].get(top.get("status")),
+                      "representative_claim": row["ratelimit"].get(top.get("representative-claim")),
+                      "reset_ts": values.epoch(top["reset"]) if "reset" in top else None,
+                      "raw": {k: v for k, v in row["ratelimit"].items() if k.startswith("anthropic-ratelimit-")}}
+            result["reset"] = iso(result["reset_ts"])
+            if "fallback" in top:
+                families.setdefault("fallback", {})["value"] = top["fallback"]
+            for family, keys in families.items():
+                result[family] = _family(keys, values)
+        for name, keys in found.items():
+            if name not in windows:
+                windows[name] = _window(name, keys, values, row["ts"])
+    if result is None:
+        return None
+    representative = claim_window(result["representative_claim"])
+    ordered = sorted(windows.values(), key=lambda w: (not w["name"].startswith("5h"), w["name"]))
+    for window in ordered:
+        window["representative"] = window["name"] == representative
+    result.update(representative_window=representative, windows=ordered, problems=problems)
+    return result
+
+
+def parse_codex(rows):
+    """Codex's primary/secondary windows (`x-codex-*`), which report percent used, the window
+    length in minutes and a reset as seconds-after (relative to the measurement) or an epoch."""
+    problems, windows = [], {}
+    for row in rows:
+        values = _Values(row["ratelimit"], problems)
+        found = {}
+        for key in row["ratelimit"]:
+            match = _CODEX_KEY.match(key)
+            if match:
+                found.setdefault(match.group(1), {})[match.group(2)] = key
+        for name, keys in found.items():
+            if name in windows:
+                continue
+            used = values.number(keys["used-percent"]) if "used-percent" in keys else None
+            minutes = values.number(keys["window-minutes"]) if "window-minutes" in keys else None
+            reset_ts = values.epoch(keys["reset-at"]) if "reset-at" in keys else None
+            if reset_ts is None and "reset-after-seconds" in keys:
+                after = values.number(keys["reset-after-seconds"])
+                reset_ts = None if after is None else row["ts"] + after
+            windows[name] = {"name": name, "utilization_pct": used, "window_minutes": minutes,
+                             "reset_ts": reset_ts, "reset": iso(reset_ts), "measured_ts": row["ts"],
+                             "measured_at": iso(row["ts"]), "representative": False}
+    if not windows:
+        return None
+    return {"windows": [windows[n] for n in ("primary", "secondary") if n in windows], "problems": problems}
+
+
+def _parse_time(value):
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # A naive timestamp in a session file is taken as UTC, never as local time.
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def estimate_blocks(times):
+    """ccusage-style 5h blocks over activity epochs: a block starts at its first activity floored
+    to the UTC hour and lasts 5 h; activity after its end starts the next. Returns (start, end)."""
+    blocks = []
+    for ts in sorted(times):
+        if not blocks or ts >= blocks[-1][1]:
+            start = ts - ts % 3600
+            blocks.append((start, start + BLOCK_S))
+    return blocks
+
+
+def estimate(proxied, file_times, now):
+    """The current 5h window inferred from activity, labelled as such; 7d cannot be inferred
+    because the weekly limits are unpublished."""
+    times = list(proxied) + [t for t in map(_parse_time, file_times) if t is not None and t <= now]
+    blocks = estimate_blocks(t for t in times if t >= now - 2 * 86400)
+    current = blocks[-1] if blocks and blocks[-1][1] > now else None
+    return {"source": "estimated", "basis": "5h blocks from proxy requests and session files, floored to the UTC hour",
+            "activity_points": len(times),
+            "window": None if current is None else {
+                "name": "5h", "start_ts": current[0], "start": iso(current[0]), "reset_ts": current[1],
+                "reset": iso(current[1]), "utilization_pct": None},
+            "note": "estimated: usage from other devices and apps is not seen; the 7d window cannot be inferred"}
+
+
+def split_rejections(rows):
+    """429s and 529s by cause. `quota`: a 429 rate_limit_error, the subscription window is spent
+    (unified status rejected or a rate-limit error); `overloaded`: 529 or overloaded_error, a
+    temporary capacity limit that is not the user's quota; `other_429`: a 429 with neither sign."""
+    counts = {"quota": 0, "overloaded": 0, "other_429": 0}
+    last = {}
+    for row in rows:
+        error = (row.get("error") or "").lower()
+        headers = row.get("ratelimit") or {}
+        if row["status"] == 529 or "overloaded" in error:
+            cause = "overloaded"
+        elif row["status"] == 429 and (headers.get(UNIFIED + "status") == "rejected" or "rate_limit" in error
+                                       or "rate limit" in error):
+            cause = "quota"
+        elif row["status"] == 429:
+            cause = "other_429"
+        else:
+            continue
+        counts[cause] += 1
+        last[cause] = iso(row["ts"])
+    return {**counts, "last": last}
+
+
+def report(conn, now=None):
+    """Everything `relay quota` and `/api/v1/quota` show: measured windows (or the estimate) and
+    429s split by cause over the last 24 h and 7 d."""
+    now = time.time() if now is None else now
+    rows = metrics_queries.ratelimit_rows(conn)
+    anthropic, codex = parse_anthropic(rows), parse_codex(rows)
+    out = {"now": iso(now), "source": "measured" if anthropic or codex else "estimated",
+           "anthropic": anthropic, "codex": codex, "estimate": None}
+    if not (anthropic or codex):
+        out["estimate"] = estimate(*metrics_queries.activity_times(conn, now - 2 * 86400), now)
+    longest = max(REJECTION_WINDOWS.values())
+    rejected = metrics_queries.rejected_rows(conn, now - longest)
+    out["rejections"] = {name: split_rejections([r for r in rejected if r["ts"] >= now - span])
+                         for name, span in REJECTION_WINDOWS.items()}
+    return out

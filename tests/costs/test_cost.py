@@ -1,0 +1,145 @@
+"""Cost arithmetic with hand-computed dollars for every token kind and tier, the unpriced
+path, and counting from session files and proxy rows without double counting."""
+import shutil
+
+import pytest
+
+from relay.costs import cost, prices, sources
+from relay.models import Exchange, Usage
+from relay.store import writes
+from tests.session_homes import DATA, populate
+
+
+def usage(input=0, output=0, lump=0, w5m=0, w1h=0, read=0):
+    return Usage(input_tokens=input, output_tokens=output, cache_creation_input_tokens=lump,
+                 cache_creation_5m_input_tokens=w5m, cache_creation_1h_input_tokens=w1h, cache_read_input_tokens=read)
+
+
+@pytest.fixture
+def table():
+    return prices.load()
+
+
+def test_every_kind_at_base_rates(table):
+    # claude-opus-4-6: input 5, output 25, 5m write 6.25, 1h write 10, read 0.5 ($/MTok)
+    # prompt 1000 + 4000 + 8000 + 100000 = 113000 <= 200k: base rates
+    got = cost.cost_of(usage(1000, 2000, lump=12000, w5m=4000, w1h=8000, read=100_000), table.lookup("claude-opus-4-6"))
+    assert got["dollars"] == pytest.approx({
+        "input": 1000 * 5 / 1e6,             # 0.005
+        "output": 2000 * 25 / 1e6,           # 0.05
+        "cache_write_5m": 4000 * 6.25 / 1e6,  # 0.025
+        "cache_write_1h": 8000 * 10 / 1e6,    # 0.08  (at the 5m rate it would be 0.05: the common bug)
+        "cache_read": 100_000 * 0.5 / 1e6,   # 0.05
+    })
+    assert got["total"] == pytest.approx(0.21)
+    assert (got["long_context"], got["estimated_ttl"]) == (False, False)
+
+
+def test_lump_without_split_is_priced_at_5m_and_flagged(table):
+    # 12000 unsplit write tokens x 6.25 = 0.075; 0 input/output/read
+    got = cost.cost_of(usage(lump=12000), table.lookup("claude-opus-4-6"))
+    assert got["dollars"]["cache_write_5m"] == pytest.approx(0.075)
+    assert got["total"] == pytest.approx(0.075) and got["estimated_ttl"]
+
+
+def test_partial_split_prices_the_rest_at_5m(table):
+    # claude-haiku-4-5 (input 1): 1h 2000 x 2 = 0.004; unsplit rest 3000 - 2000 = 1000 x 1.25 = 0.00125
+    got = cost.cost_of(usage(lump=3000, w1h=2000), table.lookup("claude-haiku-4-5"))
+    assert got["tokens"]["cache_write_5m"] == 1000
+    assert got["total"] == pytest.approx(0.00525) and got["estimated_ttl"]
+
+
+def test_long_context_tier_anthropic(table):
+    # prompt 50000 + 10000 + 20000 + 150000 = 230000 > 200k: the whole request at the long rates
+    # (input 10, output 37.5, 5m 12.5, 1h 20, read 1.0)
+    got = cost.cost_of(usage(50_000, 1000, lump=30_000, w5m=10_000, w1h=20_000, read=150_000),
+                       table.lookup("claude-opus-4-6"))
+    expected = 50_000 * 10 / 1e6 + 1000 * 37.5 / 1e6 + 10_000 * 12.5 / 1e6 + 20_000 * 20 / 1e6 + 150_000 * 1.0 / 1e6
+    assert expected == pytest.approx(0.5 + 0.0375 + 0.125 + 0.4 + 0.15) == pytest.approx(1.2125)
+    assert got["total"] == pytest.approx(1.2125) and got["long_context"]
+
+
+def test_threshold_is_exclusive(table):
+    # exactly 200000 prompt tokens stays at base: 200000 x 5 / 1e6 = 1.0
+    got = cost.cost_of(usage(200_000), table.lookup("claude-opus-4-6"))
+    assert got["total"] == pytest.approx(1.0) and not got["long_context"]
+
+
+def test_long_context_tier_gemini(table):
+    # gemini-2.5-pro above 200k: input 2.5, output 15, read 0.25; prompt 190000 + 20000 = 210000
+    # 190000 x 2.5 = 0.475, 1000 x 15 = 0.015, 20000 x 0.25 = 0.005
+    got = cost.cost_of(usage(190_000, 1000, read=20_000), table.lookup("gemini-2.5-pro"))
+    assert got["total"] == pytest.approx(0.495) and got["long_context"]
+
+
+def test_openai_cache_write_is_input_and_not_an_estimate(table):
+    # gpt-5-codex: input 1.25, output 10: 1000 x 1.25 + 1000 (write) x 1.25 + 500 x 10 = 0.0075
+    got = cost.cost_of(usage(1000, 500, lump=1000), table.lookup("gpt-5-codex"))
+    assert got["total"] == pytest.approx(0.0075) and not got["estimated_ttl"]
+
+
+def _item(model, u, ts=1_800_000_000.0, **kw):
+    return sources.Item(kw.pop("source", "file"), ts, model, u, **kw)
+
+
+def test_unknown_model_is_reported_not_zero(table):
+    items = [_item("mystery-model", usage(1000, 100)), _item("claude-haiku-4-5", usage(1000, 100))]
+    result = cost.summarize(items, table, by="model")
+    rows = {r["key"]: r for r in result["rows"]}
+    assert rows["mystery-model"]["cost"] is None and rows["mystery-model"]["unpriced_requests"] == 1
+    assert rows["mystery-model"]["tokens"]["input"] == 1000
+    assert result["unpriced"] == [{"model": "mystery-model", "requests": 1, "tokens": 1100}]
+    # total: haiku only, 1000 x 1 + 100 x 5 = 0.0015, with the unpriced response counted apart
+    assert result["total"]["cost"] == pytest.approx(0.0015) and result["total"]["unpriced_requests"] == 1
+
+
+def test_group_by_day_and_session(table):
+    day = 86_400.0
+    items = [_item("claude-haiku-4-5", usage(1_000_000), ts=day * 20_000, session_id="a"),
+             _item("claude-haiku-4-5", usage(0, 1_000_000), ts=day * 20_000 + 60, session_id="b"),
+             _item("claude-haiku-4-5", usage(1_000_000), ts=day * 20_001, session_id="a")]
+    by_day = cost.summarize(items, table, by="day")["rows"]
+    # day 20000 (2024-10-04): $1 input + $5 output; day 20001: $1
+    assert [(r["key"], r["cost"]) for r in by_day] == [("2024-10-04", pytest.approx(6.0)), ("2024-10-05", 1.0)]
+    by_session = cost.summarize(items, table, by="session")["rows"]
+    assert [(r["key"], r["cost"], r["requests"]) for r in by_session] == [("b", 5.0, 1), ("a", 2.0, 2)]
+
+
+def test_split_message_in_claude_code_file_counted_once(isolated_home, table):
+    # session-tool-bash.jsonl writes message msg_fake_1803... on two lines, each repeating its usage
+    lines = (DATA / "claude-code" / "session-tool-bash.jsonl").read_text().count("msg_fake_1803e6170123451984b4")
+    assert lines >= 2
+    target = isolated_home / ".claude" / "projects" / "-scratch-work2" / "c6591387-3c88-4bda-9ab0-808028906ae9.jsonl"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl", target)
+    items = sources.file_items()
+    assert sorted(i.message_id for i in items) == ["msg_fake_1803e6170123451984b4", "msg_fake_2a6fb93e941847888895"]
+    # each message: 12 input, 7 output, 1500 5m writes, 3000 reads at claude-opus-5 (5 / 25 / 6.25 / 0.5):
+    # 12x5 + 7x25 + 1500x6.25 + 3000x0.5 = 60 + 175 + 9375 + 1500 = 11110 -> $0.01111; two messages $0.02222
+    result = cost.summarize(items, table, by="model")
+    assert result["total"]["requests"] == 2
+    assert result["total"]["cost"] == pytest.approx(0.02222)
+
+
+def test_proxy_and_file_deduplicated_by_message_id(store, table):
+    populate()
+    mid = "msg_fake_1803e6170123451984b4"
+    ex = Exchange(id="ex1", ts=1_800_000_000.0, provider="anthropic", method="POST", path="/v1/messages",
+                  model="claude-opus-5-5", status=200, outcome="ok", message_id=mid,
+                  usage=usage(12, 9, lump=1500, w5m=1500, read=3000))
+    store.write(writes.record_exchange_finish(ex))
+    other = Exchange(id="ex2", ts=1_800_000_000.0, provider="anthropic", method="POST", path="/v1/messages",
+                     model="claude-opus-5-5", status=200, outcome="ok", message_id="msg_only_proxy",
+                     usage=usage(100))
+    store.write(writes.record_exchange_finish(other))
+    result = cost.report(store, table, since=None, by="session")
+    files_only = cost.report(None, table, since=None, by="session")
+    assert result["sources"]["proxy"] == 2
+    # one proxy row duplicates a file message: +1 new response (msg_only_proxy), and the shared
+    # message is priced from the proxy's usage (9 output tokens instead of 7): +2 x 25 / 1e6
+    assert result["total"]["requests"] == files_only["total"]["requests"] + 1
+    assert result["sources"]["deduplicated"] == files_only["sources"]["deduplicated"] + 1
+    assert result["total"]["cost"] == pytest.approx(files_only["total"]["cost"] + 100 * 5 / 1e6 + 2 * 25 / 1e6)
+    # the shared message keeps the session the file knows
+    session = next(r for r in result["rows"] if r["key"] == "c6591387-3c88-4bda-9ab0-808028906ae9")
+    assert session["requests"] == 2 and session["tokens"]["output"] == 9 + 7
