@@ -34,8 +34,7 @@ def _int_arg(name, default, lo, hi):
 def health():
     ctx = current_app.extensions["relay"]
     counts = ctx.store.read(queries.counts)
-    return ok(**presenters.health(ctx.settings, ctx.store.path, ctx.started_at, counts,
-                                  {"anthropic": ctx.settings.upstream_anthropic}))
+    return ok(**presenters.health(ctx, counts))
 
 
 @bp.get("/requests")

@@ -19,6 +19,5 @@ def index():
     ctx = current_app.extensions["relay"]
     rows = ctx.store.read(lambda c: queries.list_exchanges(c, limit=50))
     counts = ctx.store.read(queries.counts)
-    health = presenters.health(ctx.settings, ctx.store.path, ctx.started_at, counts,
-                               {"anthropic": ctx.settings.upstream_anthropic})
+    health = presenters.health(ctx, counts)
     return render_template("index.html", health=health, requests=[presenters.exchange(r) for r in rows])

@@ -9,12 +9,13 @@ def exchange(ex):
     return ex.to_dict()
 
 
-def health(settings, store_path, started_at, counts, upstreams):
+def health(ctx, counts):
+    """relay's own state, from the app context (relay.web.app.Context) and the store's counts."""
     return {
         "version": __version__,
-        "uptime_s": round(time.time() - started_at, 3),
-        "db_path": str(store_path),
-        "upstream": upstreams,
+        "uptime_s": round(time.time() - ctx.started_at, 3),
+        "db_path": str(ctx.store.path),
+        "upstream": {"anthropic": ctx.settings.upstream_anthropic},
         "counts": counts,
     }
 
