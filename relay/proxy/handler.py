@@ -110,15 +110,13 @@ class ProxyHandler:
         exchange = Exchange(id=uuid.uuid4().hex, ts=time.time(), provider=self.provider.PROVIDER,
                             method=environ["REQUEST_METHOD"], path=_request_target(environ),
                             client=header_map.get("user-agent"), request_bytes=len(body))
+        # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
+        # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after
+        # the first chunk has been handed to the client. Either way before the exchange ends.
+        # Request stages do not need its result (model, session id), so they do not wait for it.
+        begun = concurrency.defer(BEGIN_DELAY, self._begin, exchange, body, header_map)
         if self.pipeline.has("request"):
-            self._begin(exchange, body, header_map)
             body = self.pipeline.request(exchange, body)
-            begun = None
-        else:
-            # Parsing a large body costs a few hundred microseconds: it runs while upstream
-            # thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after the
-            # first chunk has been handed to the client. Either way before the exchange ends.
-            begun = concurrency.defer(BEGIN_DELAY, self._begin, exchange, body, header_map)
         if self.pipeline.captures:
             # Only a reference: the capturing stage reads these bytes later, in the store's writer.
             exchange.sent_body = body
