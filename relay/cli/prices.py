@@ -53,8 +53,8 @@ def _rich(payload):
 def command(fmt):
     """Show the price table (USD per million tokens) used by `relay cost`.
 
-    Cache writes: 5-minute 1.25x and 1-hour 2x base input, reads 0.1x (Anthropic). Rows marked
-    `assumed` are newer generations priced as the newest published model of their family.
+    Cache writes: 5-minute 1.25x and 1-hour 2x base input (Anthropic). A Claude id newer than
+    the table is priced as the newest model of its family and marked `assumed`.
     Add or replace models in <data dir>/prices.toml.
     """
     from relay.costs import prices

@@ -10,25 +10,26 @@ Long-context tiers: where the provider bills a request whose prompt (input + cac
 cache reads) exceeds `threshold` tokens at higher rates for the whole request, the row carries
 `long` with those rates.
 
-Rows marked `assumed` are generations newer than the providers' published lists when the
-table was compiled; they carry the newest published price of their family and say so in every
-output. Edit `<data dir>/prices.toml` to correct or add a model (see relay.costs.prices).
+A Claude id newer than every listed row of its family is priced at the newest row and flagged
+`assumed` in every output (relay.costs.prices). Edit `<data dir>/prices.toml` to correct or add
+a model.
 """
-TABLE_DATE = "2026-02-15"
-SOURCE = ("compiled by hand from anthropic.com/pricing, platform.openai.com/docs/pricing and "
+TABLE_DATE = "2026-11-23"
+SOURCE = ("compiled by hand from Anthropic's model and pricing pages, platform.openai.com/docs/pricing and "
           "ai.google.dev/gemini-api/docs/pricing as published on TABLE_DATE; override in <data dir>/prices.toml")
 LONG_THRESHOLD = 200_000
 
 ANTHROPIC_5M, ANTHROPIC_1H, ANTHROPIC_READ = 1.25, 2.0, 0.1
 
 
-def _anthropic(inp, out, long=None, assumed=False):
+def _anthropic(inp, out, long=None, read=ANTHROPIC_READ, threshold=LONG_THRESHOLD):
+    """A Claude row. `read` is the cache-read multiplier: newer generations cut it below 0.1x."""
     def rates(i, o):
         return {"input": i, "output": o, "cache_write_5m": round(i * ANTHROPIC_5M, 6),
-                "cache_write_1h": round(i * ANTHROPIC_1H, 6), "cache_read": round(i * ANTHROPIC_READ, 6)}
-    row = {"provider": "anthropic", **rates(inp, out), "assumed": assumed}
+                "cache_write_1h": round(i * ANTHROPIC_1H, 6), "cache_read": round(i * read, 6)}
+    row = {"provider": "anthropic", **rates(inp, out), "assumed": False}
     if long:
-        row["long"] = {"threshold": LONG_THRESHOLD, **rates(*long)}
+        row["long"] = {"threshold": threshold, **rates(*long)}
     return row
 
 
@@ -41,27 +42,39 @@ def _cached(provider, inp, out, read, long=None):
     return row
 
 
-# Claude ids are matched by family and version (relay.costs.prices): a newer minor or major than
-# listed here (claude-opus-5-5) takes the newest listed row of its family, flagged as assumed.
+# Claude ids are matched by family and version (relay.costs.prices): a version newer than any
+# listed here takes the newest listed row of its family, flagged as assumed.
+# Long-context tiers: Sonnet 4 and 4.5 billed prompts over 200k at 2x input / 1.5x output; from
+# the 4.6 generation on the whole 1M window is billed at the standard rate. Haiku 5.5 is the
+# exception the other way: prompts over 100k tokens pay 5x on every token of the request.
 MODELS = {
     # Anthropic, current naming: claude-<family>-<major>[-<minor>][-<date>]
-    "claude-opus-5": _anthropic(5.0, 25.0, long=(10.0, 37.5), assumed=True),
-    "claude-opus-4-6": _anthropic(5.0, 25.0, long=(10.0, 37.5)),
+    "claude-fable-5-1": _anthropic(10.0, 50.0, read=0.025),
+    "claude-fable-5": _anthropic(10.0, 50.0),
+    "claude-mythos-5-1": _anthropic(10.0, 50.0, read=0.025),
+    "claude-mythos-5": _anthropic(10.0, 50.0),
+    "claude-opus-5-5": _anthropic(4.0, 20.0, read=0.05),
+    "claude-opus-5": _anthropic(5.0, 25.0),
+    "claude-opus-4-8": _anthropic(5.0, 25.0),
+    "claude-opus-4-7": _anthropic(5.0, 25.0),
+    "claude-opus-4-6": _anthropic(5.0, 25.0),
     "claude-opus-4-5": _anthropic(5.0, 25.0),
     "claude-opus-4-1": _anthropic(15.0, 75.0),
     "claude-opus-4": _anthropic(15.0, 75.0),
-    "claude-sonnet-5": _anthropic(3.0, 15.0, long=(6.0, 22.5), assumed=True),
-    "claude-sonnet-4-6": _anthropic(3.0, 15.0, long=(6.0, 22.5)),
+    "claude-sonnet-5-5": _anthropic(2.0, 10.0, read=0.05),     # cache read cut to 0.05x on 2026-10-07
+    "claude-sonnet-5": _anthropic(2.0, 10.0),
+    "claude-sonnet-4-6": _anthropic(3.0, 15.0),
     "claude-sonnet-4-5": _anthropic(3.0, 15.0, long=(6.0, 22.5)),
     "claude-sonnet-4": _anthropic(3.0, 15.0, long=(6.0, 22.5)),
-    "claude-haiku-5": _anthropic(1.0, 5.0, assumed=True),
+    "claude-haiku-5-5": _anthropic(0.1, 0.5, long=(0.5, 2.5), threshold=100_000),
     "claude-haiku-4-5": _anthropic(1.0, 5.0),
     # Anthropic, older naming: claude-<major>-<minor>-<family>
     "claude-3-7-sonnet": _anthropic(3.0, 15.0),
     "claude-3-5-sonnet": _anthropic(3.0, 15.0),
     "claude-3-5-haiku": _anthropic(0.8, 4.0),
     "claude-3-opus": _anthropic(15.0, 75.0),
-    "claude-3-haiku": _anthropic(0.25, 1.25),
+    # Claude 3 Haiku predates the uniform multipliers: its published 5m write is 0.30, not 0.3125
+    "claude-3-haiku": {**_anthropic(0.25, 1.25, read=0.12), "cache_write_5m": 0.30},
     # OpenAI (Codex CLI): cached input is the cache read price
     "gpt-5": _cached("openai", 1.25, 10.0, 0.125),
     "gpt-5-codex": _cached("openai", 1.25, 10.0, 0.125),

@@ -35,7 +35,7 @@ from relay.costs import price_table
 from relay.errors import ConfigError
 
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-_CLAUDE_NEW = re.compile(r"^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
+_CLAUDE_NEW = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
 _CLAUDE_OLD = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)")
 
 

@@ -49,20 +49,39 @@ def test_partial_split_prices_the_rest_at_5m(table):
     assert got["total"] == pytest.approx(0.00525) and got["estimated_ttl"]
 
 
+LONG_PROMPT = dict(input=50_000, output=1000, lump=30_000, w5m=10_000, w1h=20_000, read=150_000)
+
+
 def test_long_context_tier_anthropic(table):
-    # prompt 50000 + 10000 + 20000 + 150000 = 230000 > 200k: the whole request at the long rates
-    # (input 10, output 37.5, 5m 12.5, 1h 20, read 1.0)
-    got = cost.cost_of(usage(50_000, 1000, lump=30_000, w5m=10_000, w1h=20_000, read=150_000),
-                       table.lookup("claude-opus-4-6"))
-    expected = 50_000 * 10 / 1e6 + 1000 * 37.5 / 1e6 + 10_000 * 12.5 / 1e6 + 20_000 * 20 / 1e6 + 150_000 * 1.0 / 1e6
-    assert expected == pytest.approx(0.5 + 0.0375 + 0.125 + 0.4 + 0.15) == pytest.approx(1.2125)
-    assert got["total"] == pytest.approx(1.2125) and got["long_context"]
+    # prompt 50000 + 10000 + 20000 + 150000 = 230000 > 200k: the whole request at Sonnet 4.5's
+    # long rates (input 6, output 22.5, 5m 7.5, 1h 12, read 0.6)
+    got = cost.cost_of(usage(**LONG_PROMPT), table.lookup("claude-sonnet-4-5"))
+    expected = 50_000 * 6 / 1e6 + 1000 * 22.5 / 1e6 + 10_000 * 7.5 / 1e6 + 20_000 * 12 / 1e6 + 150_000 * 0.6 / 1e6
+    assert expected == pytest.approx(0.3 + 0.0225 + 0.075 + 0.24 + 0.09) == pytest.approx(0.7275)
+    assert got["total"] == pytest.approx(0.7275) and got["long_context"]
+
+
+def test_opus_4_6_bills_the_whole_window_at_base(table):
+    # the same 230k prompt on Opus 4.6 (5 / 25 / 6.25 / 10 / 0.5), no surcharge:
+    # 0.25 + 0.025 + 0.0625 + 0.2 + 0.075 = 0.6125
+    got = cost.cost_of(usage(**LONG_PROMPT), table.lookup("claude-opus-4-6"))
+    assert got["total"] == pytest.approx(0.6125) and not got["long_context"]
+
+
+def test_haiku_5_5_long_tier_starts_at_100k(table):
+    # prompt 90000 + 20000 reads = 110000 > 100k: input 0.5, output 2.5, read 0.05 for the whole request
+    # 90000 x 0.5 = 0.045, 1000 x 2.5 = 0.0025, 20000 x 0.05 = 0.001
+    got = cost.cost_of(usage(90_000, 1000, read=20_000), table.lookup("claude-haiku-5-5"))
+    assert got["total"] == pytest.approx(0.0485) and got["long_context"]
+    # 80000 + 20000 = 100000 is not over: 80000 x 0.1 + 1000 x 0.5 + 20000 x 0.01 = 0.008 + 0.0005 + 0.0002
+    got = cost.cost_of(usage(80_000, 1000, read=20_000), table.lookup("claude-haiku-5-5"))
+    assert got["total"] == pytest.approx(0.0087) and not got["long_context"]
 
 
 def test_threshold_is_exclusive(table):
-    # exactly 200000 prompt tokens stays at base: 200000 x 5 / 1e6 = 1.0
-    got = cost.cost_of(usage(200_000), table.lookup("claude-opus-4-6"))
-    assert got["total"] == pytest.approx(1.0) and not got["long_context"]
+    # exactly 200000 prompt tokens stays at base: 200000 x 3 / 1e6 = 0.6
+    got = cost.cost_of(usage(200_000), table.lookup("claude-sonnet-4-5"))
+    assert got["total"] == pytest.approx(0.6) and not got["long_context"]
 
 
 def test_long_context_tier_gemini(table):
@@ -114,11 +133,11 @@ def test_split_message_in_claude_code_file_counted_once(isolated_home, table):
     shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl", target)
     items = sources.file_items()
     assert sorted(i.message_id for i in items) == ["msg_fake_1803e6170123451984b4", "msg_fake_2a6fb93e941847888895"]
-    # each message: 12 input, 7 output, 1500 5m writes, 3000 reads at claude-opus-5 (5 / 25 / 6.25 / 0.5):
-    # 12x5 + 7x25 + 1500x6.25 + 3000x0.5 = 60 + 175 + 9375 + 1500 = 11110 -> $0.01111; two messages $0.02222
+    # each message: 12 input, 7 output, 1500 5m writes, 3000 reads at claude-opus-5-5 (4 / 20 / 5 / 0.2):
+    # 12x4 + 7x20 + 1500x5 + 3000x0.2 = 48 + 140 + 7500 + 600 = 8288 -> $0.008288; two messages $0.016576
     result = cost.summarize(items, table, by="model")
     assert result["total"]["requests"] == 2
-    assert result["total"]["cost"] == pytest.approx(0.02222)
+    assert result["total"]["cost"] == pytest.approx(0.016576)
 
 
 def test_proxy_and_file_deduplicated_by_message_id(store, table):
@@ -139,7 +158,7 @@ def test_proxy_and_file_deduplicated_by_message_id(store, table):
     # message is priced from the proxy's usage (9 output tokens instead of 7): +2 x 25 / 1e6
     assert result["total"]["requests"] == files_only["total"]["requests"] + 1
     assert result["sources"]["deduplicated"] == files_only["sources"]["deduplicated"] + 1
-    assert result["total"]["cost"] == pytest.approx(files_only["total"]["cost"] + 100 * 5 / 1e6 + 2 * 25 / 1e6)
+    assert result["total"]["cost"] == pytest.approx(files_only["total"]["cost"] + 100 * 4 / 1e6 + 2 * 20 / 1e6)
     # the shared message keeps the session the file knows
     session = next(r for r in result["rows"] if r["key"] == "c6591387-3c88-4bda-9ab0-808028906ae9")
     assert session["requests"] == 2 and session["tokens"]["output"] == 9 + 7

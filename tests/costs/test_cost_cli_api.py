@@ -22,7 +22,7 @@ def test_prices_command():
     opus = next(m for m in shown["models"] if m["model"] == "claude-opus-4-6")
     assert (opus["input"], opus["cache_write_5m"], opus["cache_write_1h"], opus["cache_read"]) == (5.0, 6.25, 10.0, 0.5)
     plain = run("prices").stdout
-    assert "claude-opus-5" in plain and "assumed" in plain and "gpt-5-codex" in plain
+    assert "claude-opus-5-5" in plain and "claude-haiku-5-5" in plain and "gpt-5-codex" in plain
 
 
 def test_cost_command_over_session_files():
@@ -31,7 +31,7 @@ def test_cost_command_over_session_files():
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     rows = {r["key"]: r for r in payload["rows"]}
-    assert rows["claude-opus-5-5"]["assumed"] and rows["claude-opus-5-5"]["cost"] > 0
+    assert not rows["claude-opus-5-5"]["assumed"] and rows["claude-opus-5-5"]["cost"] > 0
     assert rows["gemini-3.8-flash"]["cost"] is None                     # the fixture's unknown model
     assert payload["unpriced"][0]["model"] == "gemini-3.8-flash"
     plain = run("cost", "--since", "2020-01-01", "--by", "day").stdout
@@ -54,9 +54,9 @@ def test_cost_api_envelope(relay, upstream):
     assert body["ok"] is True
     row = body["cost"]["rows"][0]
     # fake upstream usage per request: 12 input, 7 output, 500 5m + 1000 1h writes, 3000 reads,
-    # claude-opus-5-5 at 5 / 25 / 6.25 / 10 / 0.5: 60 + 175 + 3125 + 10000 + 1500 = 14860 -> $0.01486
+    # claude-opus-5-5 at 4 / 20 / 5 / 8 / 0.2: 48 + 140 + 2500 + 8000 + 600 = 11288 -> $0.011288
     assert (row["key"], row["requests"]) == ("claude-opus-5-5", 2)
-    assert row["cost"] == pytest.approx(2 * 0.01486)
+    assert row["cost"] == pytest.approx(2 * 0.011288)
     assert row["tokens"]["cache_write_1h"] == 2000 and row["estimated_ttl_requests"] == 0
     bad = requests.get(f"{relay.url}/api/v1/cost", params={"by": "planet"}, timeout=10)
     assert bad.status_code == 400 and bad.json()["ok"] is False

@@ -20,8 +20,11 @@ def table():
     ("claude-sonnet-4-5[1m]", "claude-sonnet-4-5", False),            # Claude Code's 1M-context marker
     ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5", False),   # Bedrock
     ("claude-3-5-sonnet-20241022", "claude-3-5-sonnet", False),       # older naming
-    ("claude-opus-5-5", "claude-opus-5", True),                       # newer than published: flagged
-    ("claude-opus-4-7", "claude-opus-4-6", True),                     # not mistaken for claude-opus-4 ($15)
+    ("claude-opus-5-5", "claude-opus-5-5", False),
+    ("claude-opus-4-7", "claude-opus-4-7", False),                    # not mistaken for claude-opus-4 ($15)
+    ("claude-opus-4-9", "claude-opus-4-8", True),                     # newer than published: flagged
+    ("claude-opus-6", "claude-opus-5-5", True),
+    ("claude-fable-5-1-20260601", "claude-fable-5-1", False),
     ("gpt-5-codex", "gpt-5-codex", False),
     ("gpt-5.1-codex-max", "gpt-5.1-codex", False),
     ("gemini-3-pro-preview", "gemini-3-pro", False),
@@ -41,8 +44,13 @@ def test_anthropic_cache_multipliers(table):
     opus = table.lookup("claude-opus-4-6")
     # 5 $/MTok base input: 5m write 5 x 1.25 = 6.25, 1h write 5 x 2 = 10, read 5 x 0.1 = 0.5
     assert (opus.base.cache_write_5m, opus.base.cache_write_1h, opus.base.cache_read) == (6.25, 10.0, 0.5)
-    # long tier above 200k: input 10 -> 12.5 / 20 / 1.0
-    assert (opus.threshold, opus.long.input, opus.long.cache_write_1h, opus.long.cache_read) == (200_000, 10.0, 20.0, 1.0)
+    assert opus.long is None                      # 4.6 on: the 1M window at the base rate
+    # Sonnet 4.5's long tier above 200k: input 6 -> 7.5 / 12 / 0.6
+    sonnet = table.lookup("claude-sonnet-4-5")
+    assert (sonnet.threshold, sonnet.long.input, sonnet.long.cache_write_5m, sonnet.long.cache_write_1h,
+            sonnet.long.cache_read) == (200_000, 6.0, 7.5, 12.0, 0.6)
+    # newer generations cut the read multiplier: Opus 5.5 reads at 0.05 x 4, Fable 5.1 at 0.025 x 10
+    assert (table.lookup("claude-opus-5-5").base.cache_read, table.lookup("claude-fable-5-1").base.cache_read) == (0.2, 0.25)
     # OpenAI charges no cache-write surcharge: a write is plain input
     codex = table.lookup("gpt-5-codex")
     assert (codex.base.cache_write_5m, codex.base.cache_write_1h, codex.base.cache_read) == (1.25, 1.25, 0.125)
