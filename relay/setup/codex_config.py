@@ -11,7 +11,10 @@ def _top_region(lines):
 
 
 def _load(text, path):
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
     try:
         return tomllib.loads(text or "")
     except ValueError as exc:
