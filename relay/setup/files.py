@@ -16,6 +16,7 @@ from pathlib import Path
 from relay import paths
 
 MISSING = {"$relay": "missing"}   # a JSON key that did not exist (JSON itself has no such value)
+CREATED = {"$relay": "created"}   # an object relay created to hold its key: removed on undo only if empty
 
 
 def backup_dir(environ=None):
@@ -94,8 +95,8 @@ def apply(manifest, path, new_text, undo):
 
 # --- JSON ------------------------------------------------------------------------------------
 
-def json_set(text, assignments, path):
-    """(new text, undo keys) with each (key path, value) set; the rest of the document is kept."""
+def load_json(text, path):
+    """The JSON object in `text` ({} for no text); a RelayError naming the file otherwise."""
     from relay.errors import RelayError
     try:
         data = json.loads(text) if text and text.strip() else {}
@@ -103,11 +104,18 @@ def json_set(text, assignments, path):
         raise RelayError(f"{path} is not valid JSON ({exc})", hint="fix it by hand, then run relay init again") from exc
     if not isinstance(data, dict):
         raise RelayError(f"{path} does not hold a JSON object", hint="fix it by hand, then run relay init again")
+    return data
+
+
+def json_set(text, assignments, path):
+    """(new text, undo keys) with each (key path, value) set; the rest of the document is kept."""
+    data = load_json(text, path)
     undo = []
     for keys, value in assignments:
         node = data
-        for k in keys[:-1]:
+        for depth, k in enumerate(keys[:-1]):
             if not isinstance(node.get(k), dict):
+                undo.append([list(keys[:depth + 1]), CREATED if k not in node else node[k]])
                 node[k] = {}
             node = node[k]
         undo.append([list(keys), node.get(keys[-1], MISSING)])
@@ -125,6 +133,9 @@ def json_unset(text, undo_keys):
             continue
         if old == MISSING:
             node.pop(keys[-1], None)
+        elif old == CREATED:
+            if node.get(keys[-1]) == {}:
+                node.pop(keys[-1])
         else:
             node[keys[-1]] = old
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

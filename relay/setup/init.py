@@ -1,7 +1,6 @@
 """The steps of `relay init`, in order; each returns {"step", "status", "detail", "path"} where
 status is changed | unchanged | skipped | planned | failed. A dry run computes every edit and
 writes nothing. Running it twice changes nothing the second time."""
-import json
 import os
 from pathlib import Path
 
@@ -46,8 +45,8 @@ class Init:
 
     def _json(self, step, path, assignments, detail):
         text = files.read_text(path)
-        data = json.loads(text) if text and text.strip() else {}
-        if isinstance(data, dict) and all(_get(data, keys) == value for keys, value in assignments):
+        data = files.load_json(text, path)
+        if all(_get(data, keys) == value for keys, value in assignments):
             return _step(step, "unchanged", f"already set: {detail}", path)  # no reformatting of a good file
         new_text, undo = files.json_set(text, assignments, path)
         return self._edit(step, path, new_text, {"keys": undo}, detail)
@@ -102,9 +101,7 @@ class Init:
         # A base URL alone switches Gemini to "gateway" auth and headless runs exit 41; an API-key
         # auth type is set only when the user has chosen none.
         settings = paths.gemini_home(self.env) / "settings.json"
-        text = files.read_text(settings)
-        data = json.loads(text) if text and text.strip() else {}
-        chosen = _get(data, ["security", "auth", "selectedType"]) if isinstance(data, dict) else None
+        chosen = _get(files.load_json(files.read_text(settings), settings), ["security", "auth", "selectedType"])
         if chosen:
             steps.append(_step("gemini_auth", "unchanged", f"auth type already chosen: {chosen}", settings))
         else:
