@@ -10,7 +10,7 @@ import requests
 
 from tests import session_homes
 from tests.orch import fake_cli
-from tests.proxy.conftest import messages_body, relay, upstream, wait_rows  # noqa: F401 (fixtures)
+from tests.proxy.conftest import messages_body, wait_rows
 from tests.relay_process import ROOT
 
 SESSION = "sess-mcp-1"
@@ -40,7 +40,7 @@ def structured(result):
 
 
 @pytest.fixture
-def filled(relay, upstream, tmp_path, monkeypatch):  # noqa: F811
+def filled(relay, upstream, tmp_path, monkeypatch):
     """Two requests of one session through the real proxy, session files in place, a fake gemini."""
     for _ in range(2):
         answer = requests.post(f"{relay.url}/v1/messages", data=messages_body(),
@@ -57,7 +57,7 @@ def filled(relay, upstream, tmp_path, monkeypatch):  # noqa: F811
     return files
 
 
-def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):  # noqa: F811
+def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):
     scan_id = session_homes._session_id(filled["session-tool-bash"])
 
     async def body(session):

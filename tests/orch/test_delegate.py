@@ -9,7 +9,6 @@ import time
 import pytest
 
 from relay.errors import RelayError
-from relay.orch import delegate as runner
 from relay.orch import routing
 from relay.store import delegation_queries
 from tests.orch import fake_cli
