@@ -128,3 +128,12 @@ def test_errors_are_tool_errors_with_a_clear_message_and_no_server_needed(tmp_pa
     assert probe.is_error  # schema validation: vim is not one of the CLIs
     # No relay serve anywhere: the tools still answer from the database.
     assert structured(stats)["server"]["running"] is False
+
+
+def test_relay_mcp_never_loads_gevent_or_flask():
+    import subprocess
+    code = ("import sys; from relay.mcp.server import build; build(); "
+            "print(sorted(m for m in ('gevent', 'flask', 'werkzeug') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
