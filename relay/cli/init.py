@@ -44,6 +44,10 @@ def command(dry_run, skip_server, port, codex, gemini, undo, fmt):
         if port is None:
             from relay import config
             port = config.load().port
+        if not 1 <= port <= 65535:
+            from relay.errors import RelayError
+            raise RelayError(f"--port must be from 1 to 65535, got {port}",
+                             hint="relay init writes this port into the CLIs' settings, so it must be fixed")
         payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini)
     emit(payload, fmt, plain=_plain, rich=_plain)
     if any(s["status"] == "failed" for s in payload.get("steps", [])):

@@ -5,6 +5,7 @@ API). It opens relay's database itself, so it works with or without `relay serve
 Runs in its own process under asyncio: never imports gevent or Flask. Long tools (delegation,
 scan) run in a worker thread so the stdio loop keeps answering pings.
 """
+import threading
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field
@@ -21,14 +22,17 @@ Limit = Annotated[int, Field(description="How many rows at most.", ge=1, le=1000
 SessionId = Annotated[Optional[str], Field(description="Session id (default: the newest one).")]
 
 _store = None
+_store_lock = threading.Lock()
 
 
 def store():
+    """relay's database, opened on the first tool call (tools run on the loop and in threads)."""
     global _store
-    if _store is None:
-        from relay.store import open_user_store
-        _store = open_user_store()
-    return _store
+    with _store_lock:
+        if _store is None:
+            from relay.store import open_user_store
+            _store = open_user_store()
+        return _store
 
 
 def build():

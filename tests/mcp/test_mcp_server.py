@@ -118,10 +118,12 @@ def test_errors_are_tool_errors_with_a_clear_message_and_no_server_needed(tmp_pa
                 await session.call_tool("cli_delegate", {"cli": "codex", "task": "x"}),
                 await session.call_tool("cost_summary", {"since": "yesterday-ish"}),
                 await session.call_tool("cli_probe", {"cli": "vim"}),
-                await session.call_tool("relay_stats", {})]
+                await session.call_tool("relay_stats", {}),
+                await session.call_tool("session_scan", {})]
 
     env = dict(os.environ, PATH=fake_cli.path_with(tmp_path / "empty"))
-    turns, delegate, cost, probe, stats = run_client(body, env)
+    turns, delegate, cost, probe, stats, scan = run_client(body, env)
+    assert scan.is_error and "no session files changed in the last 7 days" in scan.content[0].text
     assert turns.is_error and "no requests recorded for session 'nope'" in turns.content[0].text
     assert delegate.is_error and "codex is not installed" in delegate.content[0].text
     assert cost.is_error and "yesterday-ish" in cost.content[0].text

@@ -130,6 +130,8 @@ def test_broken_config_is_a_clear_error_and_nothing_is_written(home):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Error:" in done.stderr and "settings.json is not valid JSON" in done.stderr
     assert settings.read_text() == "{not json"
+    done = relay("init", "--skip-server", "--port", "0")
+    assert done.returncode == 2 and "Error: --port must be from 1 to 65535, got 0" in done.stderr
 
 
 def test_doctor_accepts_the_registration_init_writes(home):
