@@ -4,7 +4,6 @@ import functools
 import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 from relay import paths

@@ -4,12 +4,11 @@ import requests
 
 from relay.orch import routing
 from tests.orch import fake_cli
-from tests.proxy.conftest import upstream  # noqa: F401  (pytest fixture)
 from tests.relay_process import RelayProcess
 
 
 @pytest.fixture
-def served(tmp_path, monkeypatch, upstream, store):  # noqa: F811
+def served(tmp_path, monkeypatch, upstream, store):
     bin_dir = tmp_path / "bin"
     fake_cli.install(bin_dir, "codex", version="0.169.0")
     monkeypatch.setenv("PATH", fake_cli.path_with(bin_dir))
