@@ -51,6 +51,12 @@ def test_init_then_claude_mcp_list_and_claude_p_through_relay(claude_bin, relay,
     assert "claude" in steps["detect"]["detail"] and steps["claude_mcp"]["status"] == "changed"
     assert steps["health"]["status"] == "unchanged"   # the relay under test answers on that port
 
+    from relay.orch import discover
+    probe = discover.probe("claude", environ=env)
+    assert probe["installed"] and probe["version"] == clients.CLAUDE_CODE_VERSION
+    assert probe["base_url"] == relay.url and probe["through_relay"] is True
+    assert probe["auth"] == {"state": "env", "env": ["ANTHROPIC_API_KEY"], "files": []}
+
     listed = run([str(claude_bin), "mcp", "list"], env, project)
     assert listed.returncode == 0, listed.stderr
     [line] = [ln for ln in listed.stdout.splitlines() if ln.startswith("relay:")]
