@@ -53,6 +53,19 @@ def gemini_home(environ=None):
     return _cli_home("RELAY_GEMINI_HOME", ".gemini", environ)
 
 
+def self_command():
+    """The argv that runs this relay again (`relay init` registers it with Claude Code and starts
+    the server with it): the frozen binary, this checkout's relay.py, the zipapp, or -m relay."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    root = Path(__file__).resolve().parent.parent
+    if (root / "relay.py").is_file():
+        return [sys.executable, str(root / "relay.py")]
+    if root.is_file():
+        return [sys.executable, str(root)]
+    return [sys.executable, "-m", "relay"]
+
+
 def resource_dir(name):
     """Absolute path of the top-level `templates` or `static` folder in every layout."""
     frozen = getattr(sys, "_MEIPASS", None)

@@ -18,6 +18,9 @@ COMMANDS = {
     "prices": "relay.cli.prices",
     "cost": "relay.cli.cost",
     "quota": "relay.cli.quota",
+    "init": "relay.cli.init",
+    "mcp": "relay.cli.mcp",
+    "delegate": "relay.cli.delegate",
 }
 
 

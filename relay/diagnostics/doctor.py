@@ -3,7 +3,7 @@
   1 claude_settings  Claude Code's ANTHROPIC_BASE_URL (settings.json env, process env) points at
                      relay, and relay answers GET /api/v1/health
   2 mcp              relay is registered as an MCP server (~/.claude.json user or project scope,
-                     or ./.mcp.json) and its command exists
+                     or ./.mcp.json) and its command and script exist
   3 database         relay.db passes PRAGMA integrity_check (quick_check over 256 MB) and its
                      schema is the one this relay writes
   4 session_dirs     the Claude Code, Codex and Gemini session directories are readable

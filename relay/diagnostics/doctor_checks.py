@@ -4,7 +4,6 @@ import functools
 import os
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 from relay import paths
@@ -99,11 +98,16 @@ def _command_exists(command):
     return Path(command).exists() if os.sep in command else shutil.which(command) is not None
 
 
+def _runnable(spec):
+    """The command exists and so does the script it is given (python + relay.py or a zipapp)."""
+    scripts = [a for a in spec.get("args") or [] if isinstance(a, str) and a.endswith((".py", ".pyz"))]
+    return _command_exists(spec.get("command")) and all(Path(a).is_file() for a in scripts)
+
+
 def _register_command():
-    """The `claude mcp add` line for this relay: the installed command, else this checkout."""
-    if shutil.which("relay"):
-        return "claude mcp add --scope user relay -- relay mcp"
-    return f"claude mcp add --scope user relay -- {sys.executable} {Path(paths.__file__).parent.parent / 'relay.py'} mcp"
+    """How to register this relay: `relay init` writes the same entry (paths.self_command() + mcp)."""
+    command = " ".join(paths.self_command())
+    return f"relay init (or: claude mcp add --scope user relay -- {command} mcp)"
 
 
 def check_mcp(ctx):
@@ -112,11 +116,12 @@ def check_mcp(ctx):
     found = _registrations(ctx)
     if not found:
         return Check("mcp", "warn", "relay is not registered as an MCP server in Claude Code", f"run `{register}`")
-    broken = [(w, n, s) for w, n, s in found if not _command_exists(s.get("command"))]
+    broken = [(w, n, s) for w, n, s in found if not _runnable(s)]
     if broken:
         where, name, spec = broken[0]
+        argv = " ".join([spec.get("command") or "", *[a for a in spec.get("args") or [] if isinstance(a, str)]])
         return Check("mcp", "fail",
-                     f"MCP server {name!r} ({where}) runs {spec.get('command')!r}, which does not exist",
+                     f"MCP server {name!r} ({where}) runs {argv!r}, whose command or script does not exist",
                      f"remove it with `claude mcp remove {name}` and run `{register}`")
     usable = [(w, n) for w, n, _ in found if w in ("user scope", here) or w.endswith(".mcp.json")]
     if not usable:

@@ -190,3 +190,30 @@ def m004_history(conn):
             cache_write_after INTEGER,
             PRIMARY KEY (session_id, turn)
         )""")
+
+
+@migration
+def m006_delegations(conn):
+    # One row per attempt to run a task on a CLI (relay delegate, MCP cli_delegate/orch_delegate);
+    # a routed task that fell back has one row per CLI tried, sharing `task_id`.
+    conn.execute("""
+        CREATE TABLE delegations (
+            id TEXT PRIMARY KEY,
+            task_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            ts REAL NOT NULL,
+            task TEXT NOT NULL,
+            cli TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            cwd TEXT,
+            status TEXT NOT NULL,
+            exit_code INTEGER,
+            duration_ms REAL NOT NULL,
+            output_bytes INTEGER NOT NULL DEFAULT 0,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            total_tokens INTEGER,
+            error TEXT
+        )""")
+    conn.execute("CREATE INDEX delegations_ts ON delegations(ts)")
+    conn.execute("CREATE INDEX delegations_task ON delegations(task_id, attempt)")

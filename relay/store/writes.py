@@ -53,3 +53,15 @@ def mark_unfinished(outcome="interrupted", reason="relay stopped before the exch
         return conn.execute("UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL",
                             (outcome, reason)).rowcount
     return task
+
+
+DELEGATION_COLUMNS = ("id", "task_id", "attempt", "ts", "task", "cli", "strategy", "cwd", "status", "exit_code",
+                      "duration_ms", "output_bytes", "input_tokens", "output_tokens", "total_tokens", "error")
+
+
+def record_delegation(row):
+    """One delegation attempt (a dict with DELEGATION_COLUMNS) as relay.orch.delegate built it."""
+    values = tuple(row.get(c) for c in DELEGATION_COLUMNS)
+    sql = (f"INSERT OR REPLACE INTO delegations ({', '.join(DELEGATION_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in DELEGATION_COLUMNS)})")
+    return lambda conn: conn.execute(sql, values)

@@ -92,8 +92,9 @@ def create_app(settings, store, bus, upstream, pipeline=None):
         app.logger.exception("unhandled error on %s", request.path)
         return _error(500, "internal error; see relay's log")
 
-    from relay.web import api, pages
+    from relay.web import api, orch_api, pages
     app.register_blueprint(api.bp)
+    app.register_blueprint(orch_api.bp)
     app.register_blueprint(pages.bp)
 
     proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)

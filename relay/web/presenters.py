@@ -131,3 +131,49 @@ def ttl_metrics(data):
 def error_metrics(windows):
     """/api/v1/errors: per window, requests and count and rate per status class (429 apart from 4xx)."""
     return {"windows": windows}
+
+
+# --- orchestration (relay.orch) --------------------------------------------------------------
+
+def cli_status(items):
+    """/api/v1/cli/status and MCP cli_status: every known CLI, installed or not. Auth is a state
+    and the names of env vars / files that hold credentials, never their values."""
+    return {"clis": items, "installed": [c["name"] for c in items if c["installed"]]}
+
+
+def delegation(row):
+    """One recorded delegation attempt."""
+    return {k: row.get(k) for k in ("id", "task_id", "attempt", "ts", "task", "cli", "strategy", "cwd", "status",
+                                    "exit_code", "duration_ms", "output_bytes", "input_tokens", "output_tokens",
+                                    "total_tokens", "error")}
+
+
+def delegation_result(result):
+    """`relay delegate` and MCP cli_delegate/orch_delegate: the answer and every attempt."""
+    attempts = [{**delegation(a), "stderr_tail": (a.get("stderr") or "")[-1000:]} for a in result["attempts"]]
+    return {"task_id": result["task_id"], "strategy": result["strategy"], "status": result["status"],
+            "cli": result["cli"], "output": result["output"], "attempts": attempts}
+
+
+def delegation_stats(rows):
+    """Per CLI counts, success rate and averages, plus totals."""
+    out = []
+    for r in rows:
+        attempts = r["attempts"] or 0
+        out.append({**r, "success_rate": round((r["ok"] or 0) / attempts, 3) if attempts else None,
+                    "avg_duration_ms": None if r["avg_duration_ms"] is None else round(r["avg_duration_ms"], 1)})
+    return {"by_cli": out, "total": {"attempts": sum(r["attempts"] for r in rows),
+                                     "ok": sum(r["ok"] or 0 for r in rows)}}
+
+
+def session_turns(session_id, exchanges):
+    """The proxy's requests of one session, oldest first, as turns (one request = one model turn)."""
+    turns = []
+    for i, ex in enumerate(reversed(exchanges), 1):
+        u = ex.usage
+        turns.append({"turn": i, "exchange_id": ex.id, "ts": ex.ts, "model": ex.model, "status": ex.status,
+                      "outcome": ex.outcome, "stop_reason": ex.stop_reason, "duration_ms": ex.duration_ms,
+                      "tokens": {"input": u.input_tokens, "output": u.output_tokens,
+                                 "cache_read": u.cache_read_input_tokens,
+                                 "cache_write": u.cache_creation_input_tokens}})
+    return {"session_id": session_id, "turns": turns}

@@ -116,6 +116,12 @@ def test_mcp_missing_registration_or_command(tmp_path):
     assert c["status"] == "fail" and "claude mcp remove relay" in c["fix"]
 
 
+def test_mcp_registration_whose_script_is_gone_fails(tmp_path):
+    _claude_json({"mcpServers": {"relay": {"command": sys.executable, "args": [str(tmp_path / "old" / "relay.py"), "mcp"]}}})
+    c = check("mcp", make_ctx(tmp_path, dead_port()))
+    assert c["status"] == "fail" and "relay.py mcp" in c["message"] and "relay init" in c["fix"]
+
+
 # --- 3. database -----------------------------------------------------------------------------
 
 def test_database_absent_or_current_passes(tmp_path):

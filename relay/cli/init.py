@@ -1,0 +1,54 @@
+"""`relay init`: set everything up in one go, or put it all back with --undo."""
+import click
+
+from relay.cli.output import emit, format_option, guarded
+
+_MARK = {"changed": "+", "unchanged": "=", "skipped": "-", "planned": "~", "failed": "!"}
+
+
+def _plain(payload):
+    if "undone" in payload:
+        for line in payload["undone"]:
+            click.echo(line)
+        return
+    if payload["dry_run"]:
+        click.echo("dry run: nothing is written")
+    for step in payload["steps"]:
+        where = f"  ({step['path']})" if step["path"] else ""
+        click.echo(f"{_MARK[step['status']]} {step['step']:<16} {step['detail']}{where}")
+    click.echo(f"backups and undo manifest: {payload['backups']}  (relay init --undo)")
+    click.echo(f"dashboard: {payload['dashboard']}")
+
+
+@click.command("init")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--skip-server", is_flag=True, help="Do not start relay serve in the background.")
+@click.option("--port", type=int, default=None, help="relay's port [default: the port setting, 8083].")
+@click.option("--codex/--no-codex", default=None, help="Point Codex at relay [default: when it is installed].")
+@click.option("--gemini/--no-gemini", default=None, help="Point Gemini CLI at relay [default: when it is installed].")
+@click.option("--undo", is_flag=True, help="Restore every file relay init changed and stop the server it started.")
+@format_option()
+@guarded
+def command(dry_run, skip_server, port, codex, gemini, undo, fmt):
+    """Detect the CLIs, create the database, point Claude Code (and Codex, Gemini) at relay,
+    register `relay mcp` with Claude Code, start relay and check its health.
+
+    Every file is backed up before its first edit and edited in place; running it again changes
+    nothing more.
+    """
+    from relay.setup import init
+
+    if undo:
+        payload = init.undo()
+    else:
+        if port is None:
+            from relay import config
+            port = config.load().port
+        if not 1 <= port <= 65535:
+            from relay.errors import RelayError
+            raise RelayError(f"--port must be from 1 to 65535, got {port}",
+                             hint="relay init writes this port into the CLIs' settings, so it must be fixed")
+        payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini)
+    emit(payload, fmt, plain=_plain, rich=_plain)
+    if any(s["status"] == "failed" for s in payload.get("steps", [])):
+        raise SystemExit(1)

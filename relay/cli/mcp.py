@@ -1,0 +1,13 @@
+"""`relay mcp`: relay's MCP server over stdio (what Claude Code starts)."""
+import click
+
+
+@click.command("mcp")
+def command():
+    """Serve relay's MCP tools over stdio: CLI status and delegation, sessions, cost and quota.
+
+    Reads relay's database directly, so it works whether or not `relay serve` runs. Register it
+    with `relay init`, or `claude mcp add --scope user relay -- relay mcp`.
+    """
+    from relay.mcp.server import main
+    main()

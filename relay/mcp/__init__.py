@@ -1,0 +1,1 @@
+"""relay's MCP server (stdio, asyncio; never gevent)."""

@@ -1,0 +1,103 @@
+"""What each MCP tool answers: plain functions over relay's services and presenters, so the
+server module only declares schemas. Every function takes the store first; RelayError means a
+clear, user-facing failure."""
+import os
+import time
+
+from relay.errors import RelayError
+from relay.web import presenters
+
+
+def cli_status(store):
+    from relay.orch import discover
+    return presenters.cli_status(discover.discover())
+
+
+def cli_probe(store, cli):
+    from relay.orch import discover
+    return discover.probe(cli)
+
+
+def delegate(store, task, strategy=None, cli=None, cwd=None, timeout=600.0, fallback=True):
+    from relay.orch import routing
+    if timeout <= 0:
+        raise RelayError(f"timeout must be positive, got {timeout:g}")
+    return presenters.delegation_result(routing.delegate(store, task, strategy=strategy, cli=cli, cwd=cwd,
+                                                         timeout=timeout, fallback=fallback))
+
+
+def orch_history(store, limit=20, cli=None):
+    from relay.store import delegation_queries
+    rows = store.read(lambda c: delegation_queries.list_delegations(c, limit=limit, cli=cli))
+    stats = store.read(delegation_queries.stats)
+    return {"delegations": [presenters.delegation(r) for r in rows], "stats": presenters.delegation_stats(stats)}
+
+
+def relay_stats(store):
+    """relay's own state without a running server: counts from the database, and whether the proxy answers."""
+    from relay import __version__, config
+    from relay.setup import server
+    from relay.store import delegation_queries, queries
+    port = config.load().port
+    answer = server.health(port, timeout=0.5)
+    return {"version": __version__, "db_path": str(store.path), "counts": store.read(queries.counts),
+            "server": {"url": server.url(port), "running": answer is not None,
+                       "uptime_s": (answer or {}).get("uptime_s")},
+            "delegations": presenters.delegation_stats(store.read(delegation_queries.stats))["total"]}
+
+
+def _latest_session(store):
+    from relay.store import queries
+    sessions = store.read(lambda c: queries.list_sessions(c, limit=1))
+    if not sessions:
+        raise RelayError("relay has recorded no session yet",
+                         hint="send traffic through relay (ANTHROPIC_BASE_URL) or name a session_id")
+    return sessions[0]["session_id"]
+
+
+def session_turns(store, session_id=None, limit=200):
+    from relay.store import queries
+    session_id = session_id or _latest_session(store)
+    rows = store.read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
+    if not rows:
+        raise RelayError(f"no requests recorded for session {session_id!r}",
+                         hint="session_history lists the sessions relay has seen")
+    return presenters.session_turns(session_id, rows)
+
+
+def session_history(store, limit=20):
+    from relay.store import queries
+    return {"sessions": store.read(lambda c: queries.list_sessions(c, limit=limit))}
+
+
+def session_scan(store, session_id=None, cwd=None):
+    """Findings for one session: the given id, else the newest session of the project in `cwd`
+    (the directory the calling agent runs in), else the newest session of any project."""
+    from relay.diagnostics import scan
+    payload = scan.run(store, session_id=session_id, since=None if session_id else "7d")
+    sessions = payload["sessions"]
+    if not sessions:
+        raise RelayError(f"no session {session_id!r} in the session files" if session_id
+                         else "no session files changed in the last 7 days",
+                         hint="session_history lists sessions seen by the proxy")
+    here = os.path.abspath(cwd or os.getcwd())
+    newest = sorted(sessions, key=lambda s: s["ended"] or "", reverse=True)
+    chosen = next((s for s in newest if s["project"] == here), newest[0])
+    return {"session": chosen, "matched_cwd": chosen["project"] == here}
+
+
+def cost_summary(store, since="today", by="model"):
+    from relay.costs import cost, prices
+    from relay.diagnostics.scan import parse_since
+    if by not in cost.GROUPINGS:
+        raise RelayError(f"by must be one of {', '.join(cost.GROUPINGS)}, got {by!r}")
+    if since == "today":
+        start = time.time() - (time.time() % 86400)
+    else:
+        start = parse_since(since).timestamp()
+    return presenters.cost_report(cost.report(store, prices.load(), since=start, by=by))
+
+
+def quota_status(store):
+    from relay.costs import quota
+    return presenters.quota(store.read(quota.report))
