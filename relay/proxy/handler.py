@@ -118,7 +118,7 @@ class ProxyHandler:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
-            return self._refuse_websocket(start_response)
+            return self._refuse_websocket(environ, start_response)
         self.in_flight += 1
         headers = _request_headers(environ)
         header_map = {name.lower(): value for name, value in headers}
@@ -253,11 +253,13 @@ class ProxyHandler:
         start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
-    def _refuse_websocket(self, start_response):
+    def _refuse_websocket(self, environ, start_response):
         """Codex's built-in provider first asks for a WebSocket (GET with Upgrade: websocket) and
         retries it with backoff for seconds unless told plainly that the server will not upgrade:
         426 answers that at once, so it falls back to HTTP + SSE on its next request. Nothing is
         recorded, no model was called."""
+        log.info("refused a WebSocket upgrade on %s (%s): answered 426", environ.get("PATH_INFO", ""),
+                 self.provider.PROVIDER)
         body = self.provider.error_body("WebSocket transport is not proxied; use HTTP")
         start_response("426 Upgrade Required", [("Content-Type", "application/json"),
                                                 ("Content-Length", str(len(body)))])

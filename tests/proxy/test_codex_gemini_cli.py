@@ -148,3 +148,22 @@ def test_gemini_tool_round_trip(gemini_bin, relay, upstream, tmp_path):
                  if "functionResponse" in p]
     assert len(responses) == 1 and "hello-from-tool" in json.dumps(responses[0])
     check_gemini(lines, relay, upstream, calls=2)
+
+
+def test_codex_builtin_provider_falls_back_from_websocket_at_once(codex_bin, relay, upstream, tmp_path):
+    """Codex's built-in provider (openai_base_url) tries a WebSocket first and retries it with
+    backoff unless refused plainly: relay's 426 must make it fall back to HTTP after one try."""
+    home = tmp_path / "codex-home"
+    (home / ".codex").mkdir(parents=True)
+    (home / ".codex" / "config.toml").write_text(
+        f'model = "gpt-5-codex"\nopenai_base_url = "{relay.url}/openai/v1"\napproval_policy = "never"\n'
+        'sandbox_mode = "danger-full-access"\n\n[analytics]\nenabled = false\n')
+    events = _run(codex_bin, relay, tmp_path, home, ["exec", "--json", "--skip-git-repo-check", "say hi"],
+                  {"OPENAI_API_KEY": OPENAI_KEY})
+    assert [e["item"]["text"] for e in events if e.get("type") == "item.completed"
+            and e["item"].get("type") == "agent_message"] == [TEXT]
+    assert [(r["method"], r["path"]) for r in upstream.requests] == [("POST", "/v1/responses")]
+    [row] = wait_rows(relay.url, 1)
+    assert row["provider"] == "openai" and {k: row[k] for k in OPENAI_ROW} == OPENAI_ROW
+    refusals = [line for line in relay.stderr_lines if "refused a WebSocket upgrade" in line]
+    assert len(refusals) == 1, refusals
