@@ -34,6 +34,8 @@ def test_stream_is_byte_exact_and_recorded(relay, upstream):
     assert {k: row[k] for k in GEMINI_ROW} == GEMINI_ROW
     assert row["stop_reason"] == "STOP" and row["outcome"] == "ok" and row["message_id"].startswith("fake-")
     assert KEY not in json.dumps(row)
+    page = requests.get(relay.url + "/", timeout=10).text
+    assert "<td>gemini</td><td>gemini-2.5-pro</td>" in page and KEY not in page
 
 
 def test_generate_count_tokens_and_query_key_is_never_stored(relay, upstream, tmp_path):
