@@ -3,8 +3,8 @@ dispatched in front of it.
 
 Provider paths (the mounts of relay.proxy.routes: /v1/..., /openai/..., /gemini/...) go straight
 to the proxy's WSGI handlers, before Flask: no routing, sessions or default headers touch proxied
-traffic. Everything else is Flask, guarded by a Host
-header check so that a web page on another origin (DNS rebinding) cannot read relay's API.
+traffic. Everything else is Flask, guarded by a Host header check so that a web page on another
+origin (DNS rebinding) cannot read relay's API.
 """
 import time
 from dataclasses import dataclass
