@@ -10,7 +10,9 @@ reader does its normal work.
     python bench/fast_upstream.py [PORT]      prints `listening http://127.0.0.1:PORT`
 
 `x-fake-scenario` picks the answer:
-  (none)               headers + message_start in one write, then the rest of the stream in a second
+  (none)               headers + message_start in one write, then the rest of the stream in a second;
+                       in the provider's format by path: /v1/responses an OpenAI Responses stream,
+                       /v1beta/... a Gemini SSE stream (tests/fake_wire.py), else Anthropic
   spaced-<ms>-<n>[-<t0>]  message_start, then n text deltas <ms> apart, each carrying the monotonic
                        ns time at which it was handed to the socket ("text":"t<ns>"), then the end;
                        with t0 (CLOCK_MONOTONIC ns) delta i is due at t0 + i * ms, so two streams
@@ -28,6 +30,7 @@ import gevent
 from gevent.server import StreamServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests import fake_wire  # noqa: E402
 from tests.fake_upstream import RATELIMIT_HEADERS, message, sse, stream_events  # noqa: E402
 
 _STATS = {"active": 0, "peak": 0, "completed": 0}
@@ -37,10 +40,10 @@ def _chunk(data):
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-def _head(content_type="text/event-stream; charset=utf-8", length=None):
+def _head(content_type="text/event-stream; charset=utf-8", length=None, ratelimit=RATELIMIT_HEADERS):
     lines = ["HTTP/1.1 200 OK", f"Content-Type: {content_type}", "Cache-Control: no-cache",
              "request-id: req_fake_bench0000000"]
-    lines += [f"{k}: {v}" for k, v in RATELIMIT_HEADERS.items()]
+    lines += [f"{k}: {v}" for k, v in ratelimit.items()]
     lines.append(f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
@@ -51,6 +54,16 @@ _START = _EVENTS[0]
 _HEAD = _head()
 FIRST = _HEAD + _chunk(_START)                                   # headers + message_start
 REST = b"".join(_chunk(e) for e in _EVENTS[1:]) + b"0\r\n\r\n"   # the rest, and the last chunk
+
+def _canned(events, ratelimit):
+    """(headers + first event, the rest + last chunk) of a stream in another provider's format."""
+    return (_head(ratelimit=ratelimit) + _chunk(events[0]),
+            b"".join(_chunk(e) for e in events[1:]) + b"0\r\n\r\n")
+
+
+_CODEX_BODY = {"model": "gpt-5-codex", "stream": True, "input": "say hi"}
+OPENAI = _canned(list(fake_wire.responses_events(_CODEX_BODY)), fake_wire.CODEX_HEADERS)
+GEMINI = _canned(list(fake_wire.gemini_events({}, "gemini-2.5-pro")), fake_wire.GEMINI_HEADERS)
 _BLOCK_START = _chunk(sse("content_block_start", {"type": "content_block_start", "index": 0,
                                                   "content_block": {"type": "text", "text": ""}}))
 _TAIL = b"".join(_chunk(e) for e in _EVENTS[-3:]) + b"0\r\n\r\n"  # content_block_stop, message_delta, stop
@@ -112,8 +125,10 @@ def handle(sock, _addr):
             elif scenario.startswith("hold-"):
                 _hold(sock, int(scenario.split("-")[1]))
             else:
-                sock.sendall(FIRST)
-                sock.sendall(REST)
+                first, rest = OPENAI if path.startswith(b"/v1/responses") else \
+                    GEMINI if path.startswith(b"/v1beta/") else (FIRST, REST)
+                sock.sendall(first)
+                sock.sendall(rest)
     except OSError:
         return
     finally:

@@ -9,8 +9,12 @@ Processes: a fake upstream (bench/fast_upstream.py, raw gevent sockets answering
 the fake's own jitter stays out of the numbers), a real `relay serve` subprocess, and the load
 generator (this process for 1 and 2, a gevent subprocess for 3). All on 127.0.0.1.
 
-1. Added TTFB. Streaming POST /v1/messages?beta=true with the 49 KB body and the headers of
-   ../shared/fixtures/claude-code/request-001-text.json, over one keep-alive connection per path
+1. Added TTFB, per provider mount (--providers). Anthropic: streaming POST
+   /v1/messages?beta=true with the 49 KB body and the headers of
+   ../shared/fixtures/claude-code/request-001-text.json; OpenAI: Codex's POST /v1/responses
+   (../shared/fixtures/codex/request-001-text.json, 39 KB) sent to relay as /openai/v1/responses;
+   Gemini: the Gemini CLI's streamGenerateContent?alt=sse (../shared/fixtures/gemini/
+   request-002-text.json, 39 KB) sent to relay under /gemini; the fake answers each in its format, over one keep-alive connection per path
    (direct to the fake, through relay), interleaved ABBA so drift hits both paths alike. TTFB is
    from the first byte of the request sent to the recv() that returns the first byte of response
    body (chunk data, after the status line and headers). Added = relayed - direct, per percentile.
@@ -44,19 +48,25 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-001-text.json"
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURE = FIXTURES / "claude-code" / "request-001-text.json"
+# provider -> (the recorded request of its CLI, relay's mount prefix for it)
+PROVIDERS = {"anthropic": (FIXTURE, ""),
+             "openai": (FIXTURES / "codex" / "request-001-text.json", "/openai"),
+             "gemini": (FIXTURES / "gemini" / "request-002-text.json", "/gemini")}
 _STAMP = re.compile(rb'"text":"t(\d+)"')
 _SKIP_HEADERS = {"host", "content-length", "connection"}
 
 
 # --- the request -----------------------------------------------------------------------------
-def request_bytes(url, scenario=None, fixture=FIXTURE):
-    """The fixture's request (headers and compact JSON body, stream on) for `url`'s host."""
+def request_bytes(url, scenario=None, fixture=FIXTURE, mount=""):
+    """The fixture's request (headers and compact JSON body, stream on) for `url`'s host, its
+    path under `mount`. Gemini's stream flag is in its path, not its body."""
     record = json.loads(Path(fixture).read_text())
-    body = dict(record["body"], stream=True)
+    body = dict(record["body"]) if "contents" in record["body"] else dict(record["body"], stream=True)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     host = urlsplit(url).netloc
-    lines = [f"{record['method']} {record['path']} HTTP/1.1", f"Host: {host}"]
+    lines = [f"{record['method']} {mount}{record['path']} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in record["headers"].items() if k.lower() not in _SKIP_HEADERS]
     if scenario:
         lines.append(f"x-fake-scenario: {scenario}")
@@ -197,8 +207,10 @@ def start_relay(upstream_url, home):
     # relay's defaults (no pruning, gevent), whatever RELAY_* the caller's shell has set
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_") and k != "ANTHROPIC_BASE_URL"}
     env.update(RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
-    return start_listening([sys.executable, str(RELAY_ROOT / "relay.py"), "serve", "--port", "0",
-                            "--upstream-anthropic", upstream_url], env=env)
+    args = [sys.executable, str(RELAY_ROOT / "relay.py"), "serve", "--port", "0", "--upstream-anthropic", upstream_url]
+    if (RELAY_ROOT / "relay" / "proxy" / "routes.py").exists():   # a checkout with the OpenAI/Gemini mounts
+        args += ["--upstream-openai", upstream_url, "--upstream-gemini", upstream_url]
+    return start_listening(args, env=env)
 
 
 def raise_nofile(need):
@@ -223,14 +235,16 @@ def _cpu_seconds(pid):
     return t.user + t.system
 
 
-def bench_ttfb(urls, relay_pid, requests, warmup):
+def bench_ttfb(urls, relay_pid, requests, warmup, provider="anthropic"):
     """urls: {"direct": fake, "null hop": null proxy, "relay": relay}; one keep-alive connection
-    each, the order rotated through every permutation so drift hits all paths alike."""
+    each, the order rotated through every permutation so drift hits all paths alike. Only relay
+    is addressed under the provider's mount; the fake and the null hop take the upstream path."""
     import itertools
+    fixture, mount = PROVIDERS[provider]
     paths = list(urls)
     orders = list(itertools.permutations(paths))
     conns = {p: connect(u) for p, u in urls.items()}
-    reqs = {p: request_bytes(u) for p, u in urls.items()}
+    reqs = {p: request_bytes(u, fixture=fixture, mount=mount if p == "relay" else "") for p, u in urls.items()}
     bufs = dict.fromkeys(paths, b"")
     samples = {p: [] for p in paths}
     bodies = {}
@@ -440,9 +454,12 @@ def _mark(ok):
     return "ok  " if ok else "MISS"
 
 
-def report_ttfb(samples, same_body, cpu):
+def report_ttfb(samples, same_body, cpu, provider="anthropic"):
     d, r = samples["direct"], samples["relay"]
-    print(f"\n1. Time to first body byte, {len(d)} streaming POSTs per path (49 KB body, keep-alive, order rotated)")
+    fixture, mount = PROVIDERS[provider]
+    size = len(json.dumps(json.loads(Path(fixture).read_text())["body"], separators=(",", ":"))) // 1024
+    print(f"\n1. [{provider}, relay mount '{mount or '/'}'] Time to first body byte, {len(d)} streaming POSTs "
+          f"per path ({size} KB body, keep-alive, order rotated)")
     print(f"   {'':24}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, v in samples.items():
         print(f"   {name:24}{pct(v, 50):10.3f}{pct(v, 90):10.3f}{pct(v, 99):10.3f}{max(v):10.3f}")
@@ -454,8 +471,8 @@ def report_ttfb(samples, same_body, cpu):
     print(f"   relayed body identical to direct, chunk for chunk: {same_body}; "
           f"relay CPU per request: {cpu * 1e6:.0f} us (user+sys, whole exchange incl. recording)")
     a50, a99 = pct(r, 50) - pct(d, 50), pct(r, 99) - pct(d, 99)
-    return [("added TTFB p50", f"{a50:.3f} ms", "<= 1 ms", a50 <= 1),
-            ("added TTFB p99", f"{a99:.3f} ms", "<= 5 ms", a99 <= 5)]
+    return [(f"{provider} added TTFB p50", f"{a50:.3f} ms", "<= 1 ms", a50 <= 1),
+            (f"{provider} added TTFB p99", f"{a99:.3f} ms", "<= 5 ms", a99 <= 5)]
 
 
 def report_events(latency, added, same_chunks, gap_ms):
@@ -510,6 +527,8 @@ def main(argv=None):
     parser.add_argument("--only", default="ttfb,events,streams", help="parts to run (default all)")
     parser.add_argument("--relay-root", metavar="DIR", help="the relay checkout to run (default: this one)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--providers", default="anthropic,openai,gemini",
+                        help="provider mounts measured by the TTFB part (default anthropic,openai,gemini)")
     args = parser.parse_args(argv)
     if args.relay_root:
         global RELAY_ROOT
@@ -534,9 +553,13 @@ def main(argv=None):
             null, null_url = start_listening([sys.executable, str(ROOT / "bench" / "null_proxy.py"), fake_url])
             urls = {"direct": fake_url, "null hop": null_url, "relay": relay_url}
             try:
-                if "ttfb" in parts:
-                    samples, same, cpu = bench_ttfb(urls, relay.pid, args.requests, args.warmup)
-                    rows += report_ttfb(samples, same, cpu)
+                for provider in (p.strip() for p in args.providers.split(",") if p.strip()):
+                    if "ttfb" not in parts:
+                        break
+                    if provider not in PROVIDERS:
+                        parser.error(f"--providers: unknown provider {provider!r} (known: {', '.join(PROVIDERS)})")
+                    samples, same, cpu = bench_ttfb(urls, relay.pid, args.requests, args.warmup, provider)
+                    rows += report_ttfb(samples, same, cpu, provider)
                 if "events" in parts and args.fake == "fast":
                     latency, added, same = bench_events(urls, args.event_streams, args.events, args.gap_ms)
                     rows += report_events(latency, added, same, args.gap_ms)

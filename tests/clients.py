@@ -16,6 +16,10 @@ import pytest
 
 CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code"
 CLAUDE_CODE_VERSION = "2.1.330"
+CODEX_PACKAGE = "@openai/codex"
+CODEX_VERSION = "0.169.0"
+GEMINI_PACKAGE = "@google/gemini-cli"
+GEMINI_VERSION = "0.61.0"
 INSTALL_TIMEOUT = 600
 
 CLIENTS_DIR = Path(os.environ.get("RELAY_CLIENTS_DIR")
@@ -69,15 +73,30 @@ def _npm_install(directory, spec):
         pytest.fail(f"`{' '.join(cmd)}` in {directory} failed ({done.returncode}):\n{done.stderr[-4000:]}")
 
 
+def _ensure(directory, package, version, name):
+    """Path to the `name` binary of package@version in `directory`, installed on first use."""
+    path = _bin(directory, name)
+    if path.exists() and _installed_version(directory, package) == version:
+        return path
+    with _install_lock(directory):
+        # Another run may have installed it while this one waited for the lock.
+        if not (path.exists() and _installed_version(directory, package) == version):
+            _npm_install(directory, f"{package}@{version}")
+    if not path.exists():
+        pytest.fail(f"npm installed {package}@{version} but {path} is missing")
+    return path
+
+
 def claude_code():
     """Path to the `claude` binary of Claude Code CLAUDE_CODE_VERSION, installed on first use."""
-    path = _bin(CLIENTS_DIR, "claude")
-    if path.exists() and _installed_version(CLIENTS_DIR, CLAUDE_CODE_PACKAGE) == CLAUDE_CODE_VERSION:
-        return path
-    with _install_lock(CLIENTS_DIR):
-        # Another run may have installed it while this one waited for the lock.
-        if not (path.exists() and _installed_version(CLIENTS_DIR, CLAUDE_CODE_PACKAGE) == CLAUDE_CODE_VERSION):
-            _npm_install(CLIENTS_DIR, f"{CLAUDE_CODE_PACKAGE}@{CLAUDE_CODE_VERSION}")
-    if not path.exists():
-        pytest.fail(f"npm installed {CLAUDE_CODE_PACKAGE}@{CLAUDE_CODE_VERSION} but {path} is missing")
-    return path
+    return _ensure(CLIENTS_DIR, CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, "claude")
+
+
+def codex():
+    """Path to `codex` (CODEX_VERSION), in its own subdir so its install never disturbs Claude Code's."""
+    return _ensure(CLIENTS_DIR / "codex", CODEX_PACKAGE, CODEX_VERSION, "codex")
+
+
+def gemini():
+    """Path to `gemini` (GEMINI_VERSION), in its own subdir like codex()."""
+    return _ensure(CLIENTS_DIR / "gemini", GEMINI_PACKAGE, GEMINI_VERSION, "gemini")

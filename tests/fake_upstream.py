@@ -1,6 +1,8 @@
-"""A fake Anthropic API on 127.0.0.1 that speaks the real wire format (see
+"""A fake Anthropic, OpenAI and Gemini API on 127.0.0.1 that speaks the real wire formats (see
 ../shared/REAL-CLIENTS.md §2): SSE streams of message_start / content_block_* / message_delta /
-message_stop, JSON messages, count_tokens, errors with rate-limit headers.
+message_stop, JSON messages, count_tokens, errors with rate-limit headers; OpenAI Responses and
+Chat Completions at /v1/responses and /v1/chat/completions and Gemini at /v1beta/models/<m>:<method>
+(bodies built by tests/fake_wire.py, with Codex's x-codex-* rate-limit headers).
 
 Every request is kept in `server.requests` (method, path, headers, raw body bytes) so tests can
 check what reached upstream. A request picks its behaviour with the `x-fake-scenario` header:
@@ -26,6 +28,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from requests.structures import CaseInsensitiveDict
+
+from tests import fake_wire
 
 USAGE_START = {"input_tokens": 12, "cache_creation_input_tokens": 1500, "cache_read_input_tokens": 3000,
                "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1000},
@@ -152,14 +156,15 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append(entry)
         return body
 
-    def _send(self, status, payload, headers=(), content_type="application/json", encode_gzip=False):
+    def _send(self, status, payload, headers=(), content_type="application/json", encode_gzip=False,
+              ratelimit=RATELIMIT_HEADERS):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         if encode_gzip:
             data = gzip.compress(data)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
-        for name, value in dict(RATELIMIT_HEADERS, **dict(headers)).items():
+        for name, value in dict(ratelimit, **dict(headers)).items():
             self.send_header(name, value)
         if encode_gzip:
             self.send_header("Content-Encoding", "gzip")
@@ -168,12 +173,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def _start_stream(self, encode_gzip=False):
+    def _start_stream(self, encode_gzip=False, ratelimit=RATELIMIT_HEADERS):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
-        for name, value in RATELIMIT_HEADERS.items():
+        for name, value in ratelimit.items():
             self.send_header(name, value)
         if encode_gzip:
             self.send_header("Content-Encoding", "gzip")
@@ -195,8 +200,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._record()
-        if self.path.startswith("/v1/models"):
+        # The model list in OpenAI's shape for OpenAI clients (a bearer token, no anthropic-version).
+        openai_client = "authorization" in self.headers and "anthropic-version" not in self.headers
+        if self.path.startswith("/v1/models") and openai_client:
+            self._send(200, fake_wire.openai_models(), ratelimit=fake_wire.CODEX_HEADERS)
+        elif self.path.startswith("/v1/models"):
             self._send(200, {"data": [{"id": "claude-opus-5-5", "type": "model"}], "has_more": False})
+        elif self.path.startswith("/v1beta/models"):
+            self._send(200, {"models": [{"name": "models/gemini-2.5-pro"}]}, ratelimit=fake_wire.GEMINI_HEADERS)
         else:
             self._send(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
 
@@ -208,6 +219,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, {"type": "error", "error": {"type": "invalid_request_error",
                                                         "message": "There was an issue with the JSON body"}})
+            return
+        if self.path.startswith(("/v1/responses", "/v1/chat/completions")):
+            self._openai(body, scenario)
+            return
+        if self.path.startswith("/v1beta/"):
+            self._gemini(body, scenario)
             return
         problem = invalid_reason(body) if isinstance(body, dict) and "messages" in body else None
         if problem:
@@ -263,6 +280,52 @@ class Handler(BaseHTTPRequestHandler):
             for event in events:
                 self._chunk(event)
             self._end_chunks()
+
+    # --- OpenAI and Gemini (bodies from tests/fake_wire.py) -------------------------------------
+    def _openai(self, body, scenario):
+        headers = fake_wire.CODEX_HEADERS
+        if scenario.startswith("error-"):
+            status = int(scenario.split("-")[1])
+            self._send(status, fake_wire.openai_error(status), {"retry-after": "17"}, ratelimit=headers)
+        elif self.path.startswith("/v1/responses"):
+            if body.get("stream"):
+                self._events(fake_wire.responses_events(body), scenario, headers)
+            else:
+                self._send(200, fake_wire.responses_json(body), ratelimit=headers)
+        elif body.get("stream"):
+            self._events(fake_wire.chat_events(body), scenario, headers)
+        else:
+            self._send(200, fake_wire.chat_json(body), ratelimit=headers)
+
+    def _gemini(self, body, scenario):
+        headers = fake_wire.GEMINI_HEADERS
+        target, _, _ = self.path.partition("?")
+        model, _, method = target.rsplit("/", 1)[-1].partition(":")
+        if scenario.startswith("error-"):
+            status = int(scenario.split("-")[1])
+            self._send(status, fake_wire.gemini_error(status), ratelimit=headers)
+        elif method == "countTokens":
+            self._send(200, {"totalTokens": 42}, ratelimit=headers)
+        elif method == "streamGenerateContent" and "alt=sse" in self.path:
+            self._events(fake_wire.gemini_events(body, model), scenario, headers)
+        elif method == "streamGenerateContent":
+            self._send(200, [fake_wire.gemini_json(body, model)], ratelimit=headers)
+        elif method == "generateContent":
+            self._send(200, fake_wire.gemini_json(body, model), ratelimit=headers)
+        else:
+            self._send(404, fake_wire.gemini_error(404), ratelimit=headers)
+
+    def _events(self, events, scenario, headers):
+        events = list(events)
+        self._start_stream(ratelimit=headers)
+        if scenario == "close-mid-stream":
+            self._chunk(events[0])
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        for event in events:
+            self._chunk(event)
+        self._end_chunks()
 
     def _wait_for_disconnect(self):
         self.connection.settimeout(30)

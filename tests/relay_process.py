@@ -10,9 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class RelayProcess:
+    """All three mounts go to the same upstream: tests/fake_upstream.py speaks every wire format."""
+
     def __init__(self, upstream_url, *extra_args, env=None):
         self.args = [sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
-                     "--upstream-anthropic", upstream_url, *extra_args]
+                     "--upstream-anthropic", upstream_url, "--upstream-openai", upstream_url,
+                     "--upstream-gemini", upstream_url, *extra_args]
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc = None

@@ -70,7 +70,7 @@ def _rich(payload):
 @format_option()
 @guarded
 def command(since, by, fmt):
-    """Cost of proxied requests and session files, by model, session, project or day (UTC).
+    """Cost of proxied requests and session files, by model, provider, session, project or day (UTC).
 
     1-hour cache writes are priced at 2x base input and 5-minute writes at 1.25x, from the
     split the API reports; responses without the split are priced at 1.25x and counted as

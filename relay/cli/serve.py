@@ -13,6 +13,11 @@ from relay.cli.output import guarded
 @click.option("--port", type=int, default=None, help="Port [default: 8083; 0 picks a free one; env RELAY_PORT].")
 @click.option("--upstream-anthropic", default=None, metavar="URL",
               help="Anthropic API base URL [default: https://api.anthropic.com; env RELAY_UPSTREAM_ANTHROPIC].")
+@click.option("--upstream-openai", default=None, metavar="URL",
+              help="OpenAI API base URL for the /openai mount [default: https://api.openai.com; env RELAY_UPSTREAM_OPENAI].")
+@click.option("--upstream-gemini", default=None, metavar="URL",
+              help="Gemini API base URL for the /gemini mount "
+                   "[default: https://generativelanguage.googleapis.com; env RELAY_UPSTREAM_GEMINI].")
 @click.option("--server", type=click.Choice(["gevent", "waitress"]), default=None,
               help="WSGI server [default: gevent; env RELAY_SERVER].")
 @click.option("--prune", type=click.Choice(["off", "gentle", "standard", "aggressive"]), default=None,
@@ -26,14 +31,16 @@ from relay.cli.output import guarded
 @click.option("--history-full-every", type=int, default=None, metavar="N",
               help="Full snapshot of the messages every N turns [default: 50; env RELAY_HISTORY_FULL_EVERY].")
 @guarded
-def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_force, history, history_full_every):
+def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, server, prune, prune_dry_run, prune_force, history, history_full_every):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
-    settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic, "server": server,
+    settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic,
+                            "upstream_openai": upstream_openai, "upstream_gemini": upstream_gemini, "server": server,
                             "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force,
                             "history": history, "history_full_every": history_full_every})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     from relay.bus import Bus
+    from relay.proxy.routes import ROUTES
     from relay.proxy.upstream import Upstream
     from relay.store import open_user_store
     from relay.store.writes import mark_unfinished
@@ -45,15 +52,16 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
     if left_open:
         click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
     store.start()
-    upstream = Upstream(settings.upstream_anthropic, settings.connect_timeout, settings.read_timeout)
-    app = create_app(settings, store, Bus(), upstream)
+    upstreams = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout,
+                                                   settings.read_timeout) for route in ROUTES}
+    app = create_app(settings, store, Bus(), upstreams)
     pid_file = paths.data_dir() / "relay.pid"
 
     def on_ready(kind, bound_host, bound_port):
         web_server.write_pid(pid_file)
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
-                   f"(upstream {settings.upstream_anthropic}, db {store.path}, pruning {pruning}, "
+                   f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, db {store.path}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
         # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
         click.echo(f"listening http://{bound_host}:{bound_port}")
@@ -62,7 +70,8 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
     def on_stop():
         store.submit(mark_unfinished(reason="relay stopped while the exchange was open"))
         store.close()
-        upstream.close()
+        for upstream in upstreams.values():
+            upstream.close()
         web_server.remove_pid(pid_file)
         click.echo("relay: stopped", err=True)
 

@@ -1,4 +1,4 @@
-"""Dollar cost of token usage, per response and summed by model, session, project or day.
+"""Dollar cost of token usage, per response and summed by model, provider, session, project or day.
 
 Cache writes are priced from the 5m/1h split: a 1-hour write costs 2x base input, a 5-minute
 write 1.25x. Only the part of the lump `cache_creation_input_tokens` that the split does not
@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from relay.costs import sources
 from relay.costs.prices import KINDS
 
-GROUPINGS = ("model", "session", "project", "day")
+GROUPINGS = ("model", "provider", "session", "project", "day")
+# Session files name the CLI, proxy rows the API; `by="provider"` groups both under the API's name.
+_API_OF_CLI = {"claude-code": "anthropic", "codex": "openai"}
 PER_TOKEN = 1_000_000        # table rates are per million tokens
 
 
@@ -48,6 +50,8 @@ def _day(ts):
 def _key(item, by):
     if by == "model":
         return item.model or "(unknown)"
+    if by == "provider":
+        return _API_OF_CLI.get(item.provider, item.provider) or "(unknown)"
     if by == "session":
         return item.session_id or "(none)"
     if by == "project":

@@ -33,10 +33,10 @@ def _anthropic(inp, out, long=None, read=ANTHROPIC_READ, threshold=LONG_THRESHOL
     return row
 
 
-def _cached(provider, inp, out, read, long=None):
+def _cached(provider, inp, out, read, long=None, assumed=False):
     def rates(i, o, r):
         return {"input": i, "output": o, "cache_write_5m": i, "cache_write_1h": i, "cache_read": r}
-    row = {"provider": provider, **rates(inp, out, read), "assumed": False}
+    row = {"provider": provider, **rates(inp, out, read), "assumed": assumed}
     if long:
         row["long"] = {"threshold": LONG_THRESHOLD, **rates(*long)}
     return row
@@ -85,6 +85,10 @@ MODELS = {
     "gpt-5.1-codex-mini": _cached("openai", 0.25, 2.0, 0.025),
     "gpt-5.2": _cached("openai", 1.75, 14.0, 0.175),
     "gpt-5.2-codex": _cached("openai", 1.75, 14.0, 0.175),
+    # Assumed: ids the Codex CLI 0.169.0 sends (../shared/REAL-CLIENTS.md: its built-in default is
+    # gpt-6.1-sol) that no published list had on TABLE_DATE; priced as the newest listed gpt-5.2.
+    "gpt-5.3-codex": _cached("openai", 1.75, 14.0, 0.175, assumed=True),
+    "gpt-6.1-sol": _cached("openai", 1.75, 14.0, 0.175, assumed=True),
     "gpt-4.1": _cached("openai", 2.0, 8.0, 0.5),
     "gpt-4.1-mini": _cached("openai", 0.4, 1.6, 0.1),
     "gpt-4o": _cached("openai", 2.5, 10.0, 1.25),
@@ -100,4 +104,8 @@ MODELS = {
     "gemini-2.5-flash": _cached("google", 0.3, 2.5, 0.03),
     "gemini-2.5-flash-lite": _cached("google", 0.1, 0.4, 0.01),
     "gemini-2.0-flash": _cached("google", 0.1, 0.4, 0.025),
+    # Assumed: the classifier model the Gemini CLI 0.61.0 router calls by itself
+    # (../shared/REAL-CLIENTS.md §5), unpublished on TABLE_DATE; priced as the newest flash-lite.
+    # The model it then routes to (gemini-3.8-flash in the fixtures) stays unpriced, shown as such.
+    "gemini-3.5-flash-lite": _cached("google", 0.1, 0.4, 0.01, assumed=True),
 }

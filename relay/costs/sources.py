@@ -10,10 +10,11 @@ The session index keeps per-session totals only (no per-message model or id), so
 come from parsing the files; only files modified since the window start are opened, since an
 older file cannot hold a newer message.
 """
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from typing import Optional
 
 from relay.diagnostics.scan import parse_time
+from relay.costs.prices import normalize as normalize_model
 from relay.models import Usage
 from relay.sessions.discover import discover
 from relay.sessions.parsers import parse_file
@@ -67,8 +68,44 @@ def file_items(since=None, providers=None, environ=None):
     return items
 
 
+# The Gemini API's responseId is not in Gemini CLI's session files (their record ids are the
+# CLI's own), so a proxied Gemini response and its file record share no id. They are matched by
+# what both measured instead: the model, the same normalised usage, within this many seconds.
+FINGERPRINT_WINDOW = 120.0
+
+
+def _fingerprint(item):
+    return (normalize_model(item.model), astuple(item.usage))
+
+
+def _drop_fingerprinted(items):
+    """(items, dropped): Gemini file items that repeat a proxied Gemini response are dropped, the
+    proxy item keeping the file's session and project."""
+    proxied = {}
+    for index, item in enumerate(items):
+        if item.source == "proxy" and item.provider == "gemini":
+            proxied.setdefault(_fingerprint(item), []).append(index)
+    if not proxied:
+        return items, 0
+    keep, dropped = [True] * len(items), 0
+    claimed = set()
+    for index, item in enumerate(items):
+        if item.source != "file" or item.provider != "gemini":
+            continue
+        for candidate in proxied.get(_fingerprint(item), ()):
+            if candidate not in claimed and abs(items[candidate].ts - item.ts) <= FINGERPRINT_WINDOW:
+                claimed.add(candidate)
+                winner = items[candidate]
+                items[candidate] = replace(winner, session_id=winner.session_id or item.session_id,
+                                           project=winner.project or item.project)
+                keep[index], dropped = False, dropped + 1
+                break
+    return [item for item, kept in zip(items, keep) if kept], dropped
+
+
 def dedupe(items):
-    """(items, dropped): one item per message id; items without an id are all kept."""
+    """(items, dropped): one item per message id (items without an id are all kept), then Gemini's
+    file items that repeat a proxied response (see FINGERPRINT_WINDOW)."""
     kept, by_id, dropped = [], {}, 0
     for item in sorted(items, key=lambda i: i.source != "proxy"):   # proxy rows first
         if not item.message_id:
@@ -83,4 +120,5 @@ def dedupe(items):
         winner = kept[by_id[item.message_id]]
         kept[by_id[item.message_id]] = replace(winner, session_id=winner.session_id or item.session_id,
                                                project=winner.project or item.project)
-    return kept, dropped
+    kept, fingerprinted = _drop_fingerprinted(kept)
+    return kept, dropped + fingerprinted

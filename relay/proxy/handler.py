@@ -8,9 +8,13 @@ client (no default headers, no re-chunking, no decoding). Contracts:
   the same byte (the connection is dropped, no final chunk is invented);
 - recording never blocks the stream: the row is queued at the start and again at the end, and
   everything parsed from the body is parsed after the chunk has been handed to the server;
-- secrets never leave this module: only the rate-limit headers and the user agent are recorded.
+- secrets never leave this module: only the rate-limit headers and the user agent are recorded,
+  and the stored path has any `key=` query parameter (Gemini's API key) masked.
+One handler serves one mount of relay.proxy.routes: its provider module reads the traffic, its
+upstream receives the path with the mount prefix stripped.
 """
 import logging
+import re
 import time
 import uuid
 import zlib
@@ -55,6 +59,15 @@ def _request_target(environ):
     return target
 
 
+# A credential in the query string (Gemini accepts ?key=; some gateways ?api-key=).
+_QUERY_SECRET = re.compile(r"(?i)([?&](?:key|api[-_]?key|access_token)=)[^&#]*")
+
+
+def redact_target(target):
+    """The request target as relay stores it: secrets in the query string replaced by `***`."""
+    return _QUERY_SECRET.sub(r"\1***", target) if "=" in target else target
+
+
 def _read_body(environ):
     stream = environ["wsgi.input"]
     length = environ.get("CONTENT_LENGTH")
@@ -93,8 +106,9 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline):
+    def __init__(self, provider, upstream, store, bus, pipeline, route=None):
         self.provider = provider
+        self.route = route
         self.upstream = upstream
         self.store = store
         self.bus = bus
@@ -103,12 +117,17 @@ class ProxyHandler:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
+        if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            return self._refuse_websocket(environ, start_response)
         self.in_flight += 1
         headers = _request_headers(environ)
         header_map = {name.lower(): value for name, value in headers}
         body = _read_body(environ)
+        target = _request_target(environ)
+        if self.route is not None:
+            target = self.route.upstream_target(target)
         exchange = Exchange(id=uuid.uuid4().hex, ts=time.time(), provider=self.provider.PROVIDER,
-                            method=environ["REQUEST_METHOD"], path=_request_target(environ),
+                            method=environ["REQUEST_METHOD"], path=redact_target(target),
                             client=header_map.get("user-agent"), request_bytes=len(body))
         # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
         # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after
@@ -121,7 +140,7 @@ class ProxyHandler:
             # Only a reference: the capturing stage reads these bytes later, in the store's writer.
             exchange.sent_body = body
         try:
-            response = self.upstream.send(exchange.method, exchange.path, headers, body)
+            response = self.upstream.send(exchange.method, target, headers, body)
         except requests.RequestException as exc:
             self._settle(begun, exchange)
             return self._unreachable(exchange, exc, started, start_response)
@@ -145,7 +164,7 @@ class ProxyHandler:
         return None
 
     def _begin(self, exchange, body, header_map):
-        model, stream, session_id = self.provider.request_meta(body, header_map)
+        model, stream, session_id = self.provider.request_meta(body, header_map, exchange.path)
         exchange.model, exchange.stream, exchange.session_id = model, stream, session_id
         self.store.submit(record_exchange_start(exchange))
         self.bus.publish("exchange/start", exchange.to_dict())
@@ -207,7 +226,7 @@ class ProxyHandler:
                 exchange.content_parts = reader.content_parts
             if reader.is_sse and outcome is None and not reader.completed and exchange.status == 200 \
                     and exchange.method != "HEAD":
-                outcome, error = "upstream_closed", "stream ended before message_stop"
+                outcome, error = "upstream_closed", "stream ended before its final event"
             error = error or reader.error
         if outcome is None:
             outcome = "ok" if exchange.status and exchange.status < 400 else "upstream_error"
@@ -232,4 +251,16 @@ class ProxyHandler:
         log.warning("upstream unreachable for %s %s: %s", exchange.method, exchange.path.split("?")[0], message)
         body = self.provider.error_body(f"upstream unreachable ({message})")
         start_response("502 Bad Gateway", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _refuse_websocket(self, environ, start_response):
+        """Codex's built-in provider first asks for a WebSocket (GET with Upgrade: websocket) and
+        retries it with backoff for seconds unless told plainly that the server will not upgrade:
+        426 answers that at once, so it falls back to HTTP + SSE on its next request. Nothing is
+        recorded, no model was called."""
+        log.info("refused a WebSocket upgrade on %s (%s): answered 426", environ.get("PATH_INFO", ""),
+                 self.provider.PROVIDER)
+        body = self.provider.error_body("WebSocket transport is not proxied; use HTTP")
+        start_response("426 Upgrade Required", [("Content-Type", "application/json"),
+                                                ("Content-Length", str(len(body)))])
         return [body]

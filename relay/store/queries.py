@@ -32,9 +32,9 @@ def where(*conditions):
     return " WHERE " + " AND ".join(sql for sql, _ in kept), [value for _, value in kept]
 
 
-def list_exchanges(conn, limit=50, session_id=None, before=None):
+def list_exchanges(conn, limit=50, session_id=None, before=None, provider=None):
     """Newest first."""
-    clause, args = where(("session_id = ?", session_id), ("ts < ?", before))
+    clause, args = where(("session_id = ?", session_id), ("ts < ?", before), ("provider = ?", provider))
     sql = "SELECT * FROM exchanges" + clause + " ORDER BY ts DESC, rowid DESC LIMIT ?"
     args.append(int(limit))
     return [_exchange(r) for r in conn.execute(sql, args)]

@@ -2,10 +2,12 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from relay.errors import RelayError
+from relay.proxy.routes import ROUTES
 from relay.store import history_queries, queries
 from relay.web import presenters
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PROVIDERS = tuple(route.provider.PROVIDER for route in ROUTES)
 
 
 def _read(fn):
@@ -41,7 +43,10 @@ def health():
 def requests_():
     limit = _int_arg("limit", 50, 1, 1000)
     session_id = request.args.get("session_id") or None
-    rows = _read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
+    provider = request.args.get("provider") or None
+    if provider is not None and provider not in PROVIDERS:
+        raise RelayError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}", status=400)
+    rows = _read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id, provider=provider))
     return ok(requests=[presenters.exchange(r) for r in rows])
 
 
@@ -61,7 +66,7 @@ def sessions():
 
 @bp.get("/cost")
 def cost():
-    """Cost since ?since= (7d, 24h, a date; default 7d) grouped ?by= model, session, project or day."""
+    """Cost since ?since= (7d, 24h, a date; default 7d) grouped ?by= model, provider, session, project or day."""
     from relay.costs import cost as costs, prices
     from relay.diagnostics.scan import parse_since
 

@@ -1,9 +1,10 @@
 """create_app(settings, store, bus, upstream): the Flask app for API and pages, with the proxy
 dispatched in front of it.
 
-Provider paths (/v1/...) go straight to the proxy's WSGI handler, before Flask: no routing,
-sessions or default headers touch proxied traffic. Everything else is Flask, guarded by a Host
-header check so that a web page on another origin (DNS rebinding) cannot read relay's API.
+Provider paths (the mounts of relay.proxy.routes: /v1/..., /openai/..., /gemini/...) go straight
+to the proxy's WSGI handlers, before Flask: no routing, sessions or default headers touch proxied
+traffic. Everything else is Flask, guarded by a Host header check so that a web page on another
+origin (DNS rebinding) cannot read relay's API.
 """
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from relay import paths
 from relay.errors import RelayError
 from relay.proxy.handler import ProxyHandler
 from relay.proxy.pipeline import Pipeline, default_stages
-from relay.proxy.providers import anthropic
+from relay.proxy.routes import ROUTES
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
@@ -33,17 +34,23 @@ class Context:
 
 
 class Dispatcher:
-    """Sends provider paths to the proxy and the rest to Flask."""
+    """Sends each mount's paths to its proxy handler and the rest to Flask."""
 
-    def __init__(self, proxy, flask_wsgi):
-        self.proxy = proxy
+    def __init__(self, handlers, flask_wsgi):
+        self.handlers = handlers          # [(Route, ProxyHandler)], in ROUTES order
         self.flask_wsgi = flask_wsgi
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/v1/") or path == "/v1":
-            return self.proxy(environ, start_response)
+        for route, handler in self.handlers:
+            if route.matches(path):
+                return handler(environ, start_response)
         return self.flask_wsgi(environ, start_response)
+
+    @property
+    def in_flight(self):
+        """Exchanges not yet finished on any mount; shutdown waits for 0."""
+        return sum(handler.in_flight for _, handler in self.handlers)
 
 
 def host_allowed(host, allowed_extra, bound_host):
@@ -64,13 +71,25 @@ def _error(status, message):
     return response
 
 
+def _upstreams(settings, upstream):
+    """{provider: Upstream}: `upstream` may be that dict, or one Upstream for Anthropic (the
+    others are then built from their settings)."""
+    if isinstance(upstream, dict):
+        return upstream
+    from relay.proxy.upstream import Upstream
+    built = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout, settings.read_timeout)
+             for route in ROUTES if route.provider.PROVIDER != "anthropic"}
+    return {"anthropic": upstream, **built}
+
+
 def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
     pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
                                                    history=settings.history, submit=store.submit,
                                                    full_every=settings.history_full_every))
-    ctx = Context(settings, store, bus, upstream, pipeline, time.time())
+    upstreams = _upstreams(settings, upstream)
+    ctx = Context(settings, store, bus, upstreams, pipeline, time.time())
     app.extensions["relay"] = ctx
 
     @app.before_request
@@ -97,7 +116,9 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     app.register_blueprint(orch_api.bp)
     app.register_blueprint(pages.bp)
 
-    proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)
-    ctx.proxy = proxy
-    app.wsgi_app = Dispatcher(proxy, app.wsgi_app)
+    bare = Pipeline()
+    handlers = [(route, ProxyHandler(route.provider, upstreams[route.provider.PROVIDER], store, bus,
+                                     pipeline if route.stages else bare, route=route)) for route in ROUTES]
+    ctx.proxy = Dispatcher(handlers, app.wsgi_app)
+    app.wsgi_app = ctx.proxy
     return app

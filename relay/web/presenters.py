@@ -15,7 +15,7 @@ def health(ctx, counts):
         "version": __version__,
         "uptime_s": round(time.time() - ctx.started_at, 3),
         "db_path": str(ctx.store.path),
-        "upstream": {"anthropic": ctx.settings.upstream_anthropic},
+        "upstream": {name: ctx.settings[f"upstream_{name}"] for name in ("anthropic", "openai", "gemini")},
         "counts": counts,
     }
 

@@ -56,19 +56,20 @@ def lower(headers):
     return {k.lower(): v for k, v in headers.items()}
 
 
-def assert_forwarded(sent, upstream):
-    """Every request the SDK sent reached upstream with the same method, path, headers and body bytes."""
+def assert_forwarded(sent, upstream, key=KEY, mount=""):
+    """Every request the SDK sent reached upstream with the same method, path (less relay's mount
+    prefix), headers and body bytes."""
     assert len(upstream.requests) == len(sent.requests)
     for mine, seen in zip(sent.requests, upstream.requests):
         assert seen["method"] == mine["method"]
-        assert seen["path"] == "/" + mine["url"].split("/", 3)[3]
+        assert mount + seen["path"] == "/" + mine["url"].split("/", 3)[3]
         assert seen["body"] == mine["body"]
         theirs = lower(seen["headers"])
         for name, value in lower(mine["headers"]).items():
             if name not in NOT_FORWARDED:
                 assert theirs.get(name) == value, name
         auth = {k: v for k, v in theirs.items() if k in ("x-api-key", "authorization")}
-        assert auth and all(KEY in v for v in auth.values())
+        assert auth and all(key in v for v in auth.values())
 
 
 def assert_usage_row(row, stream, stop_reason, message_id, path="/v1/messages"):
@@ -81,10 +82,10 @@ def assert_usage_row(row, stream, stop_reason, message_id, path="/v1/messages"):
     assert row["ratelimit"] == RATELIMIT_HEADERS
 
 
-def assert_key_not_stored(relay, rows):
+def assert_key_not_stored(relay, rows, key=KEY):
     """Neither the API nor any file in RELAY_HOME (relay.db, -wal, -shm ...) holds the key, while relay
     runs (the WAL) and after it stopped (checkpointed)."""
-    assert KEY not in json.dumps(rows)
+    assert key not in json.dumps(rows)
     home = Path(os.environ["RELAY_HOME"])
     assert (home / "relay.db").exists()
     for phase in ("running", "stopped"):
@@ -93,7 +94,7 @@ def assert_key_not_stored(relay, rows):
         files = [p for p in home.rglob("*") if p.is_file()]
         assert any(p.name.startswith("relay.db") for p in files)
         for path in files:
-            assert KEY.encode() not in path.read_bytes(), f"{phase}: API key found in {path}"
+            assert key.encode() not in path.read_bytes(), f"{phase}: API key found in {path}"
 
 
 def usage_tuple(usage):

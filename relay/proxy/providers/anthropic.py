@@ -37,8 +37,9 @@ def session_from_metadata(user_id):
     return match.group(1) if match else None
 
 
-def request_meta(body, headers):
-    """(model, stream, session_id) from a request; body may be anything, even invalid JSON."""
+def request_meta(body, headers, path=None):
+    """(model, stream, session_id) from a request; body may be anything, even invalid JSON.
+    `path` (the stored request target) is part of the providers' common signature; unused here."""
     session_id = headers.get(SESSION_HEADER)
     try:
         data = json.loads(body) if body else None
