@@ -33,12 +33,12 @@ def _anthropic(inp, out, long=None, read=ANTHROPIC_READ, threshold=LONG_THRESHOL
     return row
 
 
-def _cached(provider, inp, out, read, long=None, assumed=False):
+def _cached(provider, inp, out, read, long=None, assumed=False, threshold=LONG_THRESHOLD):
     def rates(i, o, r):
         return {"input": i, "output": o, "cache_write_5m": i, "cache_write_1h": i, "cache_read": r}
     row = {"provider": provider, **rates(inp, out, read), "assumed": assumed}
     if long:
-        row["long"] = {"threshold": LONG_THRESHOLD, **rates(*long)}
+        row["long"] = {"threshold": threshold, **rates(*long)}
     return row
 
 
@@ -85,10 +85,13 @@ MODELS = {
     "gpt-5.1-codex-mini": _cached("openai", 0.25, 2.0, 0.025),
     "gpt-5.2": _cached("openai", 1.75, 14.0, 0.175),
     "gpt-5.2-codex": _cached("openai", 1.75, 14.0, 0.175),
-    # Assumed: ids the Codex CLI 0.169.0 sends (../shared/REAL-CLIENTS.md: its built-in default is
-    # gpt-6.1-sol) that no published list had on TABLE_DATE; priced as the newest listed gpt-5.2.
-    "gpt-5.3-codex": _cached("openai", 1.75, 14.0, 0.175, assumed=True),
-    "gpt-6.1-sol": _cached("openai", 1.75, 14.0, 0.175, assumed=True),
+    "gpt-5.3-codex": _cached("openai", 1.75, 14.0, 0.175),
+    "gpt-5.4": _cached("openai", 2.5, 15.0, 0.25),
+    "gpt-5.4-mini": _cached("openai", 0.75, 4.5, 0.075),
+    "gpt-5.4-nano": _cached("openai", 0.2, 1.25, 0.02),
+    "gpt-5.5": _cached("openai", 5.0, 30.0, 0.5),
+    # Codex CLI 0.169.0's built-in default; prompts over 272k tokens pay the long rates
+    "gpt-6.1-sol": _cached("openai", 2.0, 10.0, 0.1, long=(4.0, 15.0, 0.2), threshold=272_000),
     "gpt-4.1": _cached("openai", 2.0, 8.0, 0.5),
     "gpt-4.1-mini": _cached("openai", 0.4, 1.6, 0.1),
     "gpt-4o": _cached("openai", 2.5, 10.0, 1.25),

@@ -162,3 +162,12 @@ def test_proxy_and_file_deduplicated_by_message_id(store, table):
     # the shared message keeps the session the file knows
     session = next(r for r in result["rows"] if r["key"] == "c6591387-3c88-4bda-9ab0-808028906ae9")
     assert session["requests"] == 2 and session["tokens"]["output"] == 9 + 7
+
+
+def test_gpt_6_1_sol_long_tier_starts_above_272k(table):
+    # 272000 prompt tokens stays at base: 262000 x 2 + 10000 x 0.1 + 1000 x 10 = 0.524 + 0.001 + 0.01
+    got = cost.cost_of(usage(262_000, 1000, read=10_000), table.lookup("gpt-6.1-sol"))
+    assert got["total"] == pytest.approx(0.535) and not got["long_context"]
+    # one more input token crosses it: 262001 x 4 + 10000 x 0.2 + 1000 x 15
+    got = cost.cost_of(usage(262_001, 1000, read=10_000), table.lookup("gpt-6.1-sol"))
+    assert got["total"] == pytest.approx(1.048004 + 0.002 + 0.015) and got["long_context"]
