@@ -86,3 +86,11 @@ def list_usage(conn, since=None):
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
            + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts, rowid")
     return [_exchange(r) for r in conn.execute(sql, args)]
+
+
+def list_finished(conn, since=None, provider=None):
+    """Finished exchanges (any status, with or without tokens) since `since`, oldest first."""
+    clause, args = where(("ts >= ?", since), ("provider = ?", provider))
+    sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
+           + " outcome IS NOT NULL ORDER BY ts, rowid")
+    return [_exchange(r) for r in conn.execute(sql, args)]
