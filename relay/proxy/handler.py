@@ -93,8 +93,9 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline):
+    def __init__(self, provider, upstream, store, bus, pipeline, guard=None):
         self.provider = provider
+        self.guard = guard   # relay.guard.Guard: told of each finished exchange, after its last byte
         self.upstream = upstream
         self.store = store
         self.bus = bus
@@ -221,6 +222,11 @@ class ProxyHandler:
         if changes:
             self.store.submit(record_prune_edits(exchange, changes))
         self.bus.publish("exchange/finish", exchange.to_dict())
+        if self.guard is not None:
+            try:
+                self.guard.observe(exchange)
+            except Exception:
+                log.exception("guard failed on exchange %s", exchange.id)
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.in_flight -= 1

@@ -134,3 +134,10 @@ def ttl_metrics():
 def error_metrics():
     from relay.costs import metrics
     return ok(errors=presenters.error_metrics(_read(metrics.errors)))
+
+
+@bp.get("/guard")
+def guard_state():
+    """The live guard: tier per zone and per session, and recent alerts (?after=ID: newer only)."""
+    after = _int_arg("after", None, 0, 2**62)
+    return ok(guard=presenters.guard(current_app.extensions["relay"].guard.snapshot(after), source="live"))

@@ -30,6 +30,7 @@ class Context:
     pipeline: Any
     started_at: float
     proxy: Any = None
+    guard: Any = None
 
 
 class Dispatcher:
@@ -64,6 +65,18 @@ def _error(status, message):
     return response
 
 
+def _guard(settings, store, bus):
+    """The live guard with its hooks, primed from the last hours of stored exchanges so that a
+    restart does not announce again the tiers the user was already told about."""
+    from relay import guard, guard_hooks
+    from relay.store import queries
+
+    live = guard.Guard(guard.thresholds_from(settings), bus,
+                       guard_hooks.Hooks(settings.get("guard_on_alert"), settings.get("guard_notify", False),
+                                         settings.get("guard_hook_timeout", 10.0)) or None)
+    return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
+
+
 def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
@@ -96,7 +109,8 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
 
-    proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)
+    ctx.guard = _guard(settings, store, bus)
+    proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline, guard=ctx.guard)
     ctx.proxy = proxy
     app.wsgi_app = Dispatcher(proxy, app.wsgi_app)
     return app

@@ -131,3 +131,25 @@ def ttl_metrics(data):
 def error_metrics(windows):
     """/api/v1/errors: per window, requests and count and rate per status class (429 apart from 4xx)."""
     return {"windows": windows}
+
+
+# --- guard (relay.guard) ---------------------------------------------------------------------
+
+def _guard_time(ts):
+    import datetime
+    return None if ts is None else datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(
+        timespec="seconds").replace("+00:00", "Z")
+
+
+def guard(snapshot, source):
+    """`relay guard` and /api/v1/guard: the worst tier per zone, the quota zone, each session's
+    context zone (most recently active first) and the alerts, with UTC times added."""
+    from relay.guard import TIERS
+
+    sessions = [{**s, "at": _guard_time(s.get("ts"))} for s in snapshot["sessions"]]
+    worst_context = max((s["tier"] for s in sessions), key=TIERS.index, default="ok")
+    return {"source": source, "instance": snapshot["instance"], "thresholds": snapshot["thresholds"],
+            "zones": {"quota": snapshot["quota"]["tier"], "context": worst_context},
+            "quota": {**snapshot["quota"], "at": _guard_time(snapshot["quota"].get("ts"))},
+            "sessions": sessions, "last_alert_id": snapshot["last_alert_id"],
+            "alerts": [{**a, "at": _guard_time(a["ts"])} for a in snapshot["alerts"]]}
