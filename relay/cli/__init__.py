@@ -19,6 +19,7 @@ COMMANDS = {
     "cost": "relay.cli.cost",
     "quota": "relay.cli.quota",
     "guard": "relay.cli.guard",
+    "report": "relay.cli.report",
 }
 
 

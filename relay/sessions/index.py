@@ -92,7 +92,7 @@ def _save(store, results):
             if result.session is None:
                 session_index.delete_sessions(conn, [result.key])
             else:
-                session_index.save_group(conn, result.files, result.session)
+                session_index.save_group(conn, result.files, result.session, result.messages)
     store.write(write)
 
 
