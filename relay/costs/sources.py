@@ -33,7 +33,7 @@ def proxy_items(store, since=None):
     return [Item("proxy", ex.ts, ex.model, ex.usage, ex.message_id, ex.session_id, None, ex.provider) for ex in rows]
 
 
-def _usage(row):
+def usage_of(row):
     """The index row's tokens back as a Usage: the lump, its split, and reads."""
     return Usage(input_tokens=row["input_tokens"], output_tokens=row["output_tokens"],
                  cache_creation_input_tokens=row["cache_creation_tokens"],
@@ -49,7 +49,7 @@ def file_items(store, since=None, providers=None, environ=None):
     providers = tuple(providers or PROVIDERS)
     refresh(store, providers, environ)
     rows = store.read(lambda c: usage_index.rows(c, providers, since_ts=since))
-    return [Item("file", r["ts"], r["model"], _usage(r), r["message_id"], r["session_id"], r["project"], r["provider"])
+    return [Item("file", r["ts"], r["model"], usage_of(r), r["message_id"], r["session_id"], r["project"], r["provider"])
             for r in rows]
 
 

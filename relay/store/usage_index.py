@@ -77,9 +77,12 @@ def grouped(conn, by, long_threshold, providers=None, since_day=None, until_day=
     return [dict(row) for row in cur]
 
 
-def rows(conn, providers=None, since_day=None, until_day=None, since_ts=None, model=None):
-    """Canonical rows in time order (blocks, `relay cost`, and models priced row by row)."""
+def rows(conn, providers=None, since_day=None, until_day=None, since_ts=None, model=None, session_id=None):
+    """Canonical rows in time order (blocks, `relay cost`, turns, and models priced row by row)."""
     where, args = _filters(providers, since_day, until_day)
+    if session_id is not None:
+        where += " AND session_id = ?"
+        args.append(session_id)
     if since_ts is not None:
         where += " AND ts >= ?"
         args.append(since_ts)

@@ -141,3 +141,33 @@ def guard_state():
     """The live guard: tier per zone and per session, and recent alerts (?after=ID: newer only)."""
     after = _int_arg("after", None, 0, 2**62)
     return ok(guard=presenters.guard(current_app.extensions["relay"].guard.snapshot(after), source="live"))
+
+
+def _turns(rows_fn, index_session=None):
+    from relay.costs import prices, turns
+
+    ctx = current_app.extensions["relay"]
+    table, thresholds = prices.load(), ctx.guard.thresholds
+    found = turns.from_exchanges(_read(rows_fn), table, thresholds)
+    if not found and index_session is not None:
+        from relay.store import usage_index
+        found = list(reversed(turns.from_index(_read(lambda c: usage_index.rows(c, session_id=index_session)),
+                                               table, thresholds)))
+    return found
+
+
+@bp.get("/turns")
+def turns_recent():
+    """The latest model responses across sessions: tokens, cost, context fill and its zone."""
+    limit = _int_arg("limit", 50, 1, 1000)
+    return ok(turns=presenters.turns(_turns(lambda c: queries.recent_usage(c, limit=limit))))
+
+
+@bp.get("/turns/<session_id>")
+def turns_session(session_id):
+    """One session's turns, newest first: from the proxy's rows, else from the session index."""
+    limit = _int_arg("limit", 1000, 1, 100000)
+    found = _turns(lambda c: queries.recent_usage(c, limit=limit, session_id=session_id), index_session=session_id)
+    if not found:
+        raise RelayError(f"no turns recorded for session {session_id!r}", status=404)
+    return ok(session_id=session_id, **presenters.session_turns(found[:limit]))

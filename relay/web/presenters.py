@@ -238,3 +238,23 @@ def usage_blocks(result):
                     "tokenCounts": counts, "totalTokens": sum(counts.values()), "costUSD": block["cost"],
                     "models": block["models"], "burnRate": rate, "projection": projection})
     return {"blocks": out, "relay": {"unpricedModels": result["unpriced"], "pricesDate": result["table_date"]}}
+
+
+# --- turns (relay.costs.turns) ---------------------------------------------------------------
+
+def turns(items):
+    """/api/v1/turns: each turn with its UTC time, tokens per kind, cost (None: unpriced, never
+    0), context fill in percent of the model's window and the guard's zone for it."""
+    return [{**t, "at": _guard_time(t["ts"]), "cost": _usd(t["cost"])} for t in items]
+
+
+def session_turns(items):
+    """/api/v1/turns/<session_id>: the turns plus the session's current zone (its latest turn's)
+    and totals."""
+    shaped = turns(items)
+    priced = [t["cost"] for t in shaped if t["cost"] is not None]
+    return {"turns": shaped, "zone": shaped[0]["zone"] if shaped else "ok",
+            "context_pct": shaped[0]["context_pct"] if shaped else None,
+            "total": {"turns": len(shaped), "cost": _usd(sum(priced)) if priced else None,
+                      "unpriced_turns": len(shaped) - len(priced),
+                      "tokens": {k: sum(t["tokens"][k] for t in shaped) for k in (shaped[0]["tokens"] if shaped else {})}}}
