@@ -41,13 +41,13 @@ def usage_of(row):
                  cache_creation_1h_input_tokens=row["cache_write_1h"], cache_read_input_tokens=row["cache_read_tokens"])
 
 
-def file_items(store, since=None, providers=None, environ=None):
+def file_items(store, since=None, providers=None, environ=None, workers=None):
     """Items of every session file message (main thread and subagents) since `since`, from the
     session index after updating it."""
     from relay.costs.reports import PROVIDERS, refresh
 
     providers = tuple(providers or PROVIDERS)
-    refresh(store, providers, environ)
+    refresh(store, providers, environ, workers)
     rows = store.read(lambda c: usage_index.rows(c, providers, since_ts=since))
     return [Item("file", r["ts"], r["model"], usage_of(r), r["message_id"], r["session_id"], r["project"], r["provider"])
             for r in rows]

@@ -69,7 +69,8 @@ def cost():
     if by not in costs.GROUPINGS:
         raise RelayError(f"by must be one of {', '.join(costs.GROUPINGS)}, got {by!r}", status=400)
     since = parse_since(request.args.get("since") or "7d").timestamp()
-    result = costs.report(current_app.extensions["relay"].store, prices.load(), since=since, by=by)
+    # workers=1: the index update runs in this process; no process pool inside the server
+    result = costs.report(current_app.extensions["relay"].store, prices.load(), since=since, by=by, workers=1)
     return ok(cost=presenters.cost_report(result))
 
 

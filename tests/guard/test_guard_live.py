@@ -35,8 +35,8 @@ def wait_alerts(relay_url, count, timeout=10):
 
 def test_live_relay_moves_the_quota_zone_and_runs_the_hook(upstream, tmp_path):
     cmd, out = _recorder(tmp_path)
-    env = dict(os.environ, RELAY_GUARD_QUOTA_WARN="60", RELAY_GUARD_ON_ALERT=cmd)
-    with RelayProcess(upstream.url, env=env).start() as relay:
+    env = dict(os.environ, RELAY_GUARD_QUOTA_WARN="60")
+    with RelayProcess(upstream.url, "--on-alert", cmd, env=env).start() as relay:
         send(relay.url, "5h=0.61,7d=0.2")                 # 61% >= 60 -> warn
         state = wait_alerts(relay.url, 1)
         assert state["source"] == "live" and state["zones"] == {"quota": "warn", "context": "ok"}
