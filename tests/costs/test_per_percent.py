@@ -58,3 +58,22 @@ def test_quota_report_carries_per_percent(store):
     add(store, NOW - 400, ratelimit=rl("0.12"))
     report = store.read(lambda c: quota.report(c, NOW))
     assert report["per_percent"]["5h"]["dollars_per_pct"] == pytest.approx(0.25)
+
+
+def test_live_relay_reports_per_percent_in_the_quota_api(relay):
+    import requests
+    from tests.proxy.conftest import messages_body, wait_rows
+
+    for util in ("0.10", "0.13", "0.15"):
+        response = requests.post(f"{relay.url}/v1/messages", data=messages_body(stream=True),
+                                 headers={"content-type": "application/json", "x-api-key": "sk-test",
+                                          "x-fake-utilization": f"5h={util}"}, timeout=10)
+        assert response.status_code == 200
+        wait_rows(relay.url, 1, predicate=lambda rows, u=util: any(
+            r["ratelimit"].get(U + "5h-utilization") == u for r in rows))
+    per = requests.get(f"{relay.url}/api/v1/quota", timeout=5).json()["quota"]["per_percent"]
+    # 3 + 2 points, each interval holding one fake exchange of $0.01486 (see tests/reports/test_turns_api.py)
+    assert per["5h"]["points"] == pytest.approx(5.0) and per["5h"]["cost"] == pytest.approx(0.02972)
+    assert per["5h"]["dollars_per_pct"] == pytest.approx(0.005944)
+    # 7d stayed at the fake's 0.34 throughout: no movement, no value
+    assert per["7d"]["dollars_per_pct"] is None and "utilization deltas" in per["method"]

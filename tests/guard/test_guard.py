@@ -116,3 +116,19 @@ def test_a_hanging_hook_is_killed_at_its_timeout(tmp_path):
     assert guard_hooks.run_command(f"{sys.executable} -c 'import time; time.sleep(30)'",
                                    {"id": 1, "zone": "quota"}, timeout=0.5) is None
     assert guard_hooks.run_command("exit 3", {"id": 2}, timeout=5) == 3
+
+
+def test_desktop_notification_uses_notify_send_when_present(tmp_path, monkeypatch):
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "bin" / "notify-send"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho \"$@\" >> {calls}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    monkeypatch.setattr(sys, "platform", "linux")
+    alert = {"id": 1, "zone": "quota", "from": "warn", "to": "critical", "value_pct": 91.5, "window": "5h",
+             "session_id": None, "direction": "up"}
+    assert guard_hooks.notify(alert) is True
+    assert calls.read_text().strip() == "-u critical relay guard quota warn -> critical at 91.5% (5h)"
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert guard_hooks.notify(alert) is False

@@ -151,3 +151,23 @@ def test_daily_on_a_recorded_claude_code_session():
     assert (day["date"], day["inputTokens"], day["outputTokens"], day["cacheCreationTokens"],
             day["cacheReadTokens"]) == ("2026-11-22", 24, 14, 3000, 6000)
     assert day["totalCost"] == pytest.approx(0.02222)
+
+
+def test_an_index_made_before_m005_is_filled_once(store):
+    from relay.store import Store
+    write("sess-a", session_a())
+    reports.refresh(store, ("claude-code",))
+    # roll the database back to before m005: no table, files marked as indexed
+    store.write(lambda c: (c.execute("DROP TABLE message_usage"),
+                           c.execute("DELETE FROM _relay_migrations WHERE name = 'm005_message_usage'")))
+    path = store.path
+    store.close()
+    reopened = Store(path)
+    try:
+        assert reopened.read(lambda c: c.execute("SELECT COUNT(*) FROM session_files").fetchone()[0]) == 0
+        reports.refresh(reopened, ("claude-code",))
+        result = reports.aggregate(reopened, prices.load(), "day", ("claude-code",))
+        assert [(g["key"], round(g["cost"], 6)) for g in result["groups"]] == [("2026-11-20", 0.03405),
+                                                                              ("2026-11-21", 0.003)]
+    finally:
+        reopened.close()
