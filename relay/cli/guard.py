@@ -30,19 +30,22 @@ def _fetch(base, after=None, timeout=3.0):
         return None
 
 
-def _from_db(settings):
+def _from_db(settings, base):
     from relay import guard
     from relay.store import queries, user_store
     from relay.web import presenters
 
     with user_store() as store:
         rows = store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S))
-    return presenters.guard(guard.from_rows(guard.thresholds_from(settings), rows).snapshot(), source="database")
+    note = (f"no relay answering at {base}: replayed from the last {guard.PRIME_S // 3600} h of stored exchanges, "
+            "without alerts")
+    return presenters.guard(guard.from_rows(guard.thresholds_from(settings), rows).snapshot(), source="database",
+                            note=note)
 
 
 def _plain(payload):
     q = payload["quota"]
-    click.echo(f"source: {payload['source']}")
+    click.echo(f"source: {payload['source']}" + (f" ({payload['note']})" if payload.get("note") else ""))
     click.echo(f"quota    {q['tier']:<8} " + (f"{q['value_pct']:g}% ({q['window']}, {q['at']})"
                                                if q["value_pct"] is not None else "no utilization measured"))
     click.echo(f"context  {payload['zones']['context']:<8} (worst session)")
@@ -118,5 +121,5 @@ def command(daemon, host, port, interval, on_alert, notify, fmt):
         _daemon(base, interval, Hooks(on_alert or settings.guard_on_alert, notify or settings.guard_notify,
                                       settings.guard_hook_timeout))
         return
-    payload = _fetch(base) or _from_db(settings)
+    payload = _fetch(base) or _from_db(settings, base)
     emit(payload, fmt, plain=_plain, rich=_plain)

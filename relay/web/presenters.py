@@ -141,14 +141,14 @@ def _guard_time(ts):
         timespec="seconds").replace("+00:00", "Z")
 
 
-def guard(snapshot, source):
+def guard(snapshot, source, note=None):
     """`relay guard` and /api/v1/guard: the worst tier per zone, the quota zone, each session's
     context zone (most recently active first) and the alerts, with UTC times added."""
     from relay.guard import TIERS
 
     sessions = [{**s, "at": _guard_time(s.get("ts"))} for s in snapshot["sessions"]]
     worst_context = max((s["tier"] for s in sessions), key=TIERS.index, default="ok")
-    return {"source": source, "instance": snapshot["instance"], "thresholds": snapshot["thresholds"],
+    return {"source": source, "note": note, "instance": snapshot["instance"], "thresholds": snapshot["thresholds"],
             "zones": {"quota": snapshot["quota"]["tier"], "context": worst_context},
             "quota": {**snapshot["quota"], "at": _guard_time(snapshot["quota"].get("ts"))},
             "sessions": sessions, "last_alert_id": snapshot["last_alert_id"],
