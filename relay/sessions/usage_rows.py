@@ -5,25 +5,14 @@ Built in the worker from the parsed session (main thread and subagents), so repo
 a message without a readable timestamp takes the file's modification time, so it is still
 counted, on the day the file was last written.
 """
-import re
 from datetime import datetime, timezone
 
-_FRACTION = re.compile(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$")
+from relay.sessions.times import parse_time
 
 
 def epoch(text):
-    """ISO-8601 (a trailing Z, any number of fraction digits; naive = UTC) -> epoch seconds, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    match = _FRACTION.match(value)
-    if match:        # fromisoformat before 3.11 takes only 3 or 6 fraction digits
-        value = f"{match.group(1)}.{(match.group(2) or '.0')[1:7].ljust(6, '0')}{match.group(3)}"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+    when = parse_time(text)
+    return None if when is None else when.timestamp()
 
 
 def dedup_key(message_id, request_id):
