@@ -57,7 +57,7 @@ def _blocks_plain(payload):
     rows = [("Block Start", "Duration/Status", "Models", "Tokens", "Cost")]
     for b in payload["blocks"]:
         if b["isGap"]:
-            rows.append((b["startTime"][:16].replace("T", " "), "(inactive)", "-", "-", "-"))
+            rows.append((b["startTime"][:16].replace("T", " ") + " UTC", "(inactive)", "-", "-", "-"))
             continue
         status = "ACTIVE" if b["isActive"] else ""
         rows.append((b["startTime"][:16].replace("T", " ") + " UTC", status, ", ".join(b["models"]) or "-",
