@@ -225,8 +225,10 @@ def m005_message_usage(conn):
         )""")
     conn.execute("CREATE INDEX message_usage_session ON message_usage(session_key)")
     conn.execute("CREATE INDEX message_usage_path ON message_usage(path)")
-    conn.execute("CREATE INDEX message_usage_dedup ON message_usage(dedup_key) WHERE dedup_key IS NOT NULL")
-    conn.execute("CREATE INDEX message_usage_day ON message_usage(canonical, day)")
+    # No index leads with `canonical`: with one, SQLite picks it for "dedup_key = ? AND
+    # canonical = 1" and scans every canonical row per inserted message.
+    conn.execute("CREATE INDEX message_usage_dedup ON message_usage(dedup_key, canonical)")
+    conn.execute("CREATE INDEX message_usage_day ON message_usage(day)")
     # Files indexed before this table existed have no message rows: forget their stat so the
     # next index update parses each once more and fills it.
     conn.execute("DELETE FROM session_files")
