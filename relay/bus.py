@@ -1,6 +1,7 @@
 """In-memory event bus: the live pages, `relay top` and SSE read the proxy's events from here.
 
-Event kinds: "exchange/start", "exchange/finish", "usage/tick", "finding/add", "reset". Every
+Event kinds: "exchange/start", "exchange/finish", "usage/tick", "finding/add", "guard/alert"
+(a guard tier transition, see relay.guard), "reset". Every
 event has a monotonically increasing id; a ring of recent events serves Last-Event-ID replay.
 Each subscriber has a bounded queue; the publisher never blocks: a subscriber that falls behind
 loses its backlog and receives one "reset" event telling it to reload.
@@ -12,7 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-KINDS = ("exchange/start", "exchange/finish", "usage/tick", "finding/add", "reset")
+KINDS = ("exchange/start", "exchange/finish", "usage/tick", "finding/add", "guard/alert", "reset")
 
 
 @dataclass

@@ -50,6 +50,20 @@ def _positive(text):
     return value
 
 
+def _percent(text):
+    value = float(text)
+    if not 0 < value <= 1000:
+        raise ValueError(f"expected a percentage above 0, got {text!r}")
+    return value
+
+
+def _seconds(text):
+    value = float(text)
+    if value <= 0:
+        raise ValueError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
 def _csv(text):
     if isinstance(text, (list, tuple)):
         return [str(t) for t in text]
@@ -87,6 +101,15 @@ SETTINGS = [
     Setting("prune_force", _bool, False, "Apply edits even where breaking the prompt cache costs more than they save."),
     Setting("history", _bool, False, "Capture each request and reassembled response per session (off by default)."),
     Setting("history_full_every", _positive, 50, "With history on, store a full snapshot of the messages every N turns."),
+    Setting("guard_context_notice", _percent, 50.0, "Guard: context-window fill (%) of a session that is a notice."),
+    Setting("guard_context_warn", _percent, 70.0, "Guard: context-window fill (%) that is a warning."),
+    Setting("guard_context_critical", _percent, 85.0, "Guard: context-window fill (%) that is critical."),
+    Setting("guard_quota_notice", _percent, 50.0, "Guard: 5h/7d quota utilization (%, the larger) that is a notice."),
+    Setting("guard_quota_warn", _percent, 75.0, "Guard: quota utilization (%) that is a warning."),
+    Setting("guard_quota_critical", _percent, 90.0, "Guard: quota utilization (%) that is critical."),
+    Setting("guard_on_alert", str, "", "Guard: shell command run on each alert (alert JSON on stdin, RELAY_ALERT_* env)."),
+    Setting("guard_notify", _bool, False, "Guard: desktop notification (notify-send/osascript) when a tier rises."),
+    Setting("guard_hook_timeout", _seconds, 10.0, "Guard: seconds an on-alert command may run before it is killed."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -13,6 +13,8 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   hang              message_start, then silence until the client goes away (`disconnects` records it)
   gzip              the body gzip-encoded
   big-<n>           a text block of n characters
+A request sets the quota utilization its answer reports with `x-fake-utilization: 5h=0.8,7d=0.3`
+(fractions, as the real headers send them); without it 5h is 0.12 and 7d 0.34.
 Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
 message or an unsigned thinking block is refused with 400 invalid_request_error.
 Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
@@ -164,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
-        for name, value in dict(ratelimit, **dict(headers)).items():
+        for name, value in dict(self._ratelimit(ratelimit), **dict(headers)).items():
             self.send_header(name, value)
         if encode_gzip:
             self.send_header("Content-Encoding", "gzip")
@@ -173,12 +175,21 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def _ratelimit(self, base=RATELIMIT_HEADERS):
+        """`base` with the utilizations a test asked for in x-fake-utilization ("5h=0.9,7d=0.2")."""
+        headers = dict(base)
+        for part in (self.headers.get("x-fake-utilization") or "").split(","):
+            window, _, value = part.strip().partition("=")
+            if value:
+                headers[f"anthropic-ratelimit-unified-{window}-utilization"] = value
+        return headers
+
     def _start_stream(self, encode_gzip=False, ratelimit=RATELIMIT_HEADERS):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("request-id", "req_fake_" + uuid.uuid4().hex[:12])
-        for name, value in ratelimit.items():
+        for name, value in self._ratelimit(ratelimit).items():
             self.send_header(name, value)
         if encode_gzip:
             self.send_header("Content-Encoding", "gzip")

@@ -21,6 +21,8 @@ COMMANDS = {
     "init": "relay.cli.init",
     "mcp": "relay.cli.mcp",
     "delegate": "relay.cli.delegate",
+    "guard": "relay.cli.guard",
+    "report": "relay.cli.report",
 }
 
 

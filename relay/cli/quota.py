@@ -38,6 +38,18 @@ def _rejections(payload):
                      f"{r['other_429']} other 429" for span, r in payload["rejections"].items())
 
 
+def _per_percent(payload):
+    per = payload.get("per_percent") or {}
+    parts = []
+    for window in ("5h", "7d"):
+        entry = per.get(window)
+        if entry:
+            value = entry["dollars_per_pct"]
+            parts.append(f"{window}: " + (f"${value:,.4f} per 1% ({entry['points']:g} points, ${entry['cost']:,.4f})"
+                                          if value is not None else "not enough data"))
+    return "cost per 1% of quota (API prices): " + "; ".join(parts)
+
+
 def _plain(payload):
     anthropic = payload["anthropic"]
     if anthropic:
@@ -57,6 +69,7 @@ def _plain(payload):
                       else "no activity in a current 5h block"))
         click.echo(f"  {estimate['note']}")
     click.echo(f"429/529: {_rejections(payload)}")
+    click.echo(_per_percent(payload))
 
 
 def _rich(payload):
@@ -79,6 +92,7 @@ def _rich(payload):
     if estimate:
         console.print(f"[yellow]{estimate['note']}[/]")
     console.print(f"429/529: {_rejections(payload)}")
+    console.print(_per_percent(payload))
 
 
 @click.command("quota")

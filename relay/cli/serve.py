@@ -30,13 +30,19 @@ from relay.cli.output import guarded
               help="Capture requests and responses per session [default: off; env RELAY_HISTORY].")
 @click.option("--history-full-every", type=int, default=None, metavar="N",
               help="Full snapshot of the messages every N turns [default: 50; env RELAY_HISTORY_FULL_EVERY].")
+@click.option("--on-alert", "guard_on_alert", default=None, metavar="CMD",
+              help="Run CMD on each guard alert (JSON on stdin, RELAY_ALERT_* env) [env RELAY_GUARD_ON_ALERT].")
+@click.option("--notify", "guard_notify", is_flag=True, default=None,
+              help="Desktop notification when a guard tier rises [default: off; env RELAY_GUARD_NOTIFY].")
 @guarded
-def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, server, prune, prune_dry_run, prune_force, history, history_full_every):
+def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, server, prune, prune_dry_run, prune_force,
+            history, history_full_every, guard_on_alert, guard_notify):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
     settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic,
                             "upstream_openai": upstream_openai, "upstream_gemini": upstream_gemini, "server": server,
                             "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force,
-                            "history": history, "history_full_every": history_full_every})
+                            "history": history, "history_full_every": history_full_every,
+                            "guard_on_alert": guard_on_alert, "guard_notify": guard_notify})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     from relay.bus import Bus

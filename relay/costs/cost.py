@@ -113,14 +113,15 @@ def summarize(items, table, by="model"):
             "unpriced": [{"model": m, **v} for m, v in sorted(unpriced.items())]}
 
 
-def report(store, table, since=None, by="model", environ=None, files=True):
-    """Cost of everything relay saw since `since` (epoch seconds): proxy rows and, unless
-    files=False, session files, deduplicated by message id."""
-    proxy = sources.proxy_items(store, since) if store is not None else []
-    from_files = sources.file_items(since, environ=environ) if files else []
-    items, dropped = sources.dedupe(proxy + from_files)
+def report(store, table, since=None, by="model", environ=None, files=True, proxy=True, workers=None):
+    """Cost of everything relay saw since `since` (epoch seconds): proxy rows unless proxy=False
+    and, unless files=False, session files (through the session index, updated first with up to
+    `workers` processes), deduplicated by message id."""
+    from_proxy = sources.proxy_items(store, since) if proxy else []
+    from_files = sources.file_items(store, since, environ=environ, workers=workers) if files else []
+    items, dropped = sources.dedupe(from_proxy + from_files)
     result = summarize(items, table, by)
     result.update(by=by, since=since, currency="USD", table_date=table.date,
                   overrides=str(table.path) if table.path else None,
-                  sources={"proxy": len(proxy), "file": len(from_files), "deduplicated": dropped})
+                  sources={"proxy": len(from_proxy), "file": len(from_files), "deduplicated": dropped})
     return result

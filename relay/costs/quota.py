@@ -229,8 +229,8 @@ def split_rejections(rows):
 
 
 def report(conn, now=None):
-    """Everything `relay quota` and `/api/v1/quota` show: measured windows (or the estimate) and
-    429s split by cause over the last 24 h and 7 d."""
+    """Everything `relay quota` and `/api/v1/quota` show: measured windows (or the estimate),
+    429s split by cause over the last 24 h and 7 d, and the dollars one percent bought."""
     now = time.time() if now is None else now
     rows = metrics_queries.ratelimit_rows(conn)
     anthropic, codex = parse_anthropic(rows), parse_codex(rows)
@@ -242,4 +242,6 @@ def report(conn, now=None):
     rejected = metrics_queries.rejected_rows(conn, now - longest)
     out["rejections"] = {name: split_rejections([r for r in rejected if r["ts"] >= now - span])
                          for name, span in REJECTION_WINDOWS.items()}
+    from relay.costs import per_percent, prices
+    out["per_percent"] = per_percent.report(conn, prices.load(), now)
     return out

@@ -6,19 +6,15 @@ message is one item however many lines it spans). When the proxy and a file both
 response they share its message id; `dedupe` keeps one item, the proxy's usage (measured on the
 wire from the final usage event) with the file's session and project filled in.
 
-The session index keeps per-session totals only (no per-message model or id), so file items
-come from parsing the files; only files modified since the window start are opened, since an
-older file cannot hold a newer message.
+File items come from the session index (`message_usage`, one canonical row per message id +
+request id), brought up to date first: only files changed since the last index are read.
 """
 from dataclasses import astuple, dataclass, replace
 from typing import Optional
 
-from relay.diagnostics.scan import parse_time
 from relay.costs.prices import normalize as normalize_model
 from relay.models import Usage
-from relay.sessions.discover import discover
-from relay.sessions.parsers import parse_file
-from relay.store import queries
+from relay.store import queries, usage_index
 
 
 @dataclass
@@ -38,34 +34,24 @@ def proxy_items(store, since=None):
     return [Item("proxy", ex.ts, ex.model, ex.usage, ex.message_id, ex.session_id, None, ex.provider) for ex in rows]
 
 
-def _session_items(source, path, since, fallback_ts):
-    session = parse_file(source.provider, path)
-    session_id = session.session_id or source.key.split(":", 1)[-1]
-    project = session.cwd or source.project
-    for msg in session.messages:
-        if msg.role != "assistant" or msg.usage is None or not msg.usage.total:
-            continue
-        when = parse_time(msg.timestamp)
-        ts = when.timestamp() if when else fallback_ts
-        if since is not None and ts < since:
-            continue
-        yield Item("file", ts, msg.model, msg.usage, msg.message_id, session_id, project, source.provider)
+def usage_of(row):
+    """The index row's tokens back as a Usage: the lump, its split, and reads."""
+    return Usage(input_tokens=row["input_tokens"], output_tokens=row["output_tokens"],
+                 cache_creation_input_tokens=row["cache_creation_tokens"],
+                 cache_creation_5m_input_tokens=row["cache_write_5m"] - row["unsplit"],
+                 cache_creation_1h_input_tokens=row["cache_write_1h"], cache_read_input_tokens=row["cache_read_tokens"])
 
 
-def file_items(since=None, providers=None, environ=None):
-    """Items of every session file (main thread and subagents) touched since `since`."""
-    items = []
-    for source in discover(providers, environ):
-        for sf in source.files:
-            if sf.role not in ("main", "subagent"):
-                continue                 # "alt" files are resume stubs of a session parsed elsewhere
-            if since is not None and sf.mtime_ns / 1e9 < since:
-                continue
-            try:
-                items.extend(_session_items(source, sf.path, since, sf.mtime_ns / 1e9))
-            except OSError:
-                continue                 # deleted or unreadable since discovery: nothing to count
-    return items
+def file_items(store, since=None, providers=None, environ=None, workers=None):
+    """Items of every session file message (main thread and subagents) since `since`, from the
+    session index after updating it."""
+    from relay.costs.reports import PROVIDERS, refresh
+
+    providers = tuple(providers or PROVIDERS)
+    refresh(store, providers, environ, workers)
+    rows = store.read(lambda c: usage_index.rows(c, providers, since_ts=since))
+    return [Item("file", r["ts"], r["model"], usage_of(r), r["message_id"], r["session_id"], r["project"], r["provider"])
+            for r in rows]
 
 
 # The Gemini API's responseId is not in Gemini CLI's session files (their record ids are the

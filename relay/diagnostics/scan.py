@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from relay.errors import ConfigError
 from relay.models import SEVERITIES
 from relay.sessions import discover, index
+from relay.sessions.times import parse_time
 from relay.store import session_index
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -36,22 +37,6 @@ def parse_since(text, now=None):
         raise ConfigError(f"--since {text!r} is neither a duration nor a date",
                           hint="use e.g. --since 7d, --since 24h or --since 2026-11-01")
     return when
-
-
-def parse_time(text):
-    """An ISO-8601 date or datetime (a trailing Z, any fraction digits) -> aware UTC, or None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", value)
-    if match:  # Python 3.10 accepts 3 or 6 fraction digits only
-        fraction = (match.group(2) or ".0")[1:7].ljust(6, "0")
-        value = f"{match.group(1)}.{fraction}{match.group(3)}"
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
 def _session_view(row):

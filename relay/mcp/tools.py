@@ -56,13 +56,14 @@ def _latest_session(store):
 
 
 def session_turns(store, session_id=None, limit=200):
-    from relay.store import queries
+    from relay import config, guard
+    from relay.costs import turns
     session_id = session_id or _latest_session(store)
-    rows = store.read(lambda c: queries.list_exchanges(c, limit=limit, session_id=session_id))
-    if not rows:
-        raise RelayError(f"no requests recorded for session {session_id!r}",
+    found = turns.for_session(store, session_id, limit, guard.thresholds_from(config.load()))
+    if not found:
+        raise RelayError(f"no turns recorded for session {session_id!r}",
                          hint="session_history lists the sessions relay has seen")
-    return presenters.session_turns(session_id, rows)
+    return {"session_id": session_id, **presenters.session_turns(found)}
 
 
 def session_history(store, limit=20):

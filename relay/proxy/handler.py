@@ -106,9 +106,10 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline, route=None):
+    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None):
         self.provider = provider
         self.route = route
+        self.guard = guard   # relay.guard.Guard: told of each finished exchange, after its last byte
         self.upstream = upstream
         self.store = store
         self.bus = bus
@@ -240,6 +241,11 @@ class ProxyHandler:
         if changes:
             self.store.submit(record_prune_edits(exchange, changes))
         self.bus.publish("exchange/finish", exchange.to_dict())
+        if self.guard is not None:
+            try:
+                self.guard.observe(exchange)
+            except Exception:
+                log.exception("guard failed on exchange %s", exchange.id)
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.in_flight -= 1

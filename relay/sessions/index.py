@@ -92,7 +92,7 @@ def _save(store, results):
             if result.session is None:
                 session_index.delete_sessions(conn, [result.key])
             else:
-                session_index.save_group(conn, result.files, result.session)
+                session_index.save_group(conn, result.files, result.session, result.messages)
     store.write(write)
 
 
@@ -129,13 +129,14 @@ def update(store, sources, providers=None, wanted=None, progress=None, workers=N
     `wanted`: the keys to refresh (None: all); the others are still pruned when gone.
     `progress(done_bytes, total_bytes)` is called as sessions finish."""
     started = time.perf_counter()
-    analysis.require()
     directory = state.state_dir(store.path)
     rows = store.read(lambda conn: session_index.file_rows(conn, providers))
     indexed = store.read(lambda conn: session_index.indexed_keys(conn, providers))
     report = Report(sessions=len(sources), files=sum(len(s.files) for s in sources))
     report.removed = _prune(store, sources, rows, indexed, directory)
     todo, report.unchanged = _plan(sources, rows, indexed, wanted)
+    if todo:
+        analysis.require()      # only sessions to refresh need the detectors and the composition
     tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
              for src in todo]
     report.bytes_total = sum(src.size for src in todo)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from relay.models import Session
-from relay.sessions import analysis, state
+from relay.sessions import analysis, state, usage_rows
 from relay.sessions.parsers import parser_for, read_into
 
 FINGERPRINT = 64
@@ -48,6 +48,7 @@ class Result:
     key: str
     files: list = field(default_factory=list)     # session_files rows
     session: dict = None                          # session_index row
+    messages: list = field(default_factory=list)  # message_usage rows (relay.sessions.usage_rows)
     counters: Counters = field(default_factory=Counters)
 
 
@@ -125,6 +126,7 @@ def refresh(task):
     main.subagents = subagents
     main.extra["other_files"] = [sf.path for sf in src.files if sf.role == "alt"]
     out.session = analysis.row(src, main)
+    out.messages = usage_rows.rows(src, main, {sf.path: sf.mtime_ns / 1e9 for sf in src.files})
     return out
 
 

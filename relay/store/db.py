@@ -6,6 +6,7 @@ stall the hub), and it commits a batch of queued tasks per transaction. A task t
 logged and dropped; the ones batched with it are retried one by one so one bad row costs one row.
 """
 import logging
+import sys
 import sqlite3
 from _queue import SimpleQueue
 from pathlib import Path
@@ -19,7 +20,10 @@ BATCH = 256
 
 def _original(module, name):
     """The unpatched function, so the writer stays a real OS thread under gevent (gevent patches
-    _thread.start_new_thread and allocate_lock, which the threading module is built on)."""
+    _thread.start_new_thread and allocate_lock, which the threading module is built on). When
+    gevent.monkey was never imported nothing is patched, and importing it would cost ~20 ms."""
+    if "gevent.monkey" not in sys.modules:
+        return getattr(__import__(module), name)
     try:
         from gevent import monkey
         if monkey.is_module_patched(module):

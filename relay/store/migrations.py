@@ -193,6 +193,48 @@ def m004_history(conn):
 
 
 @migration
+def m005_message_usage(conn):
+    # One row per assistant message with usage, per session file (Claude Code's split lines are
+    # already merged by the parser): what `relay report` and `relay cost` sum without re-reading
+    # files. The same message copied into another file (a resumed session) has the same
+    # dedup_key (message id + request id, or the message id alone); exactly one row per key has
+    # canonical = 1, and reports read only those. cache_write_5m holds the 5m split plus any
+    # part of the lump the split does not cover (priced at the 5m rate, counted in `unsplit`).
+    conn.execute("""
+        CREATE TABLE message_usage (
+            session_key TEXT NOT NULL,
+            path TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            project TEXT,
+            message_id TEXT,
+            request_id TEXT,
+            dedup_key TEXT,
+            canonical INTEGER NOT NULL,
+            model TEXT,
+            ts REAL NOT NULL,
+            day TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_creation_tokens INTEGER NOT NULL,
+            cache_write_5m INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            unsplit INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL
+        )""")
+    conn.execute("CREATE INDEX message_usage_session ON message_usage(session_key)")
+    conn.execute("CREATE INDEX message_usage_path ON message_usage(path)")
+    # No index leads with `canonical`: with one, SQLite picks it for "dedup_key = ? AND
+    # canonical = 1" and scans every canonical row per inserted message.
+    conn.execute("CREATE INDEX message_usage_dedup ON message_usage(dedup_key, canonical)")
+    conn.execute("CREATE INDEX message_usage_day ON message_usage(day)")
+    # Files indexed before this table existed have no message rows: forget their stat so the
+    # next index update parses each once more and fills it.
+    conn.execute("DELETE FROM session_files")
+
+
+@migration
 def m006_delegations(conn):
     # One row per attempt to run a task on a CLI (relay delegate, MCP cli_delegate/orch_delegate);
     # a routed task that fell back has one row per CLI tried, sharing `task_id`.

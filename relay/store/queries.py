@@ -86,3 +86,20 @@ def list_usage(conn, since=None):
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
            + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts, rowid")
     return [_exchange(r) for r in conn.execute(sql, args)]
+
+
+def list_finished(conn, since=None, provider=None):
+    """Finished exchanges (any status, with or without tokens) since `since`, oldest first."""
+    clause, args = where(("ts >= ?", since), ("provider = ?", provider))
+    sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
+           + " outcome IS NOT NULL ORDER BY ts, rowid")
+    return [_exchange(r) for r in conn.execute(sql, args)]
+
+
+def recent_usage(conn, limit=50, session_id=None):
+    """Finished exchanges that reported tokens, newest first (the turns readers list)."""
+    clause, args = where(("session_id = ?", session_id))
+    tokens = " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS)
+    sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
+           + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts DESC, rowid DESC LIMIT ?")
+    return [_exchange(r) for r in conn.execute(sql, args + [int(limit)])]

@@ -5,6 +5,8 @@ take a connection, so callers choose `store.read` or `store.write` (one transact
 """
 import json
 
+from relay.store import usage_index
+
 _FILE_COLUMNS = ("path", "session_key", "provider", "role", "size", "mtime_ns", "inode", "offset", "tail_hash",
                  "parser_version", "scanned_at")
 _SESSION_COLUMNS = ("session_key", "provider", "session_id", "path", "project", "started", "ended", "turns",
@@ -47,9 +49,10 @@ def list_sessions(conn, providers=None, session_id=None):
     return rows
 
 
-def save_group(conn, files, session):
-    """Replace the file rows of one session and its aggregate row."""
+def save_group(conn, files, session, messages=()):
+    """Replace the file rows of one session, its aggregate row and its message usage rows."""
     key = session["session_key"]
+    usage_index.replace_session(conn, key, messages)
     conn.execute("DELETE FROM session_files WHERE session_key = ?", (key,))
     conn.executemany(f"INSERT OR REPLACE INTO session_files ({', '.join(_FILE_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(_FILE_COLUMNS))})",
@@ -61,9 +64,11 @@ def save_group(conn, files, session):
 
 
 def delete_files(conn, paths):
+    usage_index.delete_paths(conn, paths)
     conn.executemany("DELETE FROM session_files WHERE path = ?", [(p,) for p in paths])
 
 
 def delete_sessions(conn, keys):
+    usage_index.delete_sessions(conn, keys)
     conn.executemany("DELETE FROM session_files WHERE session_key = ?", [(k,) for k in keys])
     conn.executemany("DELETE FROM session_index WHERE session_key = ?", [(k,) for k in keys])

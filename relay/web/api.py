@@ -74,7 +74,8 @@ def cost():
     if by not in costs.GROUPINGS:
         raise RelayError(f"by must be one of {', '.join(costs.GROUPINGS)}, got {by!r}", status=400)
     since = parse_since(request.args.get("since") or "7d").timestamp()
-    result = costs.report(current_app.extensions["relay"].store, prices.load(), since=since, by=by)
+    # workers=1: the index update runs in this process; no process pool inside the server
+    result = costs.report(current_app.extensions["relay"].store, prices.load(), since=since, by=by, workers=1)
     return ok(cost=presenters.cost_report(result))
 
 
@@ -139,3 +140,33 @@ def ttl_metrics():
 def error_metrics():
     from relay.costs import metrics
     return ok(errors=presenters.error_metrics(_read(metrics.errors)))
+
+
+@bp.get("/guard")
+def guard_state():
+    """The live guard: tier per zone and per session, and recent alerts (?after=ID: newer only)."""
+    after = _int_arg("after", None, 0, 2**62)
+    return ok(guard=presenters.guard(current_app.extensions["relay"].guard.snapshot(after), source="live"))
+
+
+@bp.get("/turns")
+def turns_recent():
+    """The latest model responses across sessions: tokens, cost, context fill and its zone."""
+    from relay.costs import prices, turns
+
+    limit = _int_arg("limit", 50, 1, 1000)
+    rows = _read(lambda c: queries.recent_usage(c, limit=limit))
+    return ok(turns=presenters.turns(turns.from_exchanges(rows, prices.load(), current_app.extensions["relay"].guard.thresholds)))
+
+
+@bp.get("/turns/<session_id>")
+def turns_session(session_id):
+    """One session's turns, newest first: from the proxy's rows, else from the session index."""
+    from relay.costs import turns
+
+    limit = _int_arg("limit", 1000, 1, 100000)
+    ctx = current_app.extensions["relay"]
+    found = turns.for_session(ctx.store, session_id, limit, ctx.guard.thresholds)
+    if not found:
+        raise RelayError(f"no turns recorded for session {session_id!r}", status=404)
+    return ok(session_id=session_id, **presenters.session_turns(found))

@@ -31,6 +31,7 @@ class Context:
     pipeline: Any
     started_at: float
     proxy: Any = None
+    guard: Any = None
 
 
 class Dispatcher:
@@ -82,6 +83,18 @@ def _upstreams(settings, upstream):
     return {"anthropic": upstream, **built}
 
 
+def _guard(settings, store, bus):
+    """The live guard with its hooks, primed from the last hours of stored exchanges so that a
+    restart does not announce again the tiers the user was already told about."""
+    from relay import guard, guard_hooks
+    from relay.store import queries
+
+    live = guard.Guard(guard.thresholds_from(settings), bus,
+                       guard_hooks.Hooks(settings.get("guard_on_alert"), settings.get("guard_notify", False),
+                                         settings.get("guard_hook_timeout", 10.0)) or None)
+    return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
+
+
 def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
@@ -117,8 +130,10 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     app.register_blueprint(pages.bp)
 
     bare = Pipeline()
+    ctx.guard = _guard(settings, store, bus)
     handlers = [(route, ProxyHandler(route.provider, upstreams[route.provider.PROVIDER], store, bus,
-                                     pipeline if route.stages else bare, route=route)) for route in ROUTES]
+                                     pipeline if route.stages else bare, route=route, guard=ctx.guard))
+                for route in ROUTES]
     ctx.proxy = Dispatcher(handlers, app.wsgi_app)
     app.wsgi_app = ctx.proxy
     return app

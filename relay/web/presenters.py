@@ -166,14 +166,128 @@ def delegation_stats(rows):
                                      "ok": sum(r["ok"] or 0 for r in rows)}}
 
 
-def session_turns(session_id, exchanges):
-    """The proxy's requests of one session, oldest first, as turns (one request = one model turn)."""
-    turns = []
-    for i, ex in enumerate(reversed(exchanges), 1):
-        u = ex.usage
-        turns.append({"turn": i, "exchange_id": ex.id, "ts": ex.ts, "model": ex.model, "status": ex.status,
-                      "outcome": ex.outcome, "stop_reason": ex.stop_reason, "duration_ms": ex.duration_ms,
-                      "tokens": {"input": u.input_tokens, "output": u.output_tokens,
-                                 "cache_read": u.cache_read_input_tokens,
-                                 "cache_write": u.cache_creation_input_tokens}})
-    return {"session_id": session_id, "turns": turns}
+# --- guard (relay.guard) ---------------------------------------------------------------------
+
+def _guard_time(ts):
+    import datetime
+    return None if ts is None else datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(
+        timespec="seconds").replace("+00:00", "Z")
+
+
+def guard(snapshot, source, note=None):
+    """`relay guard` and /api/v1/guard: the worst tier per zone, the quota zone, each session's
+    context zone (most recently active first) and the alerts, with UTC times added."""
+    from relay.guard import TIERS
+
+    sessions = [{**s, "at": _guard_time(s.get("ts"))} for s in snapshot["sessions"]]
+    worst_context = max((s["tier"] for s in sessions), key=TIERS.index, default="ok")
+    return {"source": source, "note": note, "instance": snapshot["instance"], "thresholds": snapshot["thresholds"],
+            "zones": {"quota": snapshot["quota"]["tier"], "context": worst_context},
+            "quota": {**snapshot["quota"], "at": _guard_time(snapshot["quota"].get("ts"))},
+            "sessions": sessions, "last_alert_id": snapshot["last_alert_id"],
+            "alerts": [{**a, "at": _guard_time(a["ts"])} for a in snapshot["alerts"]]}
+
+
+# --- ccusage-compatible reports (relay.costs.reports) ----------------------------------------
+
+def _ccusage_tokens(tokens):
+    out = {"inputTokens": tokens["input_tokens"], "outputTokens": tokens["output_tokens"],
+           "cacheCreationTokens": tokens["cache_creation_tokens"], "cacheReadTokens": tokens["cache_read_tokens"]}
+    out["totalTokens"] = sum(out.values())
+    return out
+
+
+def _ccusage_group(group):
+    breakdowns = sorted(({"modelName": model, **{k: v for k, v in _ccusage_tokens(m["tokens"]).items()
+                                                  if k != "totalTokens"}, "cost": m["cost"]}
+                         for model, m in group["models"].items()), key=lambda b: (-b["cost"], b["modelName"]))
+    return {**_ccusage_tokens(group["tokens"]), "totalCost": group["cost"],
+            "modelsUsed": sorted(group["models"]), "modelBreakdowns": breakdowns}
+
+
+def _day(ts):
+    import datetime
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%d")
+
+
+def usage_report(kind, result):
+    """`relay report daily|monthly|session --json`: ccusage's JSON (`daily[]`/`monthly[]`/`sessions[]`
+    and `totals` with the same field names), plus a `relay` object with what ccusage has no field
+    for (unpriced models, tokens whose cache TTL was estimated, the price table's date)."""
+    rows = []
+    for group in result["groups"]:
+        body = _ccusage_group(group)
+        if kind == "daily":
+            rows.append({"date": group["key"], **body})
+        elif kind == "monthly":
+            rows.append({"month": group["key"], **body})
+        else:
+            rows.append({"sessionId": group["key"], **{k: body[k] for k in (
+                "inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens", "totalCost")},
+                "lastActivity": _day(group["last_ts"]), "modelsUsed": body["modelsUsed"],
+                "modelBreakdowns": body["modelBreakdowns"], "projectPath": group["project"] or "Unknown Project"})
+    keys = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens", "totalCost")
+    totals = {k: sum(r[k] for r in rows) for k in keys}
+    return {{"daily": "daily", "monthly": "monthly", "session": "sessions"}[kind]: rows, "totals": totals,
+            "relay": {"unpricedModels": result["unpriced"], "pricesDate": result["table_date"],
+                      "estimatedTtlTokens": sum(g["estimated_ttl_tokens"] for g in result["groups"]),
+                      "cacheWrite1hTokens": sum(g["tokens"]["cache_write_1h"] for g in result["groups"])}}
+
+
+def _iso_ms(ts):
+    import datetime
+    when = datetime.datetime.fromtimestamp(ts, datetime.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _burn(block, now):
+    """ccusage's burn rate and projection, for the active block only: input + output tokens per
+    minute and dollars per hour between its first and last message, projected to its end."""
+    minutes = (block["actual_end_ts"] - block["first_entry_ts"]) / 60
+    if not block["active"] or minutes <= 0:
+        return None, None
+    tokens = block["tokens"]["input_tokens"] + block["tokens"]["output_tokens"]
+    rate = {"tokensPerMinute": tokens / minutes, "costPerHour": block["cost"] / minutes * 60}
+    remaining = max(0.0, (block["end_ts"] - now) / 60)
+    projection = {"totalTokens": round(tokens + rate["tokensPerMinute"] * remaining),
+                  "totalCost": round(block["cost"] + rate["costPerHour"] / 60 * remaining, 2),
+                  "remainingMinutes": round(remaining)}
+    return rate, projection
+
+
+def usage_blocks(result):
+    """`relay report blocks --json`: ccusage's `blocks[]` field for field."""
+    out = []
+    for block in result["blocks"]:
+        t = block["tokens"]
+        counts = {"inputTokens": t["input_tokens"], "outputTokens": t["output_tokens"],
+                  "cacheCreationInputTokens": t["cache_creation_tokens"], "cacheReadInputTokens": t["cache_read_tokens"]}
+        rate, projection = (None, None) if block["gap"] else _burn(block, result["now"])
+        start = _iso_ms(block["start_ts"])
+        out.append({"id": f"gap-{start}" if block["gap"] else start, "startTime": start,
+                    "endTime": _iso_ms(block["end_ts"]),
+                    "actualEndTime": None if block["gap"] else _iso_ms(block["actual_end_ts"]),
+                    "isActive": block["active"], "isGap": block["gap"], "entries": block["entries"],
+                    "tokenCounts": counts, "totalTokens": sum(counts.values()), "costUSD": block["cost"],
+                    "models": block["models"], "burnRate": rate, "projection": projection})
+    return {"blocks": out, "relay": {"unpricedModels": result["unpriced"], "pricesDate": result["table_date"]}}
+
+
+# --- turns (relay.costs.turns) ---------------------------------------------------------------
+
+def turns(items):
+    """/api/v1/turns: each turn with its UTC time, tokens per kind, cost (None: unpriced, never
+    0), context fill in percent of the model's window and the guard's zone for it."""
+    return [{**t, "at": _guard_time(t["ts"]), "cost": _usd(t["cost"])} for t in items]
+
+
+def session_turns(items):
+    """/api/v1/turns/<session_id>: the turns plus the session's current zone (its latest turn's)
+    and totals."""
+    shaped = turns(items)
+    priced = [t["cost"] for t in shaped if t["cost"] is not None]
+    return {"turns": shaped, "zone": shaped[0]["zone"] if shaped else "ok",
+            "context_pct": shaped[0]["context_pct"] if shaped else None,
+            "total": {"turns": len(shaped), "cost": _usd(sum(priced)) if priced else None,
+                      "unpriced_turns": len(shaped) - len(priced),
+                      "tokens": {k: sum(t["tokens"][k] for t in shaped) for k in (shaped[0]["tokens"] if shaped else {})}}}

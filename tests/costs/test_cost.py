@@ -124,14 +124,14 @@ def test_group_by_day_and_session(table):
     assert [(r["key"], r["cost"], r["requests"]) for r in by_session] == [("b", 5.0, 1), ("a", 2.0, 2)]
 
 
-def test_split_message_in_claude_code_file_counted_once(isolated_home, table):
+def test_split_message_in_claude_code_file_counted_once(isolated_home, store, table):
     # session-tool-bash.jsonl writes message msg_fake_1803... on two lines, each repeating its usage
     lines = (DATA / "claude-code" / "session-tool-bash.jsonl").read_text().count("msg_fake_1803e6170123451984b4")
     assert lines >= 2
     target = isolated_home / ".claude" / "projects" / "-scratch-work2" / "c6591387-3c88-4bda-9ab0-808028906ae9.jsonl"
     target.parent.mkdir(parents=True)
     shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl", target)
-    items = sources.file_items()
+    items = sources.file_items(store)
     assert sorted(i.message_id for i in items) == ["msg_fake_1803e6170123451984b4", "msg_fake_2a6fb93e941847888895"]
     # each message: 12 input, 7 output, 1500 5m writes, 3000 reads at claude-opus-5-5 (4 / 20 / 5 / 0.2):
     # 12x4 + 7x20 + 1500x5 + 3000x0.2 = 48 + 140 + 7500 + 600 = 8288 -> $0.008288; two messages $0.016576
@@ -152,7 +152,7 @@ def test_proxy_and_file_deduplicated_by_message_id(store, table):
                      usage=usage(100))
     store.write(writes.record_exchange_finish(other))
     result = cost.report(store, table, since=None, by="session")
-    files_only = cost.report(None, table, since=None, by="session")
+    files_only = cost.report(store, table, since=None, by="session", proxy=False)
     assert result["sources"]["proxy"] == 2
     # one proxy row duplicates a file message: +1 new response (msg_only_proxy), and the shared
     # message is priced from the proxy's usage (9 output tokens instead of 7): +2 x 25 / 1e6

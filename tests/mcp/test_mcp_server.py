@@ -92,8 +92,11 @@ def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):
     assert history["stats"]["by_cli"][0]["ok"] == 2 and history["stats"]["by_cli"][0]["total_tokens"] == 60
     assert got["relay_stats"]["counts"]["requests"] == 2 and got["relay_stats"]["delegations"]["ok"] == 2
     assert got["relay_stats"]["db_path"] == str(relay_db())
-    turns = got["session_turns"]["turns"]
-    assert [t["turn"] for t in turns] == [1, 2] and turns[0]["tokens"]["cache_read"] == 3000
+    turns = got["session_turns"]
+    # the same turns presenter as /api/v1/turns/<id>: newest first, tokens by kind, cost and zone
+    assert turns["session_id"] == SESSION and turns["total"]["turns"] == 2
+    assert [t["tokens"]["cache_read"] for t in turns["turns"]] == [3000, 3000]
+    assert turns["turns"][0]["ts"] >= turns["turns"][1]["ts"] and turns["zone"] == "ok"
     assert got["session_history"]["sessions"][0]["session_id"] == SESSION
     assert got["session_scan"]["session"]["session_id"] == scan_id
     assert isinstance(got["session_scan"]["session"]["findings"], list)
@@ -124,7 +127,7 @@ def test_errors_are_tool_errors_with_a_clear_message_and_no_server_needed(tmp_pa
     env = dict(os.environ, PATH=fake_cli.path_with(tmp_path / "empty"))
     turns, delegate, cost, probe, stats, scan = run_client(body, env)
     assert scan.is_error and "no session files changed in the last 7 days" in scan.content[0].text
-    assert turns.is_error and "no requests recorded for session 'nope'" in turns.content[0].text
+    assert turns.is_error and "no turns recorded for session 'nope'" in turns.content[0].text
     assert delegate.is_error and "codex is not installed" in delegate.content[0].text
     assert cost.is_error and "yesterday-ish" in cost.content[0].text
     assert probe.is_error  # schema validation: vim is not one of the CLIs

@@ -1,0 +1,93 @@
+"""SQL for `message_usage` (migration m005): per-message token rows of the session index.
+
+Writes keep one invariant: among rows with the same dedup_key exactly one has canonical = 1
+(rows without a key are always canonical). Removing a canonical row promotes a copy from
+another file, so deleting a session never loses a message a resumed session also holds.
+Reads sum canonical rows only, grouped in SQL; pricing happens in relay.costs.reports.
+"""
+COLUMNS = ("session_key", "path", "provider", "session_id", "project", "message_id", "request_id", "dedup_key",
+           "canonical", "model", "ts", "day", "input_tokens", "output_tokens", "cache_creation_tokens",
+           "cache_write_5m", "cache_write_1h", "cache_read_tokens", "unsplit", "prompt_tokens")
+TOKENS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_write_5m", "cache_write_1h",
+          "cache_read_tokens", "unsplit")
+
+
+def _remove(conn, column, value):
+    """Delete the rows whose `column` (session_key or path) is `value`, first promoting a copy
+    held elsewhere of each canonical one."""
+    conn.execute(f"""
+        UPDATE message_usage SET canonical = 1 WHERE rowid IN (
+            SELECT MIN(rowid) FROM message_usage
+            WHERE {column} != ? AND dedup_key IN (SELECT dedup_key FROM message_usage
+                                                  WHERE {column} = ? AND canonical = 1 AND dedup_key IS NOT NULL)
+            GROUP BY dedup_key)""", (value, value))
+    conn.execute(f"DELETE FROM message_usage WHERE {column} = ?", (value,))
+
+
+def delete_sessions(conn, keys):
+    for key in keys:
+        _remove(conn, "session_key", key)
+
+
+def delete_paths(conn, paths):
+    for path in paths:
+        _remove(conn, "path", path)
+
+
+def replace_session(conn, key, rows):
+    """The message rows of one session, replacing what it had."""
+    _remove(conn, "session_key", key)
+    insert = (f"INSERT INTO message_usage ({', '.join(COLUMNS)}) VALUES "
+              f"({', '.join('?' * len(COLUMNS))})")
+    for row in rows:
+        canonical = 1
+        if row["dedup_key"] is not None:
+            canonical = 0 if conn.execute("SELECT 1 FROM message_usage WHERE dedup_key = ? AND canonical = 1",
+                                          (row["dedup_key"],)).fetchone() else 1
+        conn.execute(insert, [canonical if c == "canonical" else row[c] for c in COLUMNS])
+
+
+def _filters(providers, since_day, until_day):
+    clauses, args = ["canonical = 1"], []
+    if providers:
+        clauses.append(f"provider IN ({','.join('?' * len(providers))})")
+        args += list(providers)
+    if since_day:
+        clauses.append("day >= ?")
+        args.append(since_day)
+    if until_day:
+        clauses.append("day <= ?")
+        args.append(until_day)
+    return " AND ".join(clauses), args
+
+
+_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in TOKENS)
+GROUPS = {"day": "day", "month": "substr(day, 1, 7)", "session": "session_id"}
+
+
+def grouped(conn, by, long_threshold, providers=None, since_day=None, until_day=None):
+    """Token sums of canonical rows per (group, model, prompt over the long-context threshold),
+    with the group's latest timestamp and project: what daily/monthly/session reports price."""
+    where, args = _filters(providers, since_day, until_day)
+    key = GROUPS[by]
+    cur = conn.execute(f"""
+        SELECT {key} AS grp, model, prompt_tokens > ? AS long, COUNT(*) AS messages, MAX(ts) AS last_ts,
+               MIN(ts) AS first_ts, MAX(project) AS project, {_SUMS}
+        FROM message_usage WHERE {where} GROUP BY grp, model, long""", [long_threshold] + args)
+    return [dict(row) for row in cur]
+
+
+def rows(conn, providers=None, since_day=None, until_day=None, since_ts=None, model=None, session_id=None):
+    """Canonical rows in time order (blocks, `relay cost`, turns, and models priced row by row)."""
+    where, args = _filters(providers, since_day, until_day)
+    if session_id is not None:
+        where += " AND session_id = ?"
+        args.append(session_id)
+    if since_ts is not None:
+        where += " AND ts >= ?"
+        args.append(since_ts)
+    if model is not None:
+        where += " AND model IS ?"
+        args.append(model)
+    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM message_usage WHERE {where} ORDER BY ts, rowid", args)
+    return [dict(row) for row in cur]
