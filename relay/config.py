@@ -83,6 +83,8 @@ SETTINGS = [
     Setting("prune_force", _bool, False, "Apply edits even where breaking the prompt cache costs more than they save."),
     Setting("history", _bool, False, "Capture each request and reassembled response per session (off by default)."),
     Setting("history_full_every", _positive, 50, "With history on, store a full snapshot of the messages every N turns."),
+    Setting("lang", _choice("auto", "en", "ko"), "auto",
+            "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -86,3 +86,14 @@ def list_usage(conn, since=None):
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
            + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts, rowid")
     return [_exchange(r) for r in conn.execute(sql, args)]
+
+
+def count_since(conn, since):
+    """Requests started at or after `since` (epoch seconds) and those still open."""
+    row = conn.execute("SELECT COUNT(*), SUM(outcome IS NULL) FROM exchanges WHERE ts >= ?", (since,)).fetchone()
+    return {"requests_today": row[0], "in_flight": row[1] or 0}
+
+
+def last_exchange(conn, session_id):
+    rows = list_exchanges(conn, limit=1, session_id=session_id)
+    return rows[0] if rows else None

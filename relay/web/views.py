@@ -1,0 +1,89 @@
+"""What each live page shows, gathered from the store and shaped by the presenters.
+
+One function per page (or live element); the page, its JSON twin under /api/v1 and the SSE
+fragments all call these, so the three can never disagree. Inputs other engineers' modules will
+provide (CLI status, guard, delegations) are passed as None until they are wired: the presenters
+render that as "not available" rather than as an empty success.
+"""
+import datetime
+import json
+import time
+
+from relay.store import history_queries, queries
+from relay.web import presenters
+
+RECENT_REQUESTS = 50
+LIVE_MINUTES = 30     # /display/ shows sessions with proxy activity this recent
+
+
+def _midnight(now):
+    day = datetime.datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.timestamp()
+
+
+def summary(ctx, now=None):
+    from relay.costs import cost as costs, metrics, prices
+    now = time.time() if now is None else now
+    since = _midnight(now)
+    counts = ctx.store.read(lambda c: queries.count_since(c, since))
+    cost = costs.report(ctx.store, prices.load(), since=since, by="model", files=False)
+    errors = ctx.store.read(lambda c: metrics.errors(c, now=now))
+    cache = ctx.store.read(lambda c: metrics.cache(c, since=since))
+    return presenters.summary(counts, cost, errors, cache)
+
+
+def quota(ctx):
+    from relay.costs import quota as quota_service
+    return presenters.quota_windows(ctx.store.read(quota_service.report))
+
+
+def requests(ctx, limit=RECENT_REQUESTS):
+    return [presenters.exchange(r) for r in ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit))]
+
+
+def live_sessions(ctx, now=None):
+    now = time.time() if now is None else now
+    cutoff = now - LIVE_MINUTES * 60
+
+    def gather(conn):
+        cards = []
+        for row in queries.list_sessions(conn, limit=50):
+            if row["last_seen"] < cutoff:
+                break   # newest first
+            last = queries.last_exchange(conn, row["session_id"])
+            composition = body = None
+            turn = history_queries.last_turn(conn, row["session_id"])
+            if turn is not None:
+                composition = json.loads(turn["composition"]) if turn["composition"] else None
+                body = history_queries.request_body(conn, row["session_id"], turn["turn"])
+            cards.append(presenters.live_session(row, None if last is None else presenters.exchange(last),
+                                                 composition, body))
+        return cards
+    return ctx.store.read(gather)
+
+
+def dashboard(ctx):
+    return {"summary": summary(ctx), "quota": quota(ctx), "requests": requests(ctx),
+            "sessions": live_sessions(ctx),
+            "cli_status": presenters.optional_section(None),
+            "guard": presenters.optional_section(None),
+            "delegations": presenters.optional_section(None)}
+
+
+def display(ctx):
+    return {"live_minutes": LIVE_MINUTES, "sessions": live_sessions(ctx)}
+
+
+def history_list(ctx, limit=100):
+    return ctx.store.read(lambda c: history_queries.list_history_sessions(c, limit=limit))
+
+
+def history_session(ctx, session_id):
+    """One session's replay, or None when nothing was captured for it."""
+    def gather(conn):
+        if not history_queries.has_session(conn, session_id):
+            return None
+        return presenters.history_session(session_id, history_queries.list_turns(conn, session_id),
+                                          history_queries.list_compositions(conn, session_id),
+                                          history_queries.list_compactions(conn, session_id))
+    return ctx.store.read(gather)
