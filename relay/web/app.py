@@ -121,6 +121,9 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     from relay.web import api, pages, stream
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    from relay.web import live_api, metrics
+    app.register_blueprint(live_api.bp)
+    app.register_blueprint(metrics.bp)
     stream.init_app(app)
 
     proxy = ProxyHandler(anthropic, upstream, store, bus, pipeline)

@@ -3,43 +3,24 @@ called `claude`, `codex`, ...), with real env vars, cwds and session files in th
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import time
 
-import psutil
 import pytest
 
 from relay.sessions import alive, live_files
-
-WAIT = "import sys; sys.stdin.read()"
+from tests.fake_clis import WAIT, FakeCLIs
 
 
 @pytest.fixture
-def spawn(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    children = []
+def clis(tmp_path):
+    fakes = FakeCLIs(tmp_path / "bin")
+    yield fakes
+    fakes.stop()
 
-    def start(name, cwd, env=None, code=WAIT):
-        exe = bindir / name
-        if not exe.exists():
-            exe.symlink_to(sys.executable)
-        full_env = {k: v for k, v in os.environ.items() if k not in ("SSH_CONNECTION", "SSH_CLIENT", "TMUX", "STY")}
-        full_env.update(env or {})
-        child = subprocess.Popen([str(exe), "-c", code], cwd=str(cwd), env=full_env, stdin=subprocess.PIPE)
-        children.append(child)
-        proc = psutil.Process(child.pid)
-        deadline = time.monotonic() + 10
-        # Until exec has finished: the kernel renames the process before it lays out argv and env.
-        while time.monotonic() < deadline and proc.cmdline()[:1] != [str(exe)]:
-            time.sleep(0.02)
-        return proc
 
-    yield start
-    for child in children:
-        child.stdin.close()
-        child.wait(timeout=10)
+@pytest.fixture
+def spawn(clis):
+    return clis.start
 
 
 def _write(path, lines):
@@ -78,11 +59,10 @@ def test_tailscale_is_ssh_from_the_cgnat_range_and_screen_from_sty(spawn, tmp_pa
     assert row["connection"] == ["tailscale", "screen"]
 
 
-def test_sshd_ancestor_counts_as_ssh_without_the_env_var(spawn, tmp_path):
-    claude = tmp_path / "bin" / "claude"
+def test_sshd_ancestor_counts_as_ssh_without_the_env_var(spawn, clis, tmp_path):
+    claude = clis.exe("claude")
     launch = (f"import subprocess, sys; c = subprocess.Popen([{str(claude)!r}, '-c', {WAIT!r}], "
               f"stdin=subprocess.PIPE); print(c.pid, flush=True); sys.stdin.read(); c.stdin.close(); c.wait()")
-    spawn("claude", tmp_path).parent()  # creates the claude symlink
     sshd = spawn("sshd", tmp_path, code=launch)
     deadline = time.monotonic() + 10
     while not sshd.children() and time.monotonic() < deadline:
@@ -138,9 +118,8 @@ def test_gemini_project_hash_dir(spawn, tmp_path, isolated_home):
     assert row["session_id"] == "d8aecb06-full-id"
 
 
-def test_launcher_reported_once_and_gone_processes_skipped(spawn, tmp_path):
-    codex = tmp_path / "bin" / "codex"
-    spawn("codex", tmp_path)
+def test_launcher_reported_once_and_gone_processes_skipped(spawn, clis, tmp_path):
+    codex = clis.exe("codex")
     launch = (f"import subprocess, sys; c = subprocess.Popen([{str(codex)!r}, '-c', {WAIT!r}], "
               f"stdin=subprocess.PIPE); sys.stdin.read(); c.stdin.close(); c.wait()")
     outer = spawn("codex", tmp_path, code=launch)
