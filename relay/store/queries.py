@@ -47,12 +47,24 @@ def get_exchange(conn, exchange_id):
 
 def list_sessions(conn, limit=100):
     """Per session seen by the proxy: first/last seen, requests, token sums by kind, models."""
+    return _sessions(conn, "WHERE session_id IS NOT NULL", (), limit)
+
+
+def list_sessions_by_id(conn, session_ids):
+    """list_sessions rows for just these session ids."""
+    ids = list(session_ids)
+    if not ids:
+        return []
+    return _sessions(conn, f"WHERE session_id IN ({', '.join('?' * len(ids))})", ids, len(ids))
+
+
+def _sessions(conn, clause, args, limit):
     sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
     rows = conn.execute(f"""
         SELECT session_id, MIN(ts) AS first_seen, MAX(ts) AS last_seen, COUNT(*) AS requests,
                GROUP_CONCAT(DISTINCT model) AS models, {sums}
-        FROM exchanges WHERE session_id IS NOT NULL
-        GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (int(limit),))
+        FROM exchanges {clause}
+        GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (*args, int(limit)))
     out = []
     for row in rows:
         data = dict(row)

@@ -17,6 +17,7 @@ def health(ctx, counts):
         "db_path": str(ctx.store.path),
         "upstream": {"anthropic": ctx.settings.upstream_anthropic},
         "counts": counts,
+        "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
     }
 
 
@@ -135,6 +136,7 @@ def error_metrics(windows):
 
 # --- live pages: dashboard, display, history (relay.web.views gathers the inputs) -------------
 
+PROVIDER_OF_CLI = {"claude": "anthropic", "codex": "openai", "gemini": "google"}
 CONTEXT_WINDOW = 200_000   # tokens; the fill gauge is against the standard window, not 1M betas
 PIE_PARTS = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system",
              "system_prompt", "tool_schemas")
@@ -220,16 +222,19 @@ def _prompt_text(body):
 
 
 def live_session(row, last, composition=None, body=None, alive=None):
-    """One /display/ card: a session relay saw (queries.list_sessions row), its last request,
-    the composition of its last captured turn and, when known, liveness facts (pid, connection)."""
+    """One /display/ card: a session (a queries.list_sessions row; requests is None when the proxy
+    never saw it), its last request, the composition of its last captured turn and, for a running
+    CLI, its relay.sessions.alive entry (cli, pid, cwd, connection)."""
     used = None
     if last is not None:
         used = sum(last.get(k) or 0 for k in ("input_tokens", "cache_read_input_tokens",
                                                "cache_creation_input_tokens"))
+    running = alive is not None
     alive = alive or {}
-    return {"session_id": row["session_id"], "cli": alive.get("cli") or "claude",
-            "provider": (last or {}).get("provider") or "anthropic",
-            "connection": alive.get("connection") or ["proxy"], "pid": alive.get("pid"), "cwd": alive.get("cwd"),
+    return {"session_id": row["session_id"], "alive": running, "cli": alive.get("cli") or "claude",
+            "provider": (last or {}).get("provider") or PROVIDER_OF_CLI.get(alive.get("cli"), "anthropic"),
+            "connection": alive.get("connection") or [], "via_proxy": bool(row["requests"]),
+            "pid": alive.get("pid"), "cwd": alive.get("cwd"),
             "turns": row["requests"], "last_seen": row["last_seen"], "models": row["models"],
             "context_tokens": used,
             "context_pct": None if used is None else round(100 * used / CONTEXT_WINDOW, 1),

@@ -42,22 +42,41 @@ def requests(ctx, limit=RECENT_REQUESTS):
 
 
 def live_sessions(ctx, now=None):
+    """Cards for every running CLI process (relay.sessions.alive) and every session the proxy saw
+    in the last LIVE_MINUTES, joined by session id: a CLI not routed through relay still gets a
+    card, and a proxied client on another machine (no local process) does too."""
+    from relay.sessions.alive import alive_sessions
     now = time.time() if now is None else now
     cutoff = now - LIVE_MINUTES * 60
+    running = alive_sessions(ctx.settings)
+
+    def card(conn, row, alive):
+        last = turn = None
+        if row.get("session_id") and row.get("requests"):
+            last = queries.last_exchange(conn, row["session_id"])
+            turn = history_queries.last_turn(conn, row["session_id"])
+        composition = body = None
+        if turn is not None:
+            composition = json.loads(turn["composition"]) if turn["composition"] else None
+            body = history_queries.request_body(conn, row["session_id"], turn["turn"])
+        return presenters.live_session(row, None if last is None else presenters.exchange(last),
+                                       composition, body, alive)
 
     def gather(conn):
-        cards = []
+        seen = {}
         for row in queries.list_sessions(conn, limit=50):
             if row["last_seen"] < cutoff:
                 break   # newest first
-            last = queries.last_exchange(conn, row["session_id"])
-            composition = body = None
-            turn = history_queries.last_turn(conn, row["session_id"])
-            if turn is not None:
-                composition = json.loads(turn["composition"]) if turn["composition"] else None
-                body = history_queries.request_body(conn, row["session_id"], turn["turn"])
-            cards.append(presenters.live_session(row, None if last is None else presenters.exchange(last),
-                                                 composition, body))
+            seen[row["session_id"]] = row
+        cards = []
+        for alive in running:
+            row = seen.pop(alive["session_id"], None) if alive["session_id"] else None
+            if row is None and alive["session_id"]:
+                row = next((r for r in queries.list_sessions_by_id(conn, [alive["session_id"]])), None)
+            row = row or {"session_id": alive["session_id"] or f"pid-{alive['pid']}", "requests": None,
+                          "last_seen": alive["started_at"], "models": []}
+            cards.append(card(conn, row, alive))
+        cards.extend(card(conn, row, None) for row in seen.values())
         return cards
     return ctx.store.read(gather)
 
