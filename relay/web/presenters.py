@@ -234,7 +234,7 @@ def live_session(row, last, composition=None, body=None, alive=None):
     return {"session_id": row["session_id"], "alive": running, "cli": alive.get("cli") or "claude",
             "provider": (last or {}).get("provider") or PROVIDER_OF_CLI.get(alive.get("cli"), "anthropic"),
             "connection": alive.get("connection") or [], "via_proxy": bool(row["requests"]),
-            "pid": alive.get("pid"), "cwd": alive.get("cwd"),
+            "pid": alive.get("pid"), "cwd": alive.get("cwd"), "terminal": alive.get("terminal"),
             "turns": row["requests"], "last_seen": row["last_seen"], "models": row["models"],
             "context_tokens": used,
             "context_pct": None if used is None else round(100 * used / CONTEXT_WINDOW, 1),

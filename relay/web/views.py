@@ -45,10 +45,10 @@ def live_sessions(ctx, now=None):
     """Cards for every running CLI process (relay.sessions.alive) and every session the proxy saw
     in the last LIVE_MINUTES, joined by session id: a CLI not routed through relay still gets a
     card, and a proxied client on another machine (no local process) does too."""
-    from relay.sessions.alive import alive_sessions
+    from relay.web import live_api
     now = time.time() if now is None else now
     cutoff = now - LIVE_MINUTES * 60
-    running = alive_sessions(ctx.settings)
+    running = live_api.alive()   # with the terminal each client registered, if it did
 
     def card(conn, row, alive):
         last = turn = None
