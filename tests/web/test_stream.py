@@ -33,7 +33,7 @@ class Reader:
     def _read(self):
         current = {}
         try:
-            for line in self.response.iter_lines(decode_unicode=True):
+            for line in self.response.iter_lines(chunk_size=None, decode_unicode=True):
                 if line.startswith(":"):
                     self.comments.append(line)
                 elif not line:
@@ -90,7 +90,7 @@ def test_events_carry_kinds_and_increasing_ids(relay):
 def test_last_event_id_replays_what_was_missed(relay):
     post(relay)
     post(relay)
-    reader = Reader(relay.url + "/api/v1/events", headers={"Last-Event-ID": "1"})
+    reader = Reader(relay.url + "/api/v1/events?heartbeat=0.2", headers={"Last-Event-ID": "1"})
     try:
         events = reader.wait(3)
         assert [int(e[0]) for e in events[:3]] == [2, 3, 4]
