@@ -21,3 +21,12 @@ def app(store):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def history_relay(upstream):
+    """`relay serve --history`: pages then have compositions and last prompts to show."""
+    from tests.relay_process import RelayProcess
+    process = RelayProcess(upstream.url, "--history").start()
+    yield process
+    process.stop()

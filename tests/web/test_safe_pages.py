@@ -54,14 +54,6 @@ def _post_hostile(relay):
     assert r.status_code == 200
 
 
-@pytest.fixture
-def history_relay(upstream):
-    from tests.relay_process import RelayProcess
-    process = RelayProcess(upstream.url, "--history").start()
-    yield process
-    process.stop()
-
-
 def test_hostile_session_text_is_escaped_on_every_page(history_relay):
     _post_hostile(history_relay)
     wait_rows(history_relay.url, 1)
