@@ -18,6 +18,7 @@ COMMANDS = {
     "prices": "relay.cli.prices",
     "cost": "relay.cli.cost",
     "quota": "relay.cli.quota",
+    "top": "relay.cli.top",
 }
 
 

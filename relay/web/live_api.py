@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, has_app_context, request
 
 from relay.errors import RelayError
 from relay.web.api import ok
@@ -55,8 +55,12 @@ def registry(app=None):
 
 
 def alive(app=None, processes=None):
-    """alive_sessions with the registered terminal metadata merged in: what pages and the API show."""
+    """alive_sessions with the registered terminal metadata merged in: what pages and the API show.
+    Outside a running app (`relay top` reading the database) nobody can have registered a
+    terminal, so the entries come without one."""
     from relay.sessions.alive import alive_sessions
+    if app is None and not has_app_context():
+        return alive_sessions(None, processes=processes)
     app = app or current_app
     return alive_sessions(app.extensions["relay"].settings, processes=processes, terminals=registry(app))
 
