@@ -108,7 +108,7 @@ def _frame(ctx, event, page, lang):
 
     def build():
         _await_recorded(ctx, event)
-        return json.dumps({"kind": event.kind, "fragments": PAGES[page](ctx, event)})
+        return json.dumps({"kind": event.kind, "ts": event.ts, "fragments": PAGES[page](ctx, event)})
     payload = current_app.extensions["relay_fragments"].get((event.id, page, lang), build)
     if payload is None:
         return None
