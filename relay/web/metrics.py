@@ -3,8 +3,9 @@
 Families: requests by provider/status class/outcome, errors by outcome, tokens by kind, cost in
 USD by model (and unpriced requests, never counted as $0), total and time-to-first-byte latency
 histograms, in-flight requests, and quota gauges from the latest measured rate-limit headers.
-Counters are totals over the database, so they survive relay restarts. Cost is tallied
-incrementally by rowid (see totals_queries.settled_usage): a scrape prices only new rows.
+Counters are totals over the database, so they survive relay restarts. They are tallied
+incrementally by rowid (see relay.store.totals_queries): a scrape reads only the rows that
+finished since the previous one, and prices them per (model, long-context) group in SQL.
 """
 import threading
 import time
@@ -60,41 +61,87 @@ class Exposition:
         return "\n".join(self.lines) + "\n"
 
 
-class CostTally:
-    """Dollars and unpriced requests per model, advanced by rowid; one per app."""
+class Tally:
+    """Every counter and histogram of the exposition, advanced batch by batch (see
+    totals_queries.Batch): a scrape reads only the rows finished since the previous one. One per app."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.rowid = 0
+        self.pending = set()        # rowids that were in flight at the last read
+        self.requests = {}          # (provider, status_class, outcome) -> n
+        self.tokens = {}            # provider -> {usage field: n}
+        self.hists = {"duration_ms": {}, "ttfb_ms": {}}
         self.dollars = {}
         self.unpriced = {}
 
     def update(self, store, table):
-        from relay.costs.cost import cost_of
         with self.lock:
-            rows, self.rowid = store.read(lambda c: totals_queries.settled_usage(c, self.rowid))
-            for ex in rows:
-                model = ex.model or "(unknown)"
-                price = table.lookup(ex.model)
-                if price is None:
-                    self.unpriced[model] = self.unpriced.get(model, 0) + 1
-                else:
-                    self.dollars[model] = self.dollars.get(model, 0.0) + cost_of(ex.usage, price)["total"]
-            return dict(self.dollars), dict(self.unpriced)
+            store.read(lambda conn: self._in_snapshot(conn, table))
+            return self.snapshot()
+
+    def _in_snapshot(self, conn, table):
+        # One read transaction: a row that finishes between two of the queries would otherwise
+        # be missed by the totals and by the set of rows still open.
+        conn.execute("BEGIN")
+        try:
+            self._advance(conn, table)
+        finally:
+            conn.rollback()
+
+    def _advance(self, conn, table):
+        batch = totals_queries.Batch(conn, self.rowid, self.pending)
+        if batch.hi == self.rowid and not self.pending:
+            return
+        for r in totals_queries.requests_by_class(conn, batch):
+            key = (r["provider"], r["status_class"], r["outcome"])
+            self.requests[key] = self.requests.get(key, 0) + r["n"]
+        for provider, sums in totals_queries.tokens_by_provider(conn, batch).items():
+            mine = self.tokens.setdefault(provider, dict.fromkeys(sums, 0))
+            for field, n in sums.items():
+                mine[field] += n
+        for column, bounds in (("duration_ms", LATENCY_BUCKETS), ("ttfb_ms", TTFB_BUCKETS)):
+            ms = [b * 1000 for b in bounds]
+            for provider, h in totals_queries.histogram(conn, column, ms, batch).items():
+                mine = self.hists[column].setdefault(provider, {"count": 0, "sum": 0.0, "buckets": [0] * len(bounds)})
+                mine["count"] += h["count"]
+                mine["sum"] += h["sum"] / 1000
+                mine["buckets"] = [a + b for a, b in zip(mine["buckets"], h["buckets"])]
+        self._price(conn, table, batch)
+        # Same snapshot as the queries above: the rows still open are exactly those they skipped.
+        self.pending = batch.still_open(conn)
+        self.rowid = batch.hi
+
+    def _price(self, conn, table, batch):
+        from relay.costs.prices import KINDS
+        prices = {m: table.lookup(m) for m in totals_queries.models_in(conn, batch)}
+        thresholds = {m: p.threshold for m, p in prices.items() if p and p.long is not None and m is not None}
+        for g in totals_queries.usage_for_pricing(conn, batch, thresholds):
+            model, price = g["model"] or "(unknown)", prices.get(g["model"])
+            if price is None:
+                self.unpriced[model] = self.unpriced.get(model, 0) + g["requests"]
+                continue
+            rates = price.long if g["long"] else price.base
+            tokens = {**g, "cache_write_5m": g["cache_write_5m"] + g["unsplit"]}
+            dollars = sum(tokens[k] * getattr(rates, k) for k in KINDS) / 1_000_000
+            self.dollars[model] = self.dollars.get(model, 0.0) + dollars
+
+    def snapshot(self):
+        return {"requests": dict(self.requests), "tokens": {p: dict(t) for p, t in self.tokens.items()},
+                "hists": {c: {p: dict(h) for p, h in hs.items()} for c, hs in self.hists.items()},
+                "dollars": dict(self.dollars), "unpriced": dict(self.unpriced)}
 
 
-def _requests(out, rows):
+def _requests(out, counts):
     out.family("relay_requests_total", "counter", "Finished proxied requests.")
-    for r in rows:
-        out.sample("relay_requests_total", r["n"], provider=r["provider"], status_class=r["status_class"],
-                   outcome=r["outcome"])
+    for (provider, status_class, outcome), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        out.sample("relay_requests_total", n, provider=provider, status_class=status_class, outcome=outcome)
     out.family("relay_errors_total", "counter", "Finished requests that did not end ok (HTTP error, cut stream, unreachable).")
     errors = {}
-    for r in rows:
-        if r["outcome"] != "ok":
-            key = (r["provider"], r["outcome"])
-            errors[key] = errors.get(key, 0) + r["n"]
-    for (provider, outcome), n in sorted(errors.items()):
+    for (provider, _, outcome), n in counts.items():
+        if outcome != "ok":
+            errors[(provider, outcome)] = errors.get((provider, outcome), 0) + n
+    for (provider, outcome), n in sorted(errors.items(), key=lambda kv: tuple(map(str, kv[0]))):
         out.sample("relay_errors_total", n, provider=provider, outcome=outcome)
 
 
@@ -153,32 +200,26 @@ def collect(ctx, tally, table, now=None):
     """The whole exposition for one app context, as text."""
     from relay.costs import quota
     out = Exposition()
-    read = ctx.store.read
+    totals = tally.update(ctx.store, table)
     out.family("relay_start_time_seconds", "gauge", "When this relay process started (epoch seconds).")
     out.sample("relay_start_time_seconds", round(ctx.started_at, 3))
     out.family("relay_requests_in_flight", "gauge", "Proxied requests not finished yet.")
-    out.sample("relay_requests_in_flight", read(totals_queries.in_flight))
-    _requests(out, read(totals_queries.requests_by_class))
-    _tokens(out, read(totals_queries.tokens_by_provider))
-    _cost(out, *tally.update(ctx.store, table))
-    ms = [b * 1000 for b in LATENCY_BUCKETS]
+    out.sample("relay_requests_in_flight", ctx.store.read(totals_queries.in_flight))
+    _requests(out, totals["requests"])
+    _tokens(out, totals["tokens"])
+    _cost(out, totals["dollars"], totals["unpriced"])
     _latency(out, "relay_request_duration_seconds", "Time from request to the last byte of the response.",
-             LATENCY_BUCKETS, _seconds(read(lambda c: totals_queries.histogram(c, "duration_ms", ms))))
-    ms = [b * 1000 for b in TTFB_BUCKETS]
+             LATENCY_BUCKETS, totals["hists"]["duration_ms"])
     _latency(out, "relay_request_ttfb_seconds", "Time from request to the first byte from upstream.",
-             TTFB_BUCKETS, _seconds(read(lambda c: totals_queries.histogram(c, "ttfb_ms", ms))))
-    _quota(out, read(lambda c: quota.report(c, now=now)))
+             TTFB_BUCKETS, totals["hists"]["ttfb_ms"])
+    _quota(out, ctx.store.read(lambda c: quota.report(c, now=now)))
     return out.text()
-
-
-def _seconds(hists):
-    return {p: {**h, "sum": h["sum"] / 1000} for p, h in hists.items()}
 
 
 @bp.get("/metrics")
 def metrics():
     from relay.costs import prices
     app = current_app
-    tally = app.extensions.setdefault("relay_cost_tally", CostTally())
+    tally = app.extensions.setdefault("relay_metrics_tally", Tally())
     text = collect(app.extensions["relay"], tally, prices.load(), now=time.time())
     return Response(text, mimetype=None, content_type=CONTENT_TYPE)

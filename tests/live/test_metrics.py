@@ -9,7 +9,7 @@ from relay.costs import prices
 from relay.models import Exchange, Usage
 from relay.store.writes import record_exchange_finish, record_exchange_start
 from relay.web.app import Context
-from relay.web.metrics import CostTally, collect
+from relay.web.metrics import Tally, collect
 from tests.fake_upstream import RESET_EPOCH
 from tests.live import promtext
 from tests.proxy.conftest import messages_body, wait_rows
@@ -60,7 +60,7 @@ def test_histogram_buckets_errors_and_incremental_cost(store):
     _row(store, 3, now - 30, status=529, duration_ms=4000, ttfb_ms=4000, outcome="upstream_error")
     _row(store, 4, now - 20, outcome=None, input_tokens=5)                                 # still streaming
     _row(store, 5, now - 10, duration_ms=100, model="mystery-model", input_tokens=10)
-    tally = CostTally()
+    tally = Tally()
     families = _scrape(store, tally, now)
     bucket = {le: promtext.value(families, "relay_request_duration_seconds_bucket", provider="anthropic", le=le)
               for le in ("0.05", "0.1", "0.5", "1", "5", "+Inf")}
@@ -71,27 +71,58 @@ def test_histogram_buckets_errors_and_incremental_cost(store):
     assert promtext.value(families, "relay_errors_total", provider="anthropic", outcome="upstream_error") == 1
     assert promtext.value(families, "relay_requests_in_flight") == 1
     assert promtext.value(families, "relay_start_time_seconds") == 1000.5
-    # row 5 is past the open row 4, so the running tally has not reached it yet
+    # the open row 4 is left out until it finishes; row 5 after it is not held back
     first = promtext.value(families, "relay_cost_usd_total", model="claude-opus-4-6")
     assert first == pytest.approx(0.5 + 1000 * 25 / 1e6)
-    assert families["relay_unpriced_requests_total"]["samples"] == []
+    assert promtext.value(families, "relay_unpriced_requests_total", model="mystery-model") == 1
+    assert promtext.value(families, "relay_tokens_total", provider="anthropic", kind="input") == 100_010
 
     _row(store, 4, now - 20, duration_ms=200, input_tokens=100_000)                        # row 4 finishes
     families = _scrape(store, tally, now)
     assert promtext.value(families, "relay_cost_usd_total", model="claude-opus-4-6") == pytest.approx(first + 0.5)
-    assert promtext.value(families, "relay_unpriced_requests_total", model="mystery-model") == 1
+    assert promtext.value(families, "relay_unpriced_requests_total", model="mystery-model") == 1, "counted once"
+    assert promtext.value(families, "relay_tokens_total", provider="anthropic", kind="input") == 200_010
+    assert promtext.value(families, "relay_request_duration_seconds_count", provider="anthropic") == 5
     assert promtext.value(families, "relay_requests_in_flight") == 0
+    _row(store, 6, now - 5, duration_ms=100, input_tokens=1)
+    families = _scrape(store, tally, now)
+    assert promtext.value(families, "relay_request_duration_seconds_count", provider="anthropic") == 6
 
 
 def test_label_values_are_escaped(store):
     _row(store, 1, time.time(), duration_ms=1, model='odd "model"\\x\nnext', input_tokens=1)
-    text = collect(Context(None, store, None, None, None, 0.0), CostTally(), prices.load())
+    text = collect(Context(None, store, None, None, None, 0.0), Tally(), prices.load())
     assert 'model="odd \\"model\\"\\\\x\\nnext"' in text
     assert promtext.value(promtext.parse(text), "relay_unpriced_requests_total", model='odd "model"\\x\nnext') == 1
 
 
 def test_empty_database_is_valid_exposition(store):
-    families = _scrape(store, CostTally(), time.time())
+    families = _scrape(store, Tally(), time.time())
     assert promtext.value(families, "relay_requests_in_flight") == 0
     assert families["relay_request_duration_seconds"]["type"] == "histogram"
     assert families["relay_quota_rejections"]["samples"][0][2] == 0
+
+
+def test_sql_priced_tally_matches_per_request_cost(store):
+    """The tally prices (model, long-context) groups in SQL; it must equal pricing each request
+    on its own (relay.costs.cost), including long prompts, unsplit cache writes and unknown models."""
+    import random
+    from relay.costs import cost as costs, sources
+    rng = random.Random(7)
+    now = time.time()
+    for n in range(300):
+        lump = rng.choice([0, 0, 5000, 120_000])
+        five = rng.choice([0, lump // 3, lump])
+        _row(store, n, now - 1000 + n, duration_ms=10,
+             model=rng.choice(["claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "gpt-5-codex", "mystery"]),
+             input_tokens=rng.choice([3, 40_000, 150_000]), output_tokens=rng.randrange(0, 4000),
+             cache_read_input_tokens=rng.choice([0, 60_000, 190_000]), cache_creation_input_tokens=lump,
+             cache_creation_5m_input_tokens=five, cache_creation_1h_input_tokens=rng.choice([0, lump - five]))
+    expected = costs.summarize(sources.proxy_items(store), prices.load(), by="model")
+    families = _scrape(store, Tally(), now)
+    for group in expected["rows"]:
+        if group["cost"] is None:
+            assert promtext.value(families, "relay_unpriced_requests_total", model=group["key"]) == group["requests"]
+        else:
+            assert promtext.value(families, "relay_cost_usd_total", model=group["key"]) == pytest.approx(group["cost"])
+    assert any(g["long_context_requests"] for g in expected["rows"]), "the data must exercise long-context pricing"
