@@ -160,3 +160,23 @@ def test_top_bad_options_are_clean_errors(args, message):
     done = run_top(*args)
     assert done.returncode == 2 and "Error" in done.stderr and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_live_loop_redraws_until_ctrl_c(store):
+    import io
+    from relay.tui.top import run
+
+    class TwoFrames(feeds.DbFeed):
+        frames = 0
+
+        def snapshot(self, now=None):
+            TwoFrames.frames += 1
+            return super().snapshot(now)
+
+        def wait(self, timeout):
+            if TwoFrames.frames >= 2:
+                raise KeyboardInterrupt
+
+    out = io.StringIO()
+    run(TwoFrames(None, store), 0.1, Console(file=out, width=120, color_system=None))
+    assert TwoFrames.frames == 2 and "relay top" in out.getvalue()
