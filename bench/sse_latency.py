@@ -14,7 +14,9 @@ Processes: tests/fake_upstream.py (streams a short Messages reply), a real `rela
    listener added over CDP notes Date.now() - ts for every fragments event of its own EventSource.
 3. 200 clients: 200 dashboard SSE connections held open (one selector loop here) while the
    proxy streams requests; reported: proxied request time with and without the clients, events
-   received per client (all expected), and event latency at the clients.
+   received per client (all expected), and event latency at the clients. Trailing aggregate
+   updates (relay coalesces the day's numbers to one render per 0.5 s) carry no bus event and
+   are counted apart.
 Numbers only; the target (p50 <= 100 ms) is printed next to them.
 """
 import argparse
@@ -56,7 +58,7 @@ class Clients:
 
     def __init__(self, port, path, count):
         self.selector = selectors.DefaultSelector()
-        self.latencies, self.events = [], {}
+        self.latencies, self.events, self.trailing = [], {}, 0
         self.stop = False
         for i in range(count):
             sock = socket.create_connection(("127.0.0.1", port))
@@ -81,10 +83,13 @@ class Clients:
                 for line in lines:
                     if line.startswith(b"data: {"):
                         try:
-                            ts = json.loads(line[6:])["ts"]
-                        except (ValueError, KeyError):
+                            payload = json.loads(line[6:])
+                        except ValueError:
                             continue
-                        self.latencies.append(now - ts)
+                        if payload.get("kind") == "aggregate":   # a trailing update, not a bus event
+                            self.trailing += 1
+                            continue
+                        self.latencies.append(now - payload["ts"])
                         self.events[state[0]] += 1
 
     def close(self):
@@ -141,7 +146,8 @@ def browser(relay, n):
         page.goto(relay.url + "/dashboard/")
         page.evaluate("""() => { window.__lat = [];
             const es = new EventSource('/api/v1/events?page=dashboard');
-            es.addEventListener('fragments', e => window.__lat.push(Date.now() / 1000 - JSON.parse(e.data).ts)); }""")
+            es.addEventListener('fragments', e => { const d = JSON.parse(e.data);
+                if (d.kind !== 'aggregate') window.__lat.push(Date.now() / 1000 - d.ts); }); }""")
         before = requests.get(relay.url + "/api/v1/health", timeout=5).json()["live"]["subscribers"]
         wait_subscribers(relay.url, max(before, 2))
         for _ in range(n):
@@ -168,6 +174,7 @@ def crowd(relay, clients, n):
     print(f"   proxied request time, {clients} clients:  {fmt(loaded)}")
     print(f"   clients that got all {expected} events: {complete}/{clients}")
     print(f"   event latency at the clients:         {fmt(crowd_.latencies)}")
+    print(f"   trailing aggregate updates received:  {crowd_.trailing} (coalesced; not counted above)")
 
 
 def main():

@@ -3,7 +3,7 @@ JavaScript. Live pages (data-live on <body>) load static/live.js, which swaps in
 relay.web.stream renders from the very same partials."""
 import datetime
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, has_request_context, render_template, request
 
 from relay.errors import RelayError
 from relay.store import queries
@@ -24,6 +24,8 @@ def request_lang():
 
 @bp.app_context_processor
 def translations():
+    if not has_request_context():
+        return {}   # SSE fragments rendered off the request pass lang and t themselves
     lang = request_lang()
     return {"lang": lang, "t": i18n.translator(lang)}
 

@@ -41,14 +41,15 @@ def requests(ctx, limit=RECENT_REQUESTS):
     return [presenters.exchange(r) for r in ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit))]
 
 
-def live_sessions(ctx, now=None):
+def live_sessions(ctx, now=None, running=None):
     """Cards for every running CLI process (relay.sessions.alive) and every session the proxy saw
     in the last LIVE_MINUTES, joined by session id: a CLI not routed through relay still gets a
     card, and a proxied client on another machine (no local process) does too."""
     from relay.web import live_api
     now = time.time() if now is None else now
     cutoff = now - LIVE_MINUTES * 60
-    running = live_api.alive()   # with the terminal each client registered, if it did
+    if running is None:
+        running = live_api.alive()   # with the terminal each client registered, if it did
 
     def card(conn, row, alive):
         last = turn = None
@@ -82,15 +83,14 @@ def live_sessions(ctx, now=None):
 
 
 def dashboard(ctx):
-    return {"summary": summary(ctx), "quota": quota(ctx), "requests": requests(ctx),
-            "sessions": live_sessions(ctx),
+    return {"summary": summary(ctx), "quota": quota(ctx), "requests": requests(ctx), "sessions": live_sessions(ctx),
             "cli_status": presenters.optional_section(None),
             "guard": presenters.optional_section(None),
             "delegations": presenters.optional_section(None)}
 
 
-def display(ctx):
-    return {"live_minutes": LIVE_MINUTES, "sessions": live_sessions(ctx)}
+def display(ctx, running=None):
+    return {"live_minutes": LIVE_MINUTES, "sessions": live_sessions(ctx, running=running)}
 
 
 def history_list(ctx, limit=100):
