@@ -105,7 +105,8 @@ class Renderer:
         aggregates were left for the trailing update."""
         def build():
             key = (page, lang)
-            due = time.monotonic() - self._aggregated_at.get(key, float("-inf")) >= AGGREGATE_EVERY
+            progress = event.kind == "exchange/chunk"   # a row's progress never moves the day's numbers
+            due = not progress and time.monotonic() - self._aggregated_at.get(key, float("-inf")) >= AGGREGATE_EVERY
             if due:
                 self._aggregated_at[key] = time.monotonic()
 
@@ -116,7 +117,8 @@ class Renderer:
                     frags += PAGES[page](self, ctx, tr, event.kind)
                 return frags
             frags = self._render(lang, fn)
-            return json.dumps({"kind": event.kind, "ts": event.ts, "fragments": frags}), due
+            payload = json.dumps({"kind": event.kind, "ts": event.ts, "fragments": frags}) if frags else None
+            return payload, due or progress
         return self.cache.get((event.id, page, lang), build)
 
     def trailing(self, upto_id, page, lang):
@@ -147,7 +149,7 @@ def _await_recorded(ctx, event):
 
 
 def _exchange_fragments(event, tr):
-    if event.kind not in ("exchange/start", "exchange/finish"):
+    if event.kind not in ("exchange/start", "exchange/chunk", "exchange/finish"):
         return []
     row = render_template("_partials/exchange_row.html", r=event.data, **tr)
     return [{"id": "requests-empty", "html": ""},
@@ -165,8 +167,6 @@ def dashboard_fragments(renderer, ctx, tr, kind):
 
 
 def display_fragments(renderer, ctx, tr, kind):
-    if kind == "exchange/chunk":
-        return []
     return [{"id": "cards", "html": render_template("_partials/cards.html",
                                                     **views.display(ctx, running=renderer.running()), **tr)}]
 
