@@ -23,7 +23,8 @@ CLIS = ("claude", "codex", "gemini")
 _PACKAGE_MARKS = {"claude": ("@anthropic-ai/claude-code",), "codex": ("@openai/codex",),
                   "gemini": ("@google/gemini-cli",)}
 _INTERPRETERS = ("node", "bun", "deno", "python", "python3")
-_TAILNET = ipaddress.ip_network("100.64.0.0/10")
+# Tailscale hands out addresses from the CGNAT range and, for IPv6, from its own ULA prefix.
+_TAILNETS = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd7a:115c:a1e0::/48"))
 _GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError)
 
 
@@ -73,7 +74,8 @@ def connection_of(env, ancestor_names):
     over_tailnet = False
     if ip:
         try:
-            over_tailnet = ipaddress.ip_address(ip.split("%")[0]) in _TAILNET
+            address = ipaddress.ip_address(ip.split("%")[0])
+            over_tailnet = any(address.version == net.version and address in net for net in _TAILNETS)
         except ValueError:
             over_tailnet = False
     if "mosh-server" in names:

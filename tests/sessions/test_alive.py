@@ -79,6 +79,8 @@ def test_connection_combinations():
     assert alive.connection_of({"SSH_CLIENT": "10.1.1.1 5 22"}, ["screen"]) == ["ssh", "screen"]
     assert alive.connection_of({"SSH_CONNECTION": "100.128.0.1 5 x 22"}, []) == ["ssh"], "just outside 100.64/10"
     assert alive.connection_of({}, ["systemd", "bash"]) == ["native"]
+    assert alive.connection_of({"SSH_CONNECTION": "fd7a:115c:a1e0::12 5 x 22"}, []) == ["tailscale"]
+    assert alive.connection_of({"SSH_CONNECTION": "2001:db8::1 5 x 22"}, []) == ["ssh"]
 
 
 def test_cli_names_from_launchers():
