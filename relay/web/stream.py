@@ -101,7 +101,8 @@ class Renderer:
         return _off_loop(run)
 
     def event(self, event, page, lang):
-        """(payload, complete): the event's fragments as JSON; complete is False when the
+        """(frame, complete): the event's fragments as an encoded SSE frame (None when the page
+        has nothing to update), shared by every subscriber; complete is False when the
         aggregates were left for the trailing update."""
         def build():
             key = (page, lang)
@@ -117,8 +118,10 @@ class Renderer:
                     frags += PAGES[page](self, ctx, tr, event.kind)
                 return frags
             frags = self._render(lang, fn)
-            payload = json.dumps({"kind": event.kind, "ts": event.ts, "fragments": frags}) if frags else None
-            return payload, due or progress
+            if not frags:
+                return None, due or progress
+            payload = json.dumps({"kind": event.kind, "ts": event.ts, "fragments": frags})
+            return sse.encode(payload, event="fragments", id=event.id), due or progress
         return self.cache.get((event.id, page, lang), build)
 
     def trailing(self, upto_id, page, lang):
@@ -126,7 +129,8 @@ class Renderer:
         def build():
             self._aggregated_at[(page, lang)] = time.monotonic()
             frags = self._render(lang, lambda ctx, tr: PAGES[page](self, ctx, tr, "exchange/finish"))
-            return json.dumps({"kind": "aggregate", "ts": time.time(), "fragments": frags})
+            return sse.encode(json.dumps({"kind": "aggregate", "ts": time.time(), "fragments": frags}),
+                              event="fragments")
         return self.cache.get(("trailing", upto_id, page, lang), build)
 
     def next_aggregate_in(self, page, lang):
@@ -217,21 +221,22 @@ def events():
                 event = sub.get(timeout=wait)
                 if event is None:
                     if pending is not None:
-                        payload = renderer.trailing(pending, page, lang)
+                        frame = renderer.trailing(pending, page, lang)
                         pending = None
-                        if payload is not None:
-                            yield sse.encode(payload, event="fragments")
+                        if frame is not None:
+                            yield frame
                     else:
                         yield b": heartbeat\n\n"
                 elif event.kind == "reset":   # no id: the browser keeps its Last-Event-ID and reloads
                     yield sse.encode(json.dumps(event.data), event="reset")
                 elif page is None:
-                    yield sse.encode(json.dumps(event.to_dict()), event=event.kind, id=event.id)
+                    yield renderer.cache.get((event.id, "json"), lambda: sse.encode(
+                        json.dumps(event.to_dict()), event=event.kind, id=event.id))
                 else:
-                    payload, complete = renderer.event(event, page, lang) or (None, True)
+                    frame, complete = renderer.event(event, page, lang) or (None, True)
                     pending = None if complete else event.id
-                    if payload is not None:
-                        yield sse.encode(payload, event="fragments", id=event.id)
+                    if frame is not None:
+                        yield frame
         finally:
             sub.close()
 
