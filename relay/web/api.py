@@ -155,6 +155,14 @@ def history_replay(session_id):
     return ok(replay=replay)
 
 
+@bp.get("/history/<session_id>/turns/<int:turn>")
+def history_turn_replay(session_id, turn):
+    replay = views.history_turn(current_app.extensions["relay"], session_id, turn)
+    if replay is None:
+        raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
+    return ok(turn=replay)
+
+
 @bp.get("/i18n")
 def i18n_messages():
     """The page strings for ?lang= (en, ko), else RELAY_LANG / Accept-Language."""

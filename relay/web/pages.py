@@ -60,3 +60,11 @@ def history_session(session_id):
     if replay is None:
         raise RelayError(f"no captured history for session {session_id!r}", status=404)
     return render_template("history_session.html", replay=replay)
+
+
+@bp.get("/history/<session_id>/<int:turn>")
+def history_turn(session_id, turn):
+    replay = views.history_turn(current_app.extensions["relay"], session_id, turn)
+    if replay is None:
+        raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
+    return render_template("history_turn.html", replay=replay)

@@ -106,3 +106,16 @@ def history_session(ctx, session_id):
                                           history_queries.list_compositions(conn, session_id),
                                           history_queries.list_compactions(conn, session_id))
     return ctx.store.read(gather)
+
+
+def history_turn(ctx, session_id, turn):
+    """One captured turn replayed: its messages (role, block summaries) and response; None when
+    the session or turn was not captured."""
+    def gather(conn):
+        row = next((r for r in history_queries.list_turns(conn, session_id) if r["turn"] == turn), None)
+        if row is None:
+            return None
+        replay = presenters.history_request(row, history_queries.request_body(conn, session_id, turn),
+                                            history_queries.response(conn, session_id, turn))
+        return {"session_id": session_id, **replay}
+    return ctx.store.read(gather)
