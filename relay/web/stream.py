@@ -67,18 +67,29 @@ class FragmentCache:
         return entry["value"]
 
 
+_worker = threading.local()
+
+
 def _off_loop(fn):
-    """fn() on a native thread when serving under gevent (the hub keeps relaying meanwhile)."""
+    """fn() on a native thread when serving under gevent (the hub keeps relaying meanwhile);
+    directly when already on one, or without gevent."""
     from relay.web.server import gevent_available
-    if not gevent_available():
+    if getattr(_worker, "active", False) or not gevent_available():
         return fn()
     import gevent
-    return gevent.get_hub().threadpool.apply(fn)
+
+    def run():
+        _worker.active = True
+        try:
+            return fn()
+        finally:
+            _worker.active = False
+    return gevent.get_hub().threadpool.apply(run)
 
 
 class Renderer:
     """One per app: the fragment cache, when each page's aggregates were last rendered, and the
-    last scan of running CLIs."""
+    last scan of running CLIs (pages and the API use it too)."""
 
     def __init__(self, app):
         self.app = app
@@ -90,7 +101,7 @@ class Renderer:
         from relay.web import live_api
         at, rows = self._alive
         if rows is None or time.monotonic() - at > ALIVE_TTL:
-            rows = live_api.alive(self.app)
+            rows = _off_loop(lambda: live_api.alive(self.app))   # psutil walks every process
             self._alive = (time.monotonic(), rows)
         return rows
 

@@ -45,11 +45,11 @@ def live_sessions(ctx, now=None, running=None):
     """Cards for every running CLI process (relay.sessions.alive) and every session the proxy saw
     in the last LIVE_MINUTES, joined by session id: a CLI not routed through relay still gets a
     card, and a proxied client on another machine (no local process) does too."""
-    from relay.web import live_api
     now = time.time() if now is None else now
     cutoff = now - LIVE_MINUTES * 60
-    if running is None:
-        running = live_api.alive()   # with the terminal each client registered, if it did
+    if running is None:   # the app's recent scan (with registered terminals), taken off the event loop
+        from flask import current_app
+        running = current_app.extensions["relay_renderer"].running()
 
     def card(conn, row, alive):
         last = turn = None
