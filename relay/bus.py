@@ -72,7 +72,8 @@ class Bus:
 
     def publish_throttled(self, kind, key, data=None, interval=0.25):
         """Publish unless an event with the same key went out less than `interval` seconds ago;
-        returns the event or None. Callers publish the final state unthrottled."""
+        returns the event or None. `data` may be a callable, called only when the event is sent
+        (the proxy calls this per chunk). Callers publish the final state unthrottled."""
         now = time.monotonic()
         with self._lock:
             if now - self._last_sent.get(key, float("-inf")) < interval:
@@ -81,7 +82,7 @@ class Bus:
             if len(self._last_sent) > 4096:   # keys of finished streams: forget the oldest
                 for stale in list(self._last_sent)[:2048]:
                     del self._last_sent[stale]
-        return self.publish(kind, data)
+        return self.publish(kind, data() if callable(data) else data)
 
     def forget(self, key):
         """Drop a throttle key (its stream ended)."""

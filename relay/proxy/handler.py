@@ -164,7 +164,8 @@ class ProxyHandler:
                 yield chunk
                 sent += len(chunk)
                 if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
-                    self.bus.publish_throttled("exchange/chunk", exchange.id, {**exchange.to_dict(), "response_bytes": sent},
+                    self.bus.publish_throttled("exchange/chunk", exchange.id,
+                                               lambda: {**exchange.to_dict(), "response_bytes": sent},
                                                interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)

@@ -210,8 +210,11 @@ def test_bus_replay_window_passed_means_reset():
 
 def test_throttled_publish_keeps_a_few_per_second():
     bus = Bus()
-    sent = [bus.publish_throttled("exchange/chunk", "ex-1", {"n": i}, interval=60) for i in range(100)]
+    built = []
+    sent = [bus.publish_throttled("exchange/chunk", "ex-1", lambda i=i: built.append(i) or {"n": i}, interval=60)
+            for i in range(100)]
     assert sum(e is not None for e in sent) == 1
+    assert built == [0] and sent[0].data == {"n": 0}   # the payload is only built when sent
     assert bus.publish_throttled("exchange/chunk", "ex-2", {}, interval=60) is not None   # per key
     bus.forget("ex-1")
     assert bus.publish_throttled("exchange/chunk", "ex-1", {}, interval=60) is not None
