@@ -41,15 +41,24 @@ def requests(ctx, limit=RECENT_REQUESTS):
     return [presenters.exchange(r) for r in ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit))]
 
 
+def _running():
+    """Inside the app: its recent scan (with registered terminals), taken off the event loop.
+    Outside one (`relay top` reading the database): a scan now."""
+    from flask import current_app, has_app_context
+    from relay.web import live_api
+    if has_app_context() and "relay_renderer" in current_app.extensions:
+        return current_app.extensions["relay_renderer"].running()
+    return live_api.alive()
+
+
 def live_sessions(ctx, now=None, running=None):
     """Cards for every running CLI process (relay.sessions.alive) and every session the proxy saw
     in the last LIVE_MINUTES, joined by session id: a CLI not routed through relay still gets a
     card, and a proxied client on another machine (no local process) does too."""
     now = time.time() if now is None else now
     cutoff = now - LIVE_MINUTES * 60
-    if running is None:   # the app's recent scan (with registered terminals), taken off the event loop
-        from flask import current_app
-        running = current_app.extensions["relay_renderer"].running()
+    if running is None:
+        running = _running()
 
     def card(conn, row, alive):
         last = turn = None
