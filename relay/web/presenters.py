@@ -221,10 +221,16 @@ def _prompt_text(body):
     return None
 
 
-def live_session(row, last, composition=None, body=None, alive=None):
+def _composition(data):
+    return None if not data or "percent" not in data else {"percent": data["percent"], "slices": pie(data["percent"])}
+
+
+def live_session(row, last, composition=None, body=None, alive=None, indexed=None):
     """One /display/ card: a session (a queries.list_sessions row; requests is None when the proxy
     never saw it), its last request, the composition of its last captured turn and, for a running
-    CLI, its relay.sessions.alive entry (cli, pid, cwd, connection)."""
+    CLI, its relay.sessions.alive entry (cli, pid, cwd, connection). A running session relay never
+    proxied takes its turns and composition from the session index (`indexed`, as of the last
+    scan); `counted_from` says which source the numbers are from."""
     used = None
     if last is not None:
         used = sum(last.get(k) or 0 for k in ("input_tokens", "cache_read_input_tokens",
@@ -235,11 +241,12 @@ def live_session(row, last, composition=None, body=None, alive=None):
             "provider": (last or {}).get("provider") or PROVIDER_OF_CLI.get(alive.get("cli"), "anthropic"),
             "connection": alive.get("connection") or [], "via_proxy": bool(row["requests"]),
             "pid": alive.get("pid"), "cwd": alive.get("cwd"), "terminal": alive.get("terminal"),
-            "turns": row["requests"], "last_seen": row["last_seen"], "models": row["models"],
+            "turns": row["requests"] if row["requests"] is not None else (indexed or {}).get("turns"),
+            "counted_from": "proxy" if row["requests"] else ("scan" if indexed else None),
+            "last_seen": row["last_seen"], "models": row["models"],
             "context_tokens": used,
             "context_pct": None if used is None else round(100 * used / CONTEXT_WINDOW, 1),
-            "composition": None if composition is None else {"percent": composition["percent"],
-                                                              "slices": pie(composition["percent"])},
+            "composition": _composition(composition or (indexed or {}).get("composition") or None),
             "last_prompt": None if body is None else _prompt_text(body)}
 
 

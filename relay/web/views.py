@@ -9,7 +9,7 @@ import datetime
 import json
 import time
 
-from relay.store import history_queries, queries
+from relay.store import history_queries, queries, session_index
 from relay.web import presenters
 
 RECENT_REQUESTS = 50
@@ -65,12 +65,15 @@ def live_sessions(ctx, now=None, running=None):
         if row.get("session_id") and row.get("requests"):
             last = queries.last_exchange(conn, row["session_id"])
             turn = history_queries.last_turn(conn, row["session_id"])
-        composition = body = None
+        composition = body = indexed = None
         if turn is not None:
             composition = json.loads(turn["composition"]) if turn["composition"] else None
             body = history_queries.request_body(conn, row["session_id"], turn["turn"])
+        elif alive is not None and alive.get("session_id"):
+            # not captured on the wire: what the last `relay scan` read from the session file
+            indexed = next(iter(session_index.list_sessions(conn, session_id=alive["session_id"])), None)
         return presenters.live_session(row, None if last is None else presenters.exchange(last),
-                                       composition, body, alive)
+                                       composition, body, alive, indexed)
 
     def gather(conn):
         seen = {}
