@@ -118,3 +118,17 @@ def test_korean_with_accept_language(browser, relay):
         assert "오늘 요청 수" in page.inner_text("#summary")   # the live fragment is Korean too
     finally:
         context.close()
+
+
+def test_pages_are_readable_without_javascript(browser, relay):
+    post(relay, session="sess-nojs")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(relay.url + "/dashboard/")
+        expect(page.locator("#requests-rows tr.outcome-ok")).to_have_count(1)
+        assert page.inner_text("#requests-today") == "1"
+        page.goto(relay.url + "/display/")
+        expect(page.locator("#card-sess-nojs .turns")).to_have_text("1")
+    finally:
+        context.close()
