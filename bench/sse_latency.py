@@ -24,7 +24,6 @@ import json
 import os
 import selectors
 import socket
-import statistics
 import sys
 import tempfile
 import threading
