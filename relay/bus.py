@@ -1,8 +1,7 @@
 """In-memory event bus: the live pages, `relay top` and SSE read the proxy's events from here.
 
-Event kinds: "exchange/start", "exchange/finish", "usage/tick", "finding/add", "guard/alert"
-(a guard tier transition, see relay.guard), "reset". Every
-event has a monotonically increasing id; a ring of recent events serves Last-Event-ID replay.
+Event kinds: see KINDS; "exchange/chunk" is meant for publish_throttled (a stream has thousands
+of chunks, a page wants a few updates a second). Every event has a monotonically increasing id; a ring of recent events serves Last-Event-ID replay.
 Each subscriber has a bounded queue; the publisher never blocks: a subscriber that falls behind
 loses its backlog and receives one "reset" event telling it to reload.
 """
@@ -13,7 +12,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-KINDS = ("exchange/start", "exchange/finish", "usage/tick", "finding/add", "guard/alert", "reset")
+KINDS = ("exchange/start", "exchange/chunk", "exchange/finish", "usage/tick", "finding/add", "guard/alert",
+         "session/update", "reset")
 
 
 @dataclass
@@ -56,6 +56,8 @@ class Bus:
         self._subs = set()
         self._queue_size = queue_size
         self._lock = threading.Lock()
+        self._last_sent = {}   # throttle key -> monotonic time of its last publish
+        self.resets = 0        # subscribers reset for falling behind, since start (for stats and tests)
 
     def publish(self, kind, data=None):
         if kind not in KINDS:
@@ -67,6 +69,25 @@ class Bus:
         for sub in subs:
             self._offer(sub, event)
         return event
+
+    def publish_throttled(self, kind, key, data=None, interval=0.25):
+        """Publish unless an event with the same key went out less than `interval` seconds ago;
+        returns the event or None. `data` may be a callable, called only when the event is sent
+        (the proxy calls this per chunk). Callers publish the final state unthrottled."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_sent.get(key, float("-inf")) < interval:
+                return None
+            self._last_sent[key] = now
+            if len(self._last_sent) > 4096:   # keys of finished streams: forget the oldest
+                for stale in list(self._last_sent)[:2048]:
+                    del self._last_sent[stale]
+        return self.publish(kind, data() if callable(data) else data)
+
+    def forget(self, key):
+        """Drop a throttle key (its stream ended)."""
+        with self._lock:
+            self._last_sent.pop(key, None)
 
     def subscribe(self, last_event_id=None):
         """A subscription; with last_event_id, events after it are replayed first (or a reset
@@ -100,4 +121,5 @@ class Bus:
                     sub.queue.get_nowait()
                 except queue.Empty:
                     break
+            self.resets += 1
             sub.queue.put_nowait(Event(0, "reset", {"reason": "subscriber fell behind"}))

@@ -110,6 +110,8 @@ SETTINGS = [
     Setting("guard_on_alert", str, "", "Guard: shell command run on each alert (alert JSON on stdin, RELAY_ALERT_* env)."),
     Setting("guard_notify", _bool, False, "Guard: desktop notification (notify-send/osascript) when a tier rises."),
     Setting("guard_hook_timeout", _seconds, 10.0, "Guard: seconds an on-alert command may run before it is killed."),
+    Setting("lang", _choice("auto", "en", "ko"), "auto",
+            "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "delegate": "relay.cli.delegate",
     "guard": "relay.cli.guard",
     "report": "relay.cli.report",
+    "top": "relay.cli.top",
 }
 
 

@@ -31,6 +31,7 @@ from relay.store.writes import record_exchange_finish, record_exchange_start, re
 log = logging.getLogger("relay.proxy")
 # Upstream answers slower than this (any real one) overlap the start record with their wait.
 BEGIN_DELAY = 0.001
+CHUNK_EVENT_EVERY = 0.25   # seconds between "exchange/chunk" progress events of one stream
 
 
 class UpstreamTruncated(Exception):
@@ -182,6 +183,10 @@ class ProxyHandler:
                     exchange.ttfb_ms = (time.perf_counter() - started) * 1000
                 yield chunk
                 sent += len(chunk)
+                if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
+                    self.bus.publish_throttled("exchange/chunk", exchange.id,
+                                               lambda: {**exchange.to_dict(), "response_bytes": sent},
+                                               interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)
                 if decode is not None:
@@ -240,6 +245,7 @@ class ProxyHandler:
         changes = getattr(exchange, "changes", None)
         if changes:
             self.store.submit(record_prune_edits(exchange, changes))
+        self.bus.forget(exchange.id)
         self.bus.publish("exchange/finish", exchange.to_dict())
         if self.guard is not None:
             try:

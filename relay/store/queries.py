@@ -47,12 +47,24 @@ def get_exchange(conn, exchange_id):
 
 def list_sessions(conn, limit=100):
     """Per session seen by the proxy: first/last seen, requests, token sums by kind, models."""
+    return _sessions(conn, "WHERE session_id IS NOT NULL", (), limit)
+
+
+def list_sessions_by_id(conn, session_ids):
+    """list_sessions rows for just these session ids."""
+    ids = list(session_ids)
+    if not ids:
+        return []
+    return _sessions(conn, f"WHERE session_id IN ({', '.join('?' * len(ids))})", ids, len(ids))
+
+
+def _sessions(conn, clause, args, limit):
     sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
     rows = conn.execute(f"""
         SELECT session_id, MIN(ts) AS first_seen, MAX(ts) AS last_seen, COUNT(*) AS requests,
                GROUP_CONCAT(DISTINCT model) AS models, {sums}
-        FROM exchanges WHERE session_id IS NOT NULL
-        GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (int(limit),))
+        FROM exchanges {clause}
+        GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (*args, int(limit)))
     out = []
     for row in rows:
         data = dict(row)
@@ -103,3 +115,12 @@ def recent_usage(conn, limit=50, session_id=None):
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
            + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts DESC, rowid DESC LIMIT ?")
     return [_exchange(r) for r in conn.execute(sql, args + [int(limit)])]
+def count_since(conn, since):
+    """Requests started at or after `since` (epoch seconds) and those still open."""
+    row = conn.execute("SELECT COUNT(*), SUM(outcome IS NULL) FROM exchanges WHERE ts >= ?", (since,)).fetchone()
+    return {"requests_today": row[0], "in_flight": row[1] or 0}
+
+
+def last_exchange(conn, session_id):
+    rows = list_exchanges(conn, limit=1, session_id=session_id)
+    return rows[0] if rows else None

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, request
 from relay.errors import RelayError
 from relay.proxy.routes import ROUTES
 from relay.store import history_queries, queries
-from relay.web import presenters
+from relay.web import i18n, presenters, views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PROVIDERS = tuple(route.provider.PROVIDER for route in ROUTES)
@@ -170,3 +170,39 @@ def turns_session(session_id):
     if not found:
         raise RelayError(f"no turns recorded for session {session_id!r}", status=404)
     return ok(session_id=session_id, **presenters.session_turns(found))
+# JSON twins of the live pages: the same views the pages render.
+@bp.get("/dashboard")
+def dashboard():
+    return ok(dashboard=views.dashboard(current_app.extensions["relay"]))
+
+
+@bp.get("/display")
+def display():
+    return ok(display=views.display(current_app.extensions["relay"]))
+
+
+@bp.get("/history/<session_id>/replay")
+def history_replay(session_id):
+    replay = views.history_session(current_app.extensions["relay"], session_id)
+    if replay is None:
+        raise RelayError(f"no captured history for session {session_id!r}", status=404)
+    return ok(replay=replay)
+
+
+@bp.get("/history/<session_id>/turns/<int:turn>")
+def history_turn_replay(session_id, turn):
+    replay = views.history_turn(current_app.extensions["relay"], session_id, turn)
+    if replay is None:
+        raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
+    return ok(turn=replay)
+
+
+@bp.get("/i18n")
+def i18n_messages():
+    """The page strings for ?lang= (en, ko), else RELAY_LANG / Accept-Language."""
+    lang = request.args.get("lang")
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise RelayError(f"lang must be one of {', '.join(i18n.LANGUAGES)}, got {lang!r}", status=400)
+    if lang is None:
+        lang = i18n.choose(current_app.extensions["relay"].settings.lang, request.headers.get("Accept-Language"))
+    return ok(lang=lang, languages=list(i18n.LANGUAGES), messages=i18n.messages(lang))

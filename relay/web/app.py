@@ -4,7 +4,9 @@ dispatched in front of it.
 Provider paths (the mounts of relay.proxy.routes: /v1/..., /openai/..., /gemini/...) go straight
 to the proxy's WSGI handlers, before Flask: no routing, sessions or default headers touch proxied
 traffic. Everything else is Flask, guarded by a Host header check so that a web page on another
-origin (DNS rebinding) cannot read relay's API.
+origin (DNS rebinding) cannot read relay's API, an Origin check on state-changing methods (a page
+elsewhere cannot POST to relay), and a Content-Security-Policy without inline script on every
+response.
 """
 import time
 from dataclasses import dataclass
@@ -20,6 +22,11 @@ from relay.proxy.pipeline import Pipeline, default_stages
 from relay.proxy.routes import ROUTES
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+# Scripts and styles only from relay itself: text from sessions that slipped past escaping still
+# cannot run. SVG presentation attributes (fill) are not styles, so the pie charts need no exception.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass
@@ -66,6 +73,15 @@ def host_allowed(host, allowed_extra, bound_host):
     return name in allowed
 
 
+def origin_allowed(origin, allowed_extra, bound_host):
+    """No Origin (curl, the CLI) is fine; a browser's Origin must name an allowed host."""
+    if not origin:
+        return True
+    if origin == "null" or "://" not in origin:
+        return False
+    return host_allowed(origin.split("://", 1)[1].split("/")[0], allowed_extra, bound_host)
+
+
 def _error(status, message):
     response = jsonify({"ok": False, "error": message, "status": status})
     response.status_code = status
@@ -109,7 +125,17 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     def check_host():
         if not host_allowed(request.host, settings.allowed_hosts, settings.host):
             return _error(403, f"host {request.host!r} is not allowed; add it to allowed_hosts (RELAY_ALLOWED_HOSTS)")
+        if request.method in UNSAFE_METHODS and not origin_allowed(request.headers.get("Origin"),
+                                                                   settings.allowed_hosts, settings.host):
+            return _error(403, f"origin {request.headers.get('Origin')!r} may not send {request.method} to relay")
         return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
 
     @app.errorhandler(RelayError)
     def relay_error(exc):
@@ -124,10 +150,14 @@ def create_app(settings, store, bus, upstream, pipeline=None):
         app.logger.exception("unhandled error on %s", request.path)
         return _error(500, "internal error; see relay's log")
 
-    from relay.web import api, orch_api, pages
+    from relay.web import api, orch_api, pages, stream
     app.register_blueprint(api.bp)
     app.register_blueprint(orch_api.bp)
     app.register_blueprint(pages.bp)
+    from relay.web import live_api, metrics
+    app.register_blueprint(live_api.bp)
+    app.register_blueprint(metrics.bp)
+    stream.init_app(app)
 
     bare = Pipeline()
     ctx.guard = _guard(settings, store, bus)

@@ -1,10 +1,13 @@
-"""Server-rendered pages over the same queries and presenters as the API."""
+"""Server-rendered pages over the same views and presenters as the API; readable without
+JavaScript. Live pages (data-live on <body>) load static/live.js, which swaps in the fragments
+relay.web.stream renders from the very same partials."""
 import datetime
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, has_request_context, render_template, request
 
+from relay.errors import RelayError
 from relay.store import queries
-from relay.web import presenters
+from relay.web import i18n, presenters, views
 
 bp = Blueprint("pages", __name__)
 
@@ -14,10 +17,54 @@ def timestamp(value):
     return datetime.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def request_lang():
+    """RELAY_LANG unless "auto", else the browser's Accept-Language."""
+    return i18n.choose(current_app.extensions["relay"].settings.lang, request.headers.get("Accept-Language"))
+
+
+@bp.app_context_processor
+def translations():
+    if not has_request_context():
+        return {}   # SSE fragments rendered off the request pass lang and t themselves
+    lang = request_lang()
+    return {"lang": lang, "t": i18n.translator(lang)}
+
+
 @bp.get("/")
 def index():
     ctx = current_app.extensions["relay"]
-    rows = ctx.store.read(lambda c: queries.list_exchanges(c, limit=50))
     counts = ctx.store.read(queries.counts)
-    health = presenters.health(ctx, counts)
-    return render_template("index.html", health=health, requests=[presenters.exchange(r) for r in rows])
+    return render_template("index.html", health=presenters.health(ctx, counts), requests=views.requests(ctx))
+
+
+@bp.get("/dashboard/")
+def dashboard():
+    ctx = current_app.extensions["relay"]
+    return render_template("dashboard.html", live_page="dashboard", live_minutes=views.LIVE_MINUTES,
+                           **views.dashboard(ctx))
+
+
+@bp.get("/display/")
+def display():
+    return render_template("display.html", live_page="display", **views.display(current_app.extensions["relay"]))
+
+
+@bp.get("/history/")
+def history():
+    return render_template("history.html", sessions=views.history_list(current_app.extensions["relay"]))
+
+
+@bp.get("/history/<session_id>")
+def history_session(session_id):
+    replay = views.history_session(current_app.extensions["relay"], session_id)
+    if replay is None:
+        raise RelayError(f"no captured history for session {session_id!r}", status=404)
+    return render_template("history_session.html", replay=replay)
+
+
+@bp.get("/history/<session_id>/<int:turn>")
+def history_turn(session_id, turn):
+    replay = views.history_turn(current_app.extensions["relay"], session_id, turn)
+    if replay is None:
+        raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
+    return render_template("history_turn.html", replay=replay)

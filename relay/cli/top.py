@@ -1,0 +1,43 @@
+"""`relay top`: a live terminal view of sessions, request and token rates, cost, cache, errors,
+quota and guard state, fed by the running relay; reads the database when no relay answers."""
+import click
+
+from relay import config
+from relay.cli.output import guarded
+
+
+def base_url(host, port):
+    # A relay bound to every interface is still reached on loopback.
+    host = "127.0.0.1" if host in ("0.0.0.0", "", None) else "::1" if host == "::" else host
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@click.command("top")
+@click.option("--host", default=None, help="Address of the running relay [default: 127.0.0.1; env RELAY_HOST].")
+@click.option("--port", type=int, default=None, help="Port of the running relay [default: 8083; env RELAY_PORT].")
+@click.option("--refresh", type=click.FloatRange(min=0.1, max=3600), default=1.0, show_default=True,
+              help="Seconds between frames (a finished request redraws at once).")
+@click.option("--once", is_flag=True, help="Print one frame and exit (for pipes and scripts).")
+@click.option("--width", type=click.IntRange(min=40), default=None, help="Columns to render [default: the terminal's].")
+@guarded
+def command(host, port, refresh, once, width):
+    """Watch relay live, like top: sessions, req/s, tokens, cost, quota, cache, errors, guard."""
+    from rich.console import Console
+    from relay.store import open_user_store
+    from relay.tui import feed as feeds, top
+
+    settings = config.load({"host": host, "port": port})
+    url = base_url(settings.host, settings.port)
+    live = feeds.LiveFeed(url)
+
+    def open_db(note):
+        return feeds.DbFeed(settings, open_user_store(), note=note)
+
+    if live.probe():
+        feed = feeds.AutoFeed(live if once else live.start(), open_db)
+    else:
+        feed = open_db(f"no relay answering at {url}; reading the database")
+    try:
+        top.run(feed, refresh, Console(width=width), once=once)
+    finally:
+        feed.close()

@@ -1,0 +1,94 @@
+"""Running totals over proxied requests, for Prometheus (/metrics), read a few new rows at a time.
+
+A caller keeps totals and asks only for rows that finished since its last read: a `Batch` is the
+rows above its rowid mark plus those it saw still in flight last time, finished ones only. A row
+is read exactly once, when it has finished, and a long stream holds back nothing but itself.
+Each function is one aggregate query over a batch and returns plain dicts.
+"""
+from relay.store.queries import _USAGE_FIELDS
+
+STATUS_CLASS = """CASE WHEN status = 429 THEN '429'
+                       WHEN status BETWEEN 200 AND 299 THEN '2xx'
+                       WHEN status BETWEEN 400 AND 499 THEN '4xx'
+                       WHEN status BETWEEN 500 AND 599 THEN '5xx'
+                       ELSE 'other' END"""
+_PROMPT = ("COALESCE(input_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"
+           " + COALESCE(cache_read_input_tokens, 0)")
+
+
+class Batch:
+    """The finished rows in (lo, hi] or among `pending` (rowids that were in flight before)."""
+
+    def __init__(self, conn, lo, pending):
+        self.lo, self.pending = lo, sorted(pending)
+        self.hi = max(lo, conn.execute("SELECT MAX(rowid) FROM exchanges").fetchone()[0] or 0)
+        marks = ", ".join("?" for _ in self.pending)
+        self.sql = ("outcome IS NOT NULL AND ((rowid > ? AND rowid <= ?)"
+                    + (f" OR rowid IN ({marks}))" if self.pending else ")"))
+        self.args = (lo, self.hi, *self.pending)
+
+    def still_open(self, conn):
+        """Rowids of this batch's range or pending set that have not finished yet."""
+        marks = ", ".join("?" for _ in self.pending)
+        extra = f" OR rowid IN ({marks})" if self.pending else ""
+        rows = conn.execute(f"SELECT rowid FROM exchanges WHERE outcome IS NULL AND ((rowid > ? AND rowid <= ?){extra})",
+                            (self.lo, self.hi, *self.pending))
+        return {r[0] for r in rows}
+
+
+def in_flight(conn):
+    return conn.execute("SELECT COUNT(*) FROM exchanges WHERE outcome IS NULL").fetchone()[0]
+
+
+def requests_by_class(conn, batch):
+    """[{provider, status_class, outcome, n}] of a batch."""
+    rows = conn.execute(f"""
+        SELECT provider, {STATUS_CLASS} AS status_class, outcome, COUNT(*) AS n FROM exchanges
+        WHERE {batch.sql} GROUP BY provider, status_class, outcome""", batch.args)
+    return [dict(r) for r in rows]
+
+
+def tokens_by_provider(conn, batch):
+    """{provider: {usage field: sum}} of a batch."""
+    sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
+    out = {}
+    for row in conn.execute(f"SELECT provider, {sums} FROM exchanges WHERE {batch.sql} GROUP BY provider", batch.args):
+        out[row["provider"]] = {f: row[f] or 0 for f in _USAGE_FIELDS}
+    return out
+
+
+def histogram(conn, column, bounds, batch):
+    """{provider: {"buckets": [cumulative count per bound], "sum", "count"}} of a ms column over
+    the rows of a batch that have it; one pass, a SUM per bound."""
+    if column not in ("duration_ms", "ttfb_ms"):
+        raise ValueError(column)
+    le = "".join(f", SUM({column} <= ?)" for _ in bounds)
+    rows = conn.execute(f"""
+        SELECT provider, COUNT(*), SUM({column}){le} FROM exchanges
+        WHERE ({batch.sql}) AND {column} IS NOT NULL GROUP BY provider""", (*bounds, *batch.args))
+    return {r[0]: {"count": r[1], "sum": r[2] or 0.0, "buckets": [v or 0 for v in r[3:]]} for r in rows}
+
+
+def models_in(conn, batch):
+    return [r[0] for r in conn.execute(f"SELECT DISTINCT model FROM exchanges WHERE {batch.sql}", batch.args)]
+
+
+def usage_for_pricing(conn, batch, thresholds):
+    """Token sums of the rows of a batch that used tokens, per (model, long): `long` is whether a row's prompt (input +
+    cache writes + cache reads) exceeds its model's threshold from `thresholds` ({model: tokens};
+    absent = never long). `unsplit` sums, per row, the part of the cache-write lump the 5m/1h
+    split does not cover, as relay.costs.cost.token_kinds does."""
+    cases = " ".join("WHEN ? THEN ?" for _ in thresholds)
+    long_sql = f"({_PROMPT}) > CASE model {cases} ELSE NULL END" if thresholds else "0"
+    args = [v for item in thresholds.items() for v in item]
+    rows = conn.execute(f"""
+        SELECT model, COALESCE({long_sql}, 0) AS long, COUNT(*) AS requests,
+               SUM(input_tokens) AS input, SUM(output_tokens) AS output,
+               SUM(cache_creation_5m_input_tokens) AS cache_write_5m,
+               SUM(cache_creation_1h_input_tokens) AS cache_write_1h,
+               SUM(MAX(cache_creation_input_tokens - cache_creation_5m_input_tokens
+                       - cache_creation_1h_input_tokens, 0)) AS unsplit,
+               SUM(cache_read_input_tokens) AS cache_read
+        FROM exchanges WHERE ({batch.sql}) AND ({_PROMPT} + COALESCE(output_tokens, 0)) > 0
+        GROUP BY model, long""", (*args, *batch.args))
+    return [{k: (row[k] or 0) if k != "model" else row[k] for k in row.keys()} for row in rows]

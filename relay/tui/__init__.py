@@ -1,0 +1,1 @@
+"""Terminal views: `relay top` (a rich Live screen over relay.tui.feed snapshots)."""

@@ -1,0 +1,144 @@
+"""Page strings in English and Korean, and which language a request gets.
+
+The language is RELAY_LANG when set to a language (not "auto"), else the best Accept-Language
+match by q-value, else English. Every key exists in every language (a test checks), so a page
+never shows a key name; strings are plain text and go through Jinja's autoescape like any value.
+"""
+LANGUAGES = ("en", "ko")
+DEFAULT = "en"
+
+MESSAGES = {
+    "en": {
+        "nav.dashboard": "Dashboard", "nav.display": "Live sessions", "nav.history": "History",
+        "nav.requests": "Requests",
+        "live.connecting": "connecting…", "live.on": "live", "live.off": "offline, retrying",
+        "common.none": "—", "common.not_available": "not available",
+        "dashboard.title": "Dashboard",
+        "dashboard.summary": "Today", "dashboard.requests_today": "requests today",
+        "dashboard.in_flight": "open now", "dashboard.cost_today": "cost today",
+        "dashboard.cost_by_model": "Cost today by model", "dashboard.model": "model",
+        "dashboard.cost": "cost", "dashboard.unpriced": "unpriced",
+        "dashboard.error_rate": "error rate (1 h)", "dashboard.cache_hit": "cache hit rate (today)",
+        "dashboard.quota": "Quota", "dashboard.window": "window", "dashboard.used": "used",
+        "dashboard.resets": "resets", "dashboard.quota_estimated": "estimated from activity (no rate-limit headers seen)",
+        "dashboard.quota_none": "no quota data yet",
+        "dashboard.cli_status": "CLI status", "dashboard.cli_status_missing": "CLI status is not available in this build.",
+        "dashboard.cli": "CLI", "dashboard.installed": "installed", "dashboard.auth": "signed in",
+        "dashboard.guard": "Guard", "dashboard.guard_missing": "Guard state is not available in this build.",
+        "dashboard.delegations": "Delegation history",
+        "dashboard.delegations_missing": "Delegation history is not available in this build.",
+        "dashboard.turn_monitor": "Turn Monitor", "dashboard.requests": "Requests (live)",
+        "dashboard.no_requests": "No requests yet. Point a client at this address:",
+        "req.time": "time", "req.provider": "provider", "req.model": "model", "req.session": "session", "req.status": "status",
+        "req.outcome": "outcome", "req.input": "input", "req.output": "output",
+        "req.cache_write": "cache write 5m / 1h", "req.cache_read": "cache read", "req.ttfb": "ttfb ms",
+        "req.open": "open",
+        "display.title": "Live sessions", "display.none": "No live sessions in the last {minutes} minutes.",
+        "display.turns": "turns", "display.context": "context", "display.composition": "composition",
+        "display.composition_missing": "composition needs history capture (RELAY_HISTORY=1)",
+        "display.last_prompt": "last prompt", "display.no_prompt": "no prompt captured",
+        "display.last_seen": "last seen", "display.via_proxy": "via relay", "display.as_of_scan": "as of the last relay scan", "display.running": "running",
+        "display.connection": "connection",
+        "history.title": "History", "history.none": "No captured history. Start relay with RELAY_HISTORY=1.",
+        "history.session": "session", "history.turns": "turns", "history.compactions": "compactions",
+        "history.first": "first", "history.last": "last", "history.max_tokens": "largest context (est.)",
+        "history.timeline": "Timeline", "history.turn": "turn", "history.kind": "snapshot",
+        "history.messages": "messages", "history.tokens_est": "tokens (est.)",
+        "history.tokens_measured": "tokens (measured)", "history.compaction": "compaction",
+        "history.back": "all sessions", "history.request": "Request", "history.response": "Response",
+        "history.no_response": "no response captured", "history.chars": "chars", "history.session_link": "session",
+        "cat.user_text": "user text", "cat.assistant_text": "assistant text", "cat.tool_use": "tool use",
+        "cat.tool_result": "tool results", "cat.thinking_overhead": "thinking", "cat.system": "system",
+        "cat.system_prompt": "system prompt", "cat.tool_schemas": "tool schemas",
+    },
+    "ko": {
+        "nav.dashboard": "대시보드", "nav.display": "실시간 세션", "nav.history": "기록",
+        "nav.requests": "요청",
+        "live.connecting": "연결 중…", "live.on": "실시간", "live.off": "오프라인, 재시도 중",
+        "common.none": "—", "common.not_available": "사용할 수 없음",
+        "dashboard.title": "대시보드",
+        "dashboard.summary": "오늘", "dashboard.requests_today": "오늘 요청 수",
+        "dashboard.in_flight": "진행 중", "dashboard.cost_today": "오늘 비용",
+        "dashboard.cost_by_model": "모델별 오늘 비용", "dashboard.model": "모델",
+        "dashboard.cost": "비용", "dashboard.unpriced": "가격 미확인",
+        "dashboard.error_rate": "오류율 (1시간)", "dashboard.cache_hit": "캐시 적중률 (오늘)",
+        "dashboard.quota": "사용 한도", "dashboard.window": "기간", "dashboard.used": "사용률",
+        "dashboard.resets": "초기화", "dashboard.quota_estimated": "활동 기반 추정치 (속도 제한 헤더 없음)",
+        "dashboard.quota_none": "아직 한도 데이터가 없습니다",
+        "dashboard.cli_status": "CLI 상태", "dashboard.cli_status_missing": "이 빌드에서는 CLI 상태를 사용할 수 없습니다.",
+        "dashboard.cli": "CLI", "dashboard.installed": "설치됨", "dashboard.auth": "로그인됨",
+        "dashboard.guard": "가드", "dashboard.guard_missing": "이 빌드에서는 가드 상태를 사용할 수 없습니다.",
+        "dashboard.delegations": "위임 기록",
+        "dashboard.delegations_missing": "이 빌드에서는 위임 기록을 사용할 수 없습니다.",
+        "dashboard.turn_monitor": "턴 모니터", "dashboard.requests": "요청 (실시간)",
+        "dashboard.no_requests": "아직 요청이 없습니다. 클라이언트를 이 주소로 지정하세요:",
+        "req.time": "시간", "req.provider": "제공자", "req.model": "모델", "req.session": "세션", "req.status": "상태",
+        "req.outcome": "결과", "req.input": "입력", "req.output": "출력",
+        "req.cache_write": "캐시 쓰기 5분 / 1시간", "req.cache_read": "캐시 읽기", "req.ttfb": "첫 바이트 ms",
+        "req.open": "진행 중",
+        "display.title": "실시간 세션", "display.none": "최근 {minutes}분 동안 활성 세션이 없습니다.",
+        "display.turns": "턴", "display.context": "컨텍스트", "display.composition": "구성",
+        "display.composition_missing": "구성을 보려면 기록 캡처가 필요합니다 (RELAY_HISTORY=1)",
+        "display.last_prompt": "마지막 프롬프트", "display.no_prompt": "캡처된 프롬프트 없음",
+        "display.last_seen": "마지막 활동", "display.via_proxy": "relay 경유", "display.as_of_scan": "마지막 relay scan 기준", "display.running": "실행 중",
+        "display.connection": "연결",
+        "history.title": "기록", "history.none": "캡처된 기록이 없습니다. RELAY_HISTORY=1로 relay를 시작하세요.",
+        "history.session": "세션", "history.turns": "턴", "history.compactions": "압축",
+        "history.first": "시작", "history.last": "마지막", "history.max_tokens": "최대 컨텍스트 (추정)",
+        "history.timeline": "타임라인", "history.turn": "턴", "history.kind": "스냅샷",
+        "history.messages": "메시지", "history.tokens_est": "토큰 (추정)",
+        "history.tokens_measured": "토큰 (측정)", "history.compaction": "압축",
+        "history.back": "전체 세션", "history.request": "요청", "history.response": "응답",
+        "history.no_response": "캡처된 응답 없음", "history.chars": "자", "history.session_link": "세션",
+        "cat.user_text": "사용자 입력", "cat.assistant_text": "어시스턴트 응답", "cat.tool_use": "도구 호출",
+        "cat.tool_result": "도구 결과", "cat.thinking_overhead": "사고", "cat.system": "시스템",
+        "cat.system_prompt": "시스템 프롬프트", "cat.tool_schemas": "도구 스키마",
+    },
+}
+
+
+def parse_accept_language(header):
+    """Language tags of an Accept-Language header, best first (q-values honoured, q=0 dropped)."""
+    ranked = []
+    for position, part in enumerate((header or "").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        tag = fields[0].lower()
+        if not tag:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranked.append((-q, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def choose(setting, accept_language):
+    """The language for one request: the setting unless "auto", else Accept-Language, else English."""
+    if setting and setting != "auto":
+        return setting
+    for tag in parse_accept_language(accept_language):
+        primary = tag.split("-")[0]
+        if primary in LANGUAGES:
+            return primary
+        if tag == "*":
+            return DEFAULT
+    return DEFAULT
+
+
+def messages(lang):
+    return MESSAGES[lang if lang in MESSAGES else DEFAULT]
+
+
+def translator(lang):
+    """t(key, **fields) for templates; format fields are filled in before autoescape."""
+    table = messages(lang)
+
+    def t(key, **fields):
+        text = table[key]
+        return text.format(**fields) if fields else text
+    return t
