@@ -55,6 +55,10 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstream {settings.upstream_anthropic}, db {store.path}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
+        from relay import runtime
+        liveness, note = runtime.liveness_mode()
+        if liveness != "psutil":
+            click.echo(f"relay: liveness: {note}", err=True)
         # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
         click.echo(f"listening http://{bound_host}:{bound_port}")
         sys.stdout.flush()
