@@ -16,19 +16,20 @@ PYINSTALLER="$(grep -i '^pyinstaller' requirements-dev.txt)"
 
 key="$( { cat requirements.txt; echo "$PYINSTALLER ${RELAY_BUILD_EXTRA:-}"; "$PY" -V; } | sha256sum | cut -c1-16)"
 VENV="$CACHE/build-venv-$key"
-if [ ! -x "$VENV/bin/pyinstaller" ]; then
-  rm -rf "$VENV.partial"
-  "$PY" -m venv "$VENV.partial"
+mkdir -p "$CACHE"
+exec 9>"$CACHE/build-venv.lock"
+flock 9   # parallel builds (other checkouts, parallel test runs) share the venv
+if [ ! -f "$VENV/.complete" ]; then
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
   # shellcheck disable=SC2086  # RELAY_BUILD_EXTRA is a list of requirement specifiers
-  "$VENV.partial/bin/python" -m pip install --quiet --disable-pip-version-check \
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     -r requirements.txt "$PYINSTALLER" ${RELAY_BUILD_EXTRA:-}
-  rm -rf "$VENV" && mv "$VENV.partial" "$VENV"
-  # a venv's scripts name their interpreter by path: the rename needs the shebangs fixed
-  sed -i "1s|$VENV.partial|$VENV|" "$VENV"/bin/pyinstaller "$VENV"/bin/pip* 2>/dev/null || true
+  touch "$VENV/.complete"
 fi
 
-commit="$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
-if [ "$commit" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain -- relay relay.py templates static 2>/dev/null)" ]; then
+commit="${RELAY_COMMIT:-$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}"
+if [ -z "${RELAY_COMMIT:-}" ] && [ "$commit" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain -- relay relay.py templates static 2>/dev/null)" ]; then
   commit="$commit+dirty"
 fi
 rm -rf "$WORK/src"
