@@ -103,6 +103,8 @@ def _register_command():
     """The `claude mcp add` line for this relay: the installed command, else this checkout."""
     if shutil.which("relay"):
         return "claude mcp add --scope user relay -- relay mcp"
+    if getattr(sys, "frozen", False):   # the PyInstaller binary is its own command
+        return f"claude mcp add --scope user relay -- {paths.artifact_path()} mcp"
     return f"claude mcp add --scope user relay -- {sys.executable} {Path(paths.__file__).parent.parent / 'relay.py'} mcp"
 
 

@@ -138,3 +138,27 @@ def test_binary_serves_in_a_root_without_python(dist, upstream, tmp_path):
                       cwd=tmp_path) as relay:
         assert exercise(relay, upstream)["db_path"] == "/tmp/home/.local/share/relay/relay.db"
     assert (root / "tmp" / "home" / ".local" / "share" / "relay" / "relay.db").is_file()
+
+
+def test_parallel_scan_runs_in_both_artifacts(dist, tmp_path):
+    # Over 32 MB of sessions the scan parses in spawned worker processes: in the binary that needs
+    # multiprocessing.freeze_support, in the zipapp the children must find relay inside the .pyz.
+    fixtures = sorted((artifacts.ROOT / "tests" / "data" / "sessions" / "claude-code").glob("*.jsonl"))
+    projects = tmp_path / "home" / ".claude" / "projects"
+    size = 0
+    for n in range(200):
+        folder = projects / f"p{n}"
+        folder.mkdir(parents=True)
+        for f in fixtures:
+            (folder / f.name).write_bytes(f.read_bytes())
+            size += f.stat().st_size
+        if size > 40 << 20:
+            break
+    python = next(iter(artifacts.pythons().values()))
+    for command in ([str(dist / "relay")], [python, "-I", "-S", str(dist / "relay.pyz")]):
+        env = clean_env(tmp_path / "home", RELAY_HOME=str(tmp_path / f"data-{len(command)}"))
+        done = run(command, env, "scan", "--format", "json")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        index = json.loads(done.stdout)["summary"]["index"]
+        assert index["bytes_read"] == size and index["files_parsed"] == index["files"]
+        assert index["workers"] >= 2 or (os.cpu_count() or 1) < 2, index

@@ -283,3 +283,10 @@ def test_a_crashing_check_fails_alone(tmp_path, monkeypatch):
                                    "message": "the check itself failed: RuntimeError: kaput",
                                    "fix": "please report this with the output of `relay doctor --format json`"}
     assert len(report["checks"]) == 8 and report["ok"] is False
+
+
+def test_mcp_registration_in_the_binary_names_the_binary(monkeypatch, tmp_path):
+    monkeypatch.setattr(doctor_checks.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "relay"))
+    assert doctor_checks._register_command() == f"claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp"
