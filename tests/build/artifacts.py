@@ -110,3 +110,29 @@ def pythons():
                 found[f"3.{minor}"] = c
                 break
     return found
+
+
+def debian_root():
+    """(root, None): a Debian bookworm minbase root made by debootstrap (no Python in it), cached
+    in CACHE/bookworm-minbase; or (None, reason) when it cannot be made here."""
+    import fcntl
+    root = CACHE / "bookworm-minbase"
+    if (root / "etc" / "debian_version").is_file():
+        return root, None
+    debootstrap = shutil.which("debootstrap") or "/usr/sbin/debootstrap"
+    if not os.access(debootstrap, os.X_OK):
+        return None, "debootstrap is not installed (.ci/run installs it)"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "debootstrap.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / "etc" / "debian_version").is_file():
+            return root, None
+        partial = root.with_name(root.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        mirror = os.environ.get("RELAY_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+        done = subprocess.run([debootstrap, "--variant=minbase", "bookworm", str(partial), mirror],
+                              capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            return None, f"debootstrap failed (mirror {mirror}): {done.stdout[-500:]} {done.stderr[-500:]}"
+        os.rename(partial, root)
+    return root, None
