@@ -78,7 +78,11 @@ def liveness_mode():
 
 def mcp_mode():
     if _loads("mcp") and _loads("pydantic_core"):
-        return "available", "available"
+        try:
+            import pydantic_core  # noqa: F401  (the compiled part: found is not enough, it must load)
+            return "available", "available"
+        except ImportError as exc:
+            return "unavailable", f"the MCP SDK's pydantic-core does not load here: {exc}"
     if layout() == "zipapp":
         return "unavailable", ("unavailable in zipapp (the MCP SDK needs pydantic-core, a compiled extension); "
                                "use the binary or pip install relay")

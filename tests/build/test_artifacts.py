@@ -7,6 +7,7 @@ first time per source hash; later runs reuse the cached dist.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -70,6 +71,11 @@ def test_binary_serves_and_reports_its_build(dist, upstream, tmp_path):
     doctor = run([str(dist / "relay")], env, "doctor", "--format", "json")
     runtime = json.loads(doctor.stdout)["checks"][-1]
     assert runtime["name"] == "runtime" and "binary" in runtime["message"] and "server: gevent" in runtime["message"]
+    assert "liveness: psutil" in runtime["message"]
+    # the SDK is bundled exactly when it is a runtime requirement (issue 8 adds it)
+    lines = (artifacts.ROOT / "requirements.txt").read_text().splitlines()
+    wants_mcp = any(re.match(r"mcp\b", line.strip()) for line in lines)
+    assert ("mcp: available" in runtime["message"]) == wants_mcp, runtime["message"]
 
 
 def test_binary_keeps_portable_data_beside_itself(dist, upstream, tmp_path):
