@@ -50,6 +50,10 @@ def _build_locked(dist, env):
                               env={**env, "RELAY_DIST": str(dist), "RELAY_CI_CACHE": str(CACHE)}, timeout=900)
         if done.returncode != 0:
             raise RuntimeError(f"build/build.sh failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        # every source change makes a new build (about 21 MB): keep the three newest
+        older = sorted(CACHE.glob("artifacts-*"), key=lambda p: p.stat().st_mtime, reverse=True)[3:]
+        for stale in older:
+            shutil.rmtree(stale, ignore_errors=True)
     return dist
 
 

@@ -19,6 +19,9 @@ from tests.build import artifacts
 from tests.fake_upstream import FakeUpstream
 from tests.relay_process import RelayProcess
 
+# The first test of a run may build both artifacts (and a venv) before it starts: about 1 to 3
+# minutes on a loaded 2-core machine, more than the suite's default per-test timeout allows.
+pytestmark = pytest.mark.timeout(900)
 BODY = (artifacts.ROOT / "tests" / "data" / "requests" / "claude-code" / "request-001-text.json").read_bytes()
 
 
