@@ -1,6 +1,9 @@
 """Where relay keeps and finds things; the only module that knows.
 
-The data dir is RELAY_HOME, else the platform's user data dir. Session roots of the three CLIs
+The data dir is RELAY_HOME, else the platform's user data dir. Run from a built artifact (the
+PyInstaller binary or the .pyz), a relative RELAY_HOME (RELAY_HOME=./relay-data) is taken beside
+the artifact, and a `relay-data/` folder beside it is used without any setting: portable use from
+a USB stick keeps the database, config and caches on the stick. Session roots of the three CLIs
 can be moved with RELAY_CLAUDE_HOME, RELAY_CODEX_HOME and RELAY_GEMINI_HOME (tests always do).
 templates/ and static/ sit beside the package in a source checkout, in <prefix>/share/relay after
 `pip install .`, and inside the unpack dir of a PyInstaller build (sys._MEIPASS); a zipapp
@@ -8,15 +11,39 @@ extracts them once to a cache dir (see resource_dir).
 """
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 APP = "relay"
+PORTABLE_DIR = "relay-data"
+_UNSET = object()
 
 
-def data_dir(environ=None):
+def artifact_path():
+    """The built file this process runs from (PyInstaller binary or zipapp); None from source or pip."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve()
+    return zipapp_archive()
+
+
+def zipapp_archive():
+    """The .pyz holding this module, or None when relay is not running from a zip archive."""
+    archive = Path(__file__).parent.parent
+    if archive.is_file() and zipfile.is_zipfile(archive):
+        return archive.resolve()
+    return None
+
+
+def data_dir(environ=None, artifact=_UNSET):
     env = os.environ if environ is None else environ
+    artifact = artifact_path() if artifact is _UNSET else artifact
     if env.get("RELAY_HOME"):
-        return Path(env["RELAY_HOME"]).expanduser()
+        chosen = Path(env["RELAY_HOME"]).expanduser()
+        if artifact is not None and not chosen.is_absolute():
+            return artifact.parent / chosen     # portable: relative to the artifact, not the cwd
+        return chosen
+    if artifact is not None and (artifact.parent / PORTABLE_DIR).is_dir():
+        return artifact.parent / PORTABLE_DIR
     home = Path(env.get("HOME") or Path.home())
     if sys.platform == "win32":
         base = env.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
@@ -71,25 +98,35 @@ def resource_dir(name):
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / name
+    archive = zipapp_archive()
+    if archive is not None:
+        return _extract_from_zipapp(archive, name)
     here = Path(__file__).resolve().parent.parent
     for candidate in (here / name, Path(sys.prefix) / "share" / APP / name):
         if candidate.is_dir():
             return candidate
-    return _extract_from_zipapp(name)
+    from relay.errors import RelayError
+    raise RelayError(f"relay's {name}/ folder is missing beside {here}",
+                     hint="reinstall relay (pip install .) or run it from a source checkout")
 
 
-def _extract_from_zipapp(name):
-    # Jinja and send_from_directory need real files; a zipapp is unpacked once per version.
-    import zipfile
+def _extract_from_zipapp(archive, name):
+    # Jinja and send_from_directory need real files. The cache is keyed on the archive's size and
+    # mtime, so a rebuilt .pyz never serves the templates of an older one; it is unpacked into a
+    # private folder first and renamed into place, so two first runs at once cannot see half of it.
     from relay import __version__
-    archive = Path(__file__).resolve().parent.parent
-    if not zipfile.is_zipfile(archive):
-        from relay.errors import RelayError
-        raise RelayError(f"relay's {name}/ folder is missing beside {archive}",
-                         hint="reinstall relay (pip install .) or run it from a source checkout")
-    target = data_dir() / "cache" / f"resources-{__version__}"
+    stat = archive.stat()
+    target = data_dir() / "cache" / f"resources-{__version__}-{stat.st_size:x}-{int(stat.st_mtime):x}"
     if not (target / name).is_dir():
+        partial = target.with_name(f"{target.name}.{name}.{os.getpid()}")
         with zipfile.ZipFile(archive) as zf:
-            members = [m for m in zf.namelist() if m.startswith(name + "/")]
-            zf.extractall(target, members)
+            zf.extractall(partial, [m for m in zf.namelist() if m.startswith(name + "/")])
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(partial / name, target / name)
+        except OSError:
+            if not (target / name).is_dir():
+                raise
+        import shutil
+        shutil.rmtree(partial, ignore_errors=True)
     return target / name

@@ -12,8 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 class RelayProcess:
     """All three mounts go to the same upstream: tests/fake_upstream.py speaks every wire format."""
 
-    def __init__(self, upstream_url, *extra_args, env=None):
-        self.args = [sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
+    def __init__(self, upstream_url, *extra_args, env=None, command=None, cwd=None):
+        # command: how relay is run (default this checkout's relay.py; tests/build runs artifacts)
+        self.cwd = str(cwd or ROOT)
+        self.args = [*(command or [sys.executable, str(ROOT / "relay.py")]), "serve", "--port", "0",
                      "--upstream-anthropic", upstream_url, "--upstream-openai", upstream_url,
                      "--upstream-gemini", upstream_url, *extra_args]
         self.env = dict(os.environ if env is None else env)
@@ -24,7 +26,7 @@ class RelayProcess:
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     env=self.env, cwd=str(ROOT), text=True)
+                                     env=self.env, cwd=self.cwd, text=True)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         deadline = time.time() + timeout
         while time.time() < deadline:

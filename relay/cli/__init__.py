@@ -3,7 +3,6 @@ import importlib
 
 import click
 
-from relay import __version__
 
 # (module, command attribute) in the order `relay -h` lists them; modules load lazily so that
 # `relay serve` does not import the session parsers and `relay scan` does not import Flask.
@@ -38,8 +37,18 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module), "command")
 
 
+def _print_version(ctx, param, value):
+    # A callback, not click.version_option: the commit may take a `git` call, only paid on --version.
+    if not value or ctx.resilient_parsing:
+        return
+    from relay import runtime
+    click.echo(runtime.version_line())
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="relay")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, the build's commit and the layout, then exit.")
 def cli():
     """relay: see what Claude Code, Codex CLI and Gemini CLI do with your money and context.
 

@@ -1,4 +1,4 @@
-"""`relay doctor [--fix]`: seven checks of the setup around relay, each with its fix.
+"""`relay doctor [--fix]`: eight checks of the setup around relay, each with its fix.
 
 Exit code 0 when every check passes or warns, 1 when one fails (after --fix, as re-checked).
 rich is imported only for --format rich.
@@ -51,7 +51,7 @@ def _rich(report):
 @format_option()
 @guarded
 def command(fix, fmt):
-    """Check relay's setup: Claude Code routing, MCP, database, session dirs, disk, pid files, env."""
+    """Check relay's setup: Claude Code routing, MCP, database, session dirs, disk, pid files, env, runtime."""
     from relay.diagnostics.doctor import Context, run
 
     ctx = Context(settings=config.load(), environ=dict(os.environ), cwd=Path.cwd())

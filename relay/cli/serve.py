@@ -69,6 +69,10 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, db {store.path}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
+        from relay import runtime
+        liveness, note = runtime.liveness_mode()
+        if liveness != "psutil":
+            click.echo(f"relay: liveness: {note}", err=True)
         # One machine-readable line on stdout, for scripts and tests that start relay on port 0.
         click.echo(f"listening http://{bound_host}:{bound_port}")
         sys.stdout.flush()

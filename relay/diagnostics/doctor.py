@@ -1,4 +1,4 @@
-"""`relay doctor`: seven checks of the setup around relay, each pass / warn / fail with a fix.
+"""`relay doctor`: eight checks of the setup around relay, each pass / warn / fail with a fix.
 
   1 claude_settings  Claude Code's ANTHROPIC_BASE_URL (settings.json env, process env) points at
                      relay, and relay answers GET /api/v1/health
@@ -11,6 +11,9 @@
   6 stale_pids       *.pid / *.lock files in the data dir whose process is gone
   7 env_conflicts    base-URL variables pointing at a local port where nothing listens, settings
                      and environment disagreeing, an API key and an auth token both set
+  8 runtime          layout (source, installed, zipapp, binary), build commit, and the modes the
+                     optional compiled parts allow: server gevent or waitress, liveness via
+                     psutil or /proc, MCP available or not
 `run(ctx, fix=True)` applies only the fixes marked safe (pointing Claude Code at a relay that
 answers, migrating the database, removing stale pid files), each after a timestamped backup of
 the file it changes, then runs the checks again. Network probes go only to loopback addresses
@@ -155,7 +158,7 @@ def settings_base_url(ctx):
 
 
 def run(ctx, fix=False):
-    """Run the seven checks; with `fix`, apply the safe fixes and check again."""
+    """Run the eight checks; with `fix`, apply the safe fixes and check again."""
     from relay.diagnostics import doctor_checks
     checks = [_guarded(c, ctx) for c in doctor_checks.CHECKS]
     actions = []

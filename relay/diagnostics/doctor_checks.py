@@ -1,4 +1,4 @@
-"""The seven `relay doctor` checks, in the order they print. Each takes the doctor Context and
+"""The eight `relay doctor` checks, in the order they print. Each takes the doctor Context and
 returns one Check; a fix that is safe to apply unattended is attached as `apply`."""
 import functools
 import os
@@ -345,5 +345,18 @@ def check_env_conflicts(ctx):
     return Check("env_conflicts", "pass", "no conflicting base-URL or credential variables")
 
 
+# --- 8. what this relay runs on --------------------------------------------------------------
+
+def check_runtime(ctx):
+    from relay import runtime
+    r = runtime.describe()
+    text = (f"{r['layout']} {r['version']} (commit {r['commit']}, Python {r['python']}); server: {r['server_note']}; "
+            f"liveness: {r['liveness_note']}; mcp: {r['mcp_note']}")
+    if r["server"] != "gevent" or r["liveness"] != "psutil":
+        return Check("runtime", "warn", text, "for the full mode run the binary (dist/relay) or pip install relay; "
+                     "the degraded mode serves correctly, with fewer concurrent streams")
+    return Check("runtime", "pass", text)
+
+
 CHECKS = [check_claude_settings, check_mcp, check_database, check_session_dirs, check_disk_space, check_stale_pids,
-          check_env_conflicts]
+          check_env_conflicts, check_runtime]

@@ -122,7 +122,10 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
     keep-alive connections are not waited for), then the server stops."""
     _return_freed_memory()
     if kind == "gevent" and not gevent_available():
-        print("relay: gevent is not available; serving with waitress", file=sys.stderr)
+        from relay import runtime
+        mode, note = runtime.server_mode()
+        print(f"relay: server: {note if mode == 'waitress' else 'waitress (gevent could not patch this process)'}",
+              file=sys.stderr)
         kind = "waitress"
     if kind == "gevent":
         server = _gevent_server(app, host, port)

@@ -7,12 +7,15 @@ from tests.health_server import dead_port, relay_up  # noqa: F401 (relay_up is a
 from tests.run_relay import run_relay as relay
 
 
-def test_doctor_json_lists_seven_checks_and_exits_0_on_warnings():
+def test_doctor_json_lists_eight_checks_and_exits_0_on_warnings():
     proc = relay("doctor", "--format", "json", RELAY_PORT=str(dead_port()))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["ok"] is True and len(report["checks"]) == 7
+    assert report["ok"] is True and len(report["checks"]) == 8
     assert {c["status"] for c in report["checks"]} <= {"pass", "warn"}
+    runtime = report["checks"][-1]
+    assert runtime["name"] == "runtime" and runtime["message"].startswith("source ")
+    assert "server: gevent" in runtime["message"] and "liveness: psutil" in runtime["message"]
 
 
 def test_doctor_exits_1_when_a_check_fails():

@@ -33,10 +33,10 @@ def settings_file(data):
     return path
 
 
-def test_run_reports_exactly_seven_checks(tmp_path):
+def test_run_reports_exactly_eight_checks(tmp_path):
     report = run(make_ctx(tmp_path, dead_port()))
     assert [c["name"] for c in report["checks"]] == ["claude_settings", "mcp", "database", "session_dirs",
-                                                     "disk_space", "stale_pids", "env_conflicts"]
+                                                     "disk_space", "stale_pids", "env_conflicts", "runtime"]
     assert all(c["status"] in ("pass", "warn", "fail") and c["message"] for c in report["checks"])
     assert all(c["fix"] for c in report["checks"] if c["status"] != "pass")
 
@@ -288,4 +288,12 @@ def test_a_crashing_check_fails_alone(tmp_path, monkeypatch):
     assert report["checks"][0] == {"name": "boom", "status": "fail", "fixable": False,
                                    "message": "the check itself failed: RuntimeError: kaput",
                                    "fix": "please report this with the output of `relay doctor --format json`"}
-    assert len(report["checks"]) == 7 and report["ok"] is False
+    assert len(report["checks"]) == 8 and report["ok"] is False
+
+
+def test_mcp_registration_in_the_binary_names_the_binary(monkeypatch, tmp_path):
+    monkeypatch.setattr(doctor_checks.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "relay"))
+    # the same entry `relay init` writes (paths.self_command): the binary is its own command
+    assert doctor_checks._register_command() == f"relay init (or: claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp)"
