@@ -4,8 +4,10 @@
     python bench/live_views.py --rows 20000     # a quick run
 
 Prints: the first /metrics scrape (prices every row once), a later scrape after 100 new rows
-(the cost tally is incremental), one `relay top` database snapshot and its render to text, and
-one alive_sessions() scan of every process on this machine. Numbers only: nothing here asserts.
+(the cost tally is incremental), the dashboard's cost by model over every row both ways (row by
+row in Python as relay.costs.cost.report does, and the one SQL aggregate the dashboard uses), one
+`relay top` database snapshot and its render to text, and one alive_sessions() scan of every
+process on this machine. Numbers only: nothing here asserts.
 """
 import argparse
 import os
@@ -61,6 +63,12 @@ def main(argv=None):
         print(f"rows                      {args.rows}")
         print(f"/metrics first scrape     {first:8.1f} ms  ({len(text.splitlines())} lines)")
         print(f"/metrics after +100 rows  {later:8.1f} ms")
+
+        from relay.costs import cost
+        report_ms, _ = _ms(lambda: cost.report(store, table, since=0, by="model", files=False))
+        sql_ms, _ = _ms(lambda: cost.today_by_model(store, table, 0))
+        print(f"cost by model, per row    {report_ms:8.1f} ms  (costs.report, all {args.rows + 100} rows)")
+        print(f"cost by model, SQL        {sql_ms:8.1f} ms  (cost.today_by_model, same rows)")
 
         from rich.console import Console
         from relay.sessions.alive import alive_sessions

@@ -4,6 +4,8 @@ import json
 from relay.models import Exchange, Usage
 
 _USAGE_FIELDS = tuple(Usage.__dataclass_fields__)
+# A row that reported any tokens: the rows that cost money (costs.report and the SQL totals agree on it).
+USED_TOKENS = "(" + " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS) + ") > 0"
 
 
 def decode_ratelimit(text):
@@ -94,9 +96,8 @@ def prune_report(conn, session_id=None, since=None):
 def list_usage(conn, since=None):
     """Finished exchanges that reported tokens (the rows that cost money), oldest first."""
     clause, args = where(("ts >= ?", since))
-    tokens = " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS)
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
-           + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts, rowid")
+           + f" outcome IS NOT NULL AND {USED_TOKENS} ORDER BY ts, rowid")
     return [_exchange(r) for r in conn.execute(sql, args)]
 
 
@@ -111,9 +112,8 @@ def list_finished(conn, since=None, provider=None):
 def recent_usage(conn, limit=50, session_id=None):
     """Finished exchanges that reported tokens, newest first (the turns readers list)."""
     clause, args = where(("session_id = ?", session_id))
-    tokens = " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS)
     sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
-           + f" outcome IS NOT NULL AND ({tokens}) > 0 ORDER BY ts DESC, rowid DESC LIMIT ?")
+           + f" outcome IS NOT NULL AND {USED_TOKENS} ORDER BY ts DESC, rowid DESC LIMIT ?")
     return [_exchange(r) for r in conn.execute(sql, args + [int(limit)])]
 def count_since(conn, since):
     """Requests started at or after `since` (epoch seconds) and those still open."""

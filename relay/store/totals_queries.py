@@ -1,18 +1,22 @@
-"""Running totals over proxied requests, for Prometheus (/metrics), read a few new rows at a time.
+"""Totals over proxied requests, one aggregate query each: for Prometheus (/metrics), read a few new
+rows at a time, and for the dashboard's numbers of the day (a `Since` scope).
 
 A caller keeps totals and asks only for rows that finished since its last read: a `Batch` is the
 rows above its rowid mark plus those it saw still in flight last time, finished ones only. A row
 is read exactly once, when it has finished, and a long stream holds back nothing but itself.
 Each function is one aggregate query over a batch and returns plain dicts.
 """
-from relay.store.queries import _USAGE_FIELDS
+from relay.store.queries import _USAGE_FIELDS, USED_TOKENS
 
 STATUS_CLASS = """CASE WHEN status = 429 THEN '429'
                        WHEN status BETWEEN 200 AND 299 THEN '2xx'
                        WHEN status BETWEEN 400 AND 499 THEN '4xx'
                        WHEN status BETWEEN 500 AND 599 THEN '5xx'
                        ELSE 'other' END"""
-_PROMPT = ("COALESCE(input_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"
+# The prompt as relay.costs.cost.cost_of counts it: the cache-write lump, or its 5m/1h split when
+# that is larger, so that a row is long-context here exactly when it is there.
+_PROMPT = ("COALESCE(input_tokens, 0) + MAX(COALESCE(cache_creation_input_tokens, 0),"
+           " COALESCE(cache_creation_5m_input_tokens, 0) + COALESCE(cache_creation_1h_input_tokens, 0))"
            " + COALESCE(cache_read_input_tokens, 0)")
 
 
@@ -34,6 +38,21 @@ class Batch:
         rows = conn.execute(f"SELECT rowid FROM exchanges WHERE outcome IS NULL AND ((rowid > ? AND rowid <= ?){extra})",
                             (self.lo, self.hi, *self.pending))
         return {r[0] for r in rows}
+
+
+class Since:
+    """The finished rows that used tokens and started at or after `since`, one per message id (the
+    first by ts, rowid, as relay.costs.sources.dedupe keeps it): the rows costs.report prices for
+    proxy traffic. The duplicates are found in one pass over the day (a window function), not
+    per row."""
+
+    def __init__(self, since):
+        self.sql = f"""ts >= ? AND outcome IS NOT NULL AND {USED_TOKENS} AND rowid NOT IN (
+            SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY ts, rowid) AS nth
+                               FROM exchanges WHERE ts >= ? AND outcome IS NOT NULL AND {USED_TOKENS}
+                                                AND message_id IS NOT NULL AND message_id != '')
+            WHERE nth > 1)"""
+        self.args = (since, since)
 
 
 def in_flight(conn):
@@ -74,7 +93,7 @@ def models_in(conn, batch):
 
 
 def usage_for_pricing(conn, batch, thresholds):
-    """Token sums of the rows of a batch that used tokens, per (model, long): `long` is whether a row's prompt (input +
+    """Token sums of the rows of a batch (or Since scope) that used tokens, per (model, long): `long` is whether a row's prompt (input +
     cache writes + cache reads) exceeds its model's threshold from `thresholds` ({model: tokens};
     absent = never long). `unsplit` sums, per row, the part of the cache-write lump the 5m/1h
     split does not cover, as relay.costs.cost.token_kinds does."""
@@ -86,9 +105,9 @@ def usage_for_pricing(conn, batch, thresholds):
                SUM(input_tokens) AS input, SUM(output_tokens) AS output,
                SUM(cache_creation_5m_input_tokens) AS cache_write_5m,
                SUM(cache_creation_1h_input_tokens) AS cache_write_1h,
-               SUM(MAX(cache_creation_input_tokens - cache_creation_5m_input_tokens
-                       - cache_creation_1h_input_tokens, 0)) AS unsplit,
+               SUM(MAX(COALESCE(cache_creation_input_tokens, 0) - COALESCE(cache_creation_5m_input_tokens, 0)
+                       - COALESCE(cache_creation_1h_input_tokens, 0), 0)) AS unsplit,
                SUM(cache_read_input_tokens) AS cache_read
-        FROM exchanges WHERE ({batch.sql}) AND ({_PROMPT} + COALESCE(output_tokens, 0)) > 0
+        FROM exchanges WHERE ({batch.sql}) AND {USED_TOKENS}
         GROUP BY model, long""", (*args, *batch.args))
     return [{k: (row[k] or 0) if k != "model" else row[k] for k in row.keys()} for row in rows]

@@ -113,18 +113,13 @@ class Tally:
         self.rowid = batch.hi
 
     def _price(self, conn, table, batch):
-        from relay.costs.prices import KINDS
-        prices = {m: table.lookup(m) for m in totals_queries.models_in(conn, batch)}
-        thresholds = {m: p.threshold for m, p in prices.items() if p and p.long is not None and m is not None}
-        for g in totals_queries.usage_for_pricing(conn, batch, thresholds):
-            model, price = g["model"] or "(unknown)", prices.get(g["model"])
-            if price is None:
+        from relay.costs.cost import priced_groups
+        for g in priced_groups(conn, batch, table):
+            model = g["model"] or "(unknown)"
+            if g["cost"] is None:
                 self.unpriced[model] = self.unpriced.get(model, 0) + g["requests"]
-                continue
-            rates = price.long if g["long"] else price.base
-            tokens = {**g, "cache_write_5m": g["cache_write_5m"] + g["unsplit"]}
-            dollars = sum(tokens[k] * getattr(rates, k) for k in KINDS) / 1_000_000
-            self.dollars[model] = self.dollars.get(model, 0.0) + dollars
+            else:
+                self.dollars[model] = self.dollars.get(model, 0.0) + g["cost"]
 
     def snapshot(self):
         return {"requests": dict(self.requests), "tokens": {p: dict(t) for p, t in self.tokens.items()},

@@ -26,7 +26,7 @@ def summary(ctx, now=None):
     now = time.time() if now is None else now
     since = _midnight(now)
     counts = ctx.store.read(lambda c: queries.count_since(c, since))
-    cost = costs.report(ctx.store, prices.load(), since=since, by="model", files=False)
+    cost = costs.today_by_model(ctx.store, prices.load(), since)
     errors = ctx.store.read(lambda c: metrics.errors(c, now=now))
     cache = ctx.store.read(lambda c: metrics.cache(c, since=since))
     return presenters.summary(counts, cost, errors, cache)
