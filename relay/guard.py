@@ -166,3 +166,14 @@ def from_rows(thresholds, exchanges):
     """A guard replayed over stored exchanges (oldest first), without alerts: what `relay guard`
     shows when no relay is running, and the live guard's starting state."""
     return Guard(thresholds).prime(exchanges)
+
+
+REPLAY_NOTE = "replayed from the last {hours} h of stored exchanges, without alerts"
+
+
+def replay(store, thresholds, now=None):
+    """from_rows over the store's exchanges of the last PRIME_S seconds: the guard's state when no
+    relay is running (`relay guard`, `relay top` on the database)."""
+    from relay.store import queries
+    since = (time.time() if now is None else now) - PRIME_S
+    return from_rows(thresholds, store.read(lambda c: queries.list_finished(c, since=since)))

@@ -32,15 +32,13 @@ def _fetch(base, after=None, timeout=3.0):
 
 def _from_db(settings, base):
     from relay import guard
-    from relay.store import queries, user_store
+    from relay.store import user_store
     from relay.web import presenters
 
     with user_store() as store:
-        rows = store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S))
-    note = (f"no relay answering at {base}: replayed from the last {guard.PRIME_S // 3600} h of stored exchanges, "
-            "without alerts")
-    return presenters.guard(guard.from_rows(guard.thresholds_from(settings), rows).snapshot(), source="database",
-                            note=note)
+        snapshot = guard.replay(store, guard.thresholds_from(settings)).snapshot()
+    note = f"no relay answering at {base}: " + guard.REPLAY_NOTE.format(hours=guard.PRIME_S // 3600)
+    return presenters.guard(snapshot, source="database", note=note)
 
 
 def _plain(payload):

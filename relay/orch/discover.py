@@ -101,3 +101,27 @@ def _relay_answers(url):
     if ep is None or ep[0] != "loopback":
         return False
     return health(ep[1]) is not None
+
+
+class Cache:
+    """discover() results reused for `ttl` seconds per PATH: the dashboard renders up to twice a
+    second and each discovery runs every installed CLI's `--version`, so a render spawns those
+    processes at most once per ttl. Safe to share between threads; concurrent askers of a stale
+    entry wait for one discovery instead of starting their own."""
+
+    def __init__(self, ttl=60.0, clock=None, run=None):
+        import threading
+        import time
+        self.ttl, self.clock = ttl, clock or time.monotonic
+        self.run = run or discover
+        self._lock = threading.Lock()
+        self._entries = {}          # PATH -> (taken at, statuses)
+
+    def get(self, environ=None):
+        env = os.environ if environ is None else environ
+        key = env.get("PATH", os.defpath)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or self.clock() - entry[0] >= self.ttl:
+                entry = self._entries[key] = (self.clock(), self.run(env))
+            return entry[1]

@@ -33,7 +33,7 @@ def snapshot(source, where, dashboard, exchanges, now, note=None):
     ordered = sorted(by_id.values(), key=lambda e: e.get("ts") or 0, reverse=True)
     return {"source": source, "where": where, "note": note, "taken_at": now,
             "summary": dashboard["summary"], "quota": dashboard["quota"], "sessions": dashboard["sessions"],
-            "guard": dashboard.get("guard") or {"available": False, "rows": []},
+            "guard": dashboard.get("guard") or {"available": False},
             "rates": rates(ordered, now), "recent": ordered[:RECENT]}
 
 

@@ -96,12 +96,33 @@ def _quota(snap):
     return Panel(_grid(*rows), title=f"quota ({q.get('source') or '?'})", border_style="blue")
 
 
+TIER_STYLE = {"ok": "green", "notice": "cyan", "warn": "yellow", "critical": "bold red"}
+
+
+def _tier(name, value=None, suffix=""):
+    text = Text(name, style=TIER_STYLE.get(name, ""))
+    if value is not None:
+        text.append(f" {value:.1f}%{suffix}")
+    return text
+
+
 def _guard(snap):
+    """The guard section of views.dashboard: each zone's tier and value, the fullest sessions and
+    the latest alerts (none when it was replayed from the database)."""
     guard = snap["guard"]
     if not guard.get("available"):
         return Panel(Text("not available", style="dim"), title="guard", border_style="red")
-    rows = [(str(r.get("name", "?")), str(r.get("state", r.get("zone", "?")))) for r in guard["rows"]]
-    return Panel(_grid(*rows) if rows else Text("idle"), title="guard", border_style="red")
+    q = guard["quota"]
+    rows = [("quota", _tier(guard["zones"]["quota"], q.get("value_pct"), f" {q['window']}" if q.get("window") else "")),
+            ("context", _tier(guard["zones"]["context"]))]
+    for s in guard["sessions"][:3]:
+        rows.append(("", Text.assemble(_tier(s["tier"], s.get("value_pct")), " ",
+                                       Text((s.get("session_id") or "-")[:14], style="dim"))))
+    for a in guard["alerts"][-3:][::-1]:
+        rows.append((a["zone"], Text.assemble(Text(f"#{a['id']} ", style="dim"), _tier(a["from"]), " → ",
+                                              _tier(a["to"], a.get("value_pct")))))
+    title = "guard" if guard.get("source") != "database" else "guard (replayed)"
+    return Panel(_grid(*rows), title=title, border_style="red")
 
 
 def _sessions(snap):

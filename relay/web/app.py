@@ -39,6 +39,7 @@ class Context:
     started_at: float
     proxy: Any = None
     guard: Any = None
+    cli_cache: Any = None     # relay.orch.discover.Cache, made on first use by relay.web.views
 
 
 class Dispatcher:

@@ -295,7 +295,6 @@ def session_turns(items):
 # --- live pages: dashboard, display, history (relay.web.views gathers the inputs) -------------
 
 PROVIDER_OF_CLI = {"claude": "anthropic", "codex": "openai", "gemini": "google"}
-CONTEXT_WINDOW = 200_000   # tokens; the fill gauge is against the standard window, not 1M betas
 PIE_PARTS = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system",
              "system_prompt", "tool_schemas")
 
@@ -333,9 +332,15 @@ def quota_windows(report):
     return {"source": None, "windows": []}
 
 
-def optional_section(rows):
-    """A section whose data source may be absent from this build: None renders "not available"."""
-    return {"available": rows is not None, "rows": list(rows or [])}
+def section(data):
+    """A dashboard section (a dict) whose source may be absent from this build: None renders "not
+    available", never an empty success."""
+    return {"available": data is not None, **(data or {})}
+
+
+def delegation_history(recent, stats):
+    """The dashboard's delegations: the newest attempts and the per-CLI statistics."""
+    return {"recent": [delegation(r) for r in recent], "stats": delegation_stats(stats)}
 
 
 def pie(percent):
@@ -383,16 +388,21 @@ def _composition(data):
     return None if not data or "percent" not in data else {"percent": data["percent"], "slices": pie(data["percent"])}
 
 
-def live_session(row, last, composition=None, body=None, alive=None, indexed=None):
+def live_session(row, last, composition=None, body=None, alive=None, indexed=None, thresholds=None):
     """One /display/ card: a session (a queries.list_sessions row; requests is None when the proxy
     never saw it), its last request, the composition of its last captured turn and, for a running
     CLI, its relay.sessions.alive entry (cli, pid, cwd, connection). A running session relay never
     proxied takes its turns and composition from the session index (`indexed`, as of the last
-    scan); `counted_from` says which source the numbers are from."""
-    used = None
+    scan); `counted_from` says which source the numbers are from. The context fill is against the
+    window of the last request's model (relay.guard.context_window), and its tier is the guard's
+    for that fill under `thresholds` (the context zone's (notice, warn, critical))."""
+    from relay import guard
+    used = window = pct = None
     if last is not None:
         used = sum(last.get(k) or 0 for k in ("input_tokens", "cache_read_input_tokens",
                                                "cache_creation_input_tokens"))
+        window = guard.context_window(last.get("model"))
+        pct = round(100 * used / window, 2)       # the guard's own rounding, so the tiers agree
     running = alive is not None
     alive = alive or {}
     return {"session_id": row["session_id"], "alive": running, "cli": alive.get("cli") or "claude",
@@ -402,8 +412,8 @@ def live_session(row, last, composition=None, body=None, alive=None, indexed=Non
             "turns": row["requests"] if row["requests"] is not None else (indexed or {}).get("turns"),
             "counted_from": "proxy" if row["requests"] else ("scan" if indexed else None),
             "last_seen": row["last_seen"], "models": row["models"],
-            "context_tokens": used,
-            "context_pct": None if used is None else round(100 * used / CONTEXT_WINDOW, 1),
+            "context_tokens": used, "context_window": window, "context_pct": None if pct is None else round(pct, 1),
+            "context_tier": None if pct is None or thresholds is None else guard.tier(pct, thresholds),
             "composition": _composition(composition or (indexed or {}).get("composition") or None),
             "last_prompt": None if body is None else _prompt_text(body)}
 

@@ -29,7 +29,7 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from relay.errors import RelayError
 from relay.proxy import sse
 from relay.store import queries
-from relay.web import i18n, views
+from relay.web import i18n, presenters, views
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 log = logging.getLogger("relay.web.stream")
@@ -124,7 +124,7 @@ class Renderer:
 
             def fn(ctx, tr):
                 _await_recorded(ctx, event)
-                frags = _exchange_fragments(event, tr) if page == "dashboard" else []
+                frags = _event_fragments(ctx, event, tr) if page == "dashboard" else []
                 if due:
                     frags += PAGES[page](self, ctx, tr, event.kind)
                 return frags
@@ -163,12 +163,21 @@ def _await_recorded(ctx, event):
         time.sleep(0.005)
 
 
-def _exchange_fragments(event, tr):
+def _event_fragments(ctx, event, tr):
+    """What one event changes on the dashboard by itself, outside the throttled aggregates: its
+    request row, or the guard section when the guard changed tier (an alert must not wait)."""
+    if event.kind == "guard/alert":
+        return [_guard_fragment(ctx, tr)]
     if event.kind not in ("exchange/start", "exchange/chunk", "exchange/finish"):
         return []
     row = render_template("_partials/exchange_row.html", r=event.data, **tr)
     return [{"id": "requests-empty", "html": ""},
             {"id": f"exchange-{event.data['id']}", "into": "requests-rows", "html": row}]
+
+
+def _guard_fragment(ctx, tr):
+    return {"id": "guard", "html": render_template("_partials/guard.html",
+                                                   guard=presenters.section(views.guard(ctx)), **tr)}
 
 
 def dashboard_fragments(renderer, ctx, tr, kind):
@@ -177,7 +186,11 @@ def dashboard_fragments(renderer, ctx, tr, kind):
              {"id": "turn-monitor", "html": render_template("_partials/turn_monitor.html", sessions=sessions,
                                                             live_minutes=views.LIVE_MINUTES, **tr)}]
     if kind == "exchange/finish":
-        frags.append({"id": "quota", "html": render_template("_partials/quota.html", quota=views.quota(ctx), **tr)})
+        # a finished request moves the quota and the guard's values; delegations ride along (cheap)
+        frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=views.quota(ctx), **tr)},
+                  _guard_fragment(ctx, tr),
+                  {"id": "delegations", "html": render_template(
+                      "_partials/delegations.html", delegations=presenters.section(views.delegations(ctx)), **tr)}]
     return frags
 
 

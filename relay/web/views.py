@@ -1,9 +1,9 @@
 """What each live page shows, gathered from the store and shaped by the presenters.
 
 One function per page (or live element); the page, its JSON twin under /api/v1 and the SSE
-fragments all call these, so the three can never disagree. Inputs other engineers' modules will
-provide (CLI status, guard, delegations) are passed as None until they are wired: the presenters
-render that as "not available" rather than as an empty success.
+fragments all call these, so the three can never disagree. A section whose source is absent from
+the build (relay.orch not importable) is None: the presenters render that as "not available"
+rather than as an empty success.
 """
 import datetime
 import json
@@ -13,6 +13,7 @@ from relay.store import history_queries, queries, session_index
 from relay.web import presenters
 
 RECENT_REQUESTS = 50
+RECENT_DELEGATIONS = 10
 LIVE_MINUTES = 30     # /display/ shows sessions with proxy activity this recent
 
 
@@ -59,6 +60,7 @@ def live_sessions(ctx, now=None, running=None):
     cutoff = now - LIVE_MINUTES * 60
     if running is None:
         running = _running()
+    thresholds = guard_thresholds(ctx)["context"]
 
     def card(conn, row, alive):
         last = turn = None
@@ -73,7 +75,7 @@ def live_sessions(ctx, now=None, running=None):
             # not captured on the wire: what the last `relay scan` read from the session file
             indexed = next(iter(session_index.list_sessions(conn, session_id=alive["session_id"])), None)
         return presenters.live_session(row, None if last is None else presenters.exchange(last),
-                                       composition, body, alive, indexed)
+                                       composition, body, alive, indexed, thresholds)
 
     def gather(conn):
         seen = {}
@@ -94,11 +96,46 @@ def live_sessions(ctx, now=None, running=None):
     return ctx.store.read(gather)
 
 
+def cli_status(ctx):
+    """Installed CLIs, versions and auth state through the context's discovery cache (one
+    `--version` per CLI per minute at most); None when this build has no relay.orch."""
+    try:
+        from relay.orch import discover
+    except ImportError:
+        return None
+    if ctx.cli_cache is None:
+        ctx.cli_cache = discover.Cache()
+    return presenters.cli_status(ctx.cli_cache.get())
+
+
+def guard_thresholds(ctx):
+    from relay import config, guard
+    if ctx.guard is not None:
+        return ctx.guard.thresholds
+    return guard.thresholds_from(ctx.settings if ctx.settings is not None else config.load())
+
+
+def guard(ctx):
+    """The live guard of this relay; outside one (`relay top` on the database) the guard replayed
+    over the stored exchanges of the last hours, which has no alerts and says so."""
+    from relay import guard as guards
+    if ctx.guard is not None:
+        return presenters.guard(ctx.guard.snapshot(), source="live")
+    return presenters.guard(guards.replay(ctx.store, guard_thresholds(ctx)).snapshot(), source="database",
+                            note=guards.REPLAY_NOTE.format(hours=guards.PRIME_S // 3600))
+
+
+def delegations(ctx, limit=RECENT_DELEGATIONS):
+    from relay.store import delegation_queries
+    recent, stats = ctx.store.read(lambda c: (delegation_queries.list_delegations(c, limit=limit),
+                                              delegation_queries.stats(c)))
+    return presenters.delegation_history(recent, stats)
+
+
 def dashboard(ctx):
     return {"summary": summary(ctx), "quota": quota(ctx), "requests": requests(ctx), "sessions": live_sessions(ctx),
-            "cli_status": presenters.optional_section(None),
-            "guard": presenters.optional_section(None),
-            "delegations": presenters.optional_section(None)}
+            "cli_status": presenters.section(cli_status(ctx)), "guard": presenters.section(guard(ctx)),
+            "delegations": presenters.section(delegations(ctx))}
 
 
 def display(ctx, running=None):

@@ -43,7 +43,7 @@ def dashboard(sessions=(), windows=(), guard=None):
                         "unpriced": ["mystery-model"], "error_rate_pct": 5.0, "errors_1h": 2, "requests_1h": 40,
                         "cache_hit_pct": 93.5},
             "quota": {"source": "measured", "windows": list(windows)}, "sessions": list(sessions),
-            "guard": guard or {"available": False, "rows": []}, "requests": []}
+            "guard": guard or {"available": False}, "requests": []}
 
 
 SESSION = {"session_id": "a1b2c3d4-session", "alive": True, "cli": "claude", "connection": ["ssh", "tmux"],
@@ -81,10 +81,45 @@ def test_render_empty_database_snapshot_with_note():
     assert "not measured yet" in out and "no running CLI and no recent proxied session" in out
 
 
-def test_render_guard_rows_when_available():
-    snap = feeds.snapshot("live", "u", dashboard(guard={"available": True, "rows": [{"name": "5h", "zone": "amber"}]}),
-                          [], NOW)
-    assert "amber" in text_of(render(snap))
+UNIFIED = "anthropic-ratelimit-unified-"
+
+
+def guarded_exchange(n, ts, quota=None, prompt=0, model="claude-opus-4-5", session_id="sess-guarded"):
+    return Exchange(id=f"g{n}", ts=ts, provider="anthropic", method="POST", path="/v1/messages", model=model,
+                    session_id=session_id, status=200, outcome="ok", usage=Usage(input_tokens=prompt, output_tokens=5),
+                    ratelimit={} if quota is None else {f"{UNIFIED}5h-utilization": str(quota)})
+
+
+def test_render_guard_panel_from_a_live_guard():
+    from relay import guard
+    from relay.web import presenters
+    live = guard.Guard({"quota": (50.0, 75.0, 90.0), "context": (50.0, 75.0, 90.0)})
+    live.observe(guarded_exchange(1, NOW, quota=0.8, prompt=160_000))    # quota 80 % warn; 160k of 200k: 80 % warn
+    live.observe(guarded_exchange(2, NOW, quota=0.95, prompt=10_000))    # quota critical, context back to ok
+    section = presenters.section(presenters.guard(live.snapshot(), source="live"))
+    out = flat(text_of(render(feeds.snapshot("live", "u", dashboard(guard=section), [], NOW))))
+    assert "guard" in out and "not available" not in out and "replayed" not in out
+    assert "quota critical 95.0% 5h" in out
+    assert "context ok" in out and "ok 5.0% sess-guarded" in out
+    # the newest alert first: quota warn -> critical, then the context's way down and up
+    assert out.index("#4") < out.index("#3") < out.index("#2")
+    assert "quota #3 warn → critical 95.0%" in out and "context #4 warn → ok 5.0%" in out
+
+
+def test_render_guard_panel_not_available():
+    out = text_of(render(feeds.snapshot("live", "u", dashboard(guard={"available": False}), [], NOW)))
+    assert "not available" in out
+
+
+def test_database_feed_replays_the_guard_from_stored_exchanges(store):
+    now = time.time()
+    store.write(record_exchange_finish(guarded_exchange(1, now - 30, quota=0.55, prompt=150_000)))
+    snap = feeds.DbFeed(None, store).snapshot(now)
+    g = snap["guard"]
+    assert g["available"] and g["source"] == "database" and g["alerts"] == []
+    assert g["zones"] == {"quota": "notice", "context": "warn"}      # 55 %; 150k of Opus 4.5's 200k = 75 % (defaults: 50/70/85)
+    out = flat(text_of(render(snap)))
+    assert "guard (replayed)" in out and "quota notice 55.0% 5h" in out and "warn 75.0% sess-guarded" in out
 
 
 def test_database_feed_reads_rows_and_running_clis(store, tmp_path):

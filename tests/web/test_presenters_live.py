@@ -58,5 +58,5 @@ def test_summary_rates_and_optional_sections():
     assert s["error_rate_pct"] == 25.0 and s["cache_hit_pct"] == 81.2 and s["cost_today"] == 0.123457
     empty = presenters.summary(counts, cost, {"1h": {"requests": 0, "counts": {}}}, {"global": {"hit_rate": None}})
     assert empty["error_rate_pct"] is None and empty["cache_hit_pct"] is None
-    assert presenters.optional_section(None) == {"available": False, "rows": []}
-    assert presenters.optional_section([{"cli": "claude"}]) == {"available": True, "rows": [{"cli": "claude"}]}
+    assert presenters.section(None) == {"available": False}
+    assert presenters.section({"clis": [], "installed": []}) == {"available": True, "clis": [], "installed": []}
