@@ -64,7 +64,7 @@ class DbFeed:
 
 class LiveFeed:
     """GET /api/v1/dashboard per frame; a thread follows /api/v1/events so that a finished request
-    wakes the loop at once and every request in the window counts toward the rates, not only the
+    or a guard alert wakes the loop at once and every request in the window counts toward the rates, not only the
     newest ones the dashboard lists."""
 
     def __init__(self, base_url, timeout=3.0):
@@ -110,6 +110,9 @@ class LiveFeed:
             self.closed.wait(1.0)   # reconnect after a pause; the server may be restarting
 
     def _on_event(self, event):
+        if event.event == "guard/alert":       # redraw at once: the guard panel changed tier
+            self.changed.set()
+            return
         if not (event.event or "").startswith("exchange/"):
             return
         data = json.loads(event.data).get("data") or {}

@@ -1,5 +1,6 @@
 """relay top: render() as a pure function of a snapshot, the database feed, the live feed against
 a real relay (dashboard API + SSE), and `relay top --once` as a user runs it."""
+import json
 import subprocess
 import sys
 import time
@@ -215,3 +216,12 @@ def test_live_loop_redraws_until_ctrl_c(store):
     out = io.StringIO()
     run(TwoFrames(None, store), 0.1, Console(file=out, width=120, color_system=None))
     assert TwoFrames.frames == 2 and "relay top" in out.getvalue()
+
+
+def test_a_guard_alert_on_the_stream_wakes_the_live_loop():
+    from types import SimpleNamespace
+    live = feeds.LiveFeed("http://127.0.0.1:9")
+    live._on_event(SimpleNamespace(event="usage/tick", data="{}"))
+    assert not live.changed.is_set()
+    live._on_event(SimpleNamespace(event="guard/alert", data=json.dumps({"data": {"id": 1, "zone": "quota"}})))
+    assert live.changed.is_set() and live.seen == {}      # an alert is not a request

@@ -79,6 +79,19 @@ def test_dashboard_shows_a_new_request_and_updated_numbers_without_reload(page, 
     assert page.problems == []
 
 
+def test_dashboard_guard_section_shows_an_alert_without_reload(page, relay):
+    open_live(page, relay.url + "/dashboard/")
+    assert page.locator("#guard li[id^=guard-alert-]").count() == 0
+    page.evaluate("window.__same_document = true")
+    r = requests.post(relay.url + "/v1/messages", data=messages_body(), timeout=10,
+                      headers={"content-type": "application/json", "x-fake-utilization": "5h=0.93,7d=0.1"})
+    assert r.status_code == 200
+    expect(page.locator("#guard-alert-1")).to_contain_text("93.0%", timeout=LIVE_WITHIN_MS)
+    assert "critical" in page.inner_text("#guard")
+    assert page.evaluate("window.__same_document") is True
+    assert page.problems == []
+
+
 def test_display_card_appears_and_counts_turns_live(page, relay):
     open_live(page, relay.url + "/display/")
     post(relay, session="sess-card")
