@@ -93,10 +93,11 @@ def models_in(conn, batch):
 
 
 def usage_for_pricing(conn, batch, thresholds):
-    """Token sums of the rows of a batch (or Since scope) that used tokens, per (model, long): `long` is whether a row's prompt (input +
-    cache writes + cache reads) exceeds its model's threshold from `thresholds` ({model: tokens};
-    absent = never long). `unsplit` sums, per row, the part of the cache-write lump the 5m/1h
-    split does not cover, as relay.costs.cost.token_kinds does."""
+    """Token sums of the rows of a batch (or Since scope) that used tokens, per (model, long):
+    `long` is whether a row's prompt (input + cache writes + cache reads) exceeds its model's
+    threshold from `thresholds` ({model: tokens}; absent = never long). `unsplit` sums, per row,
+    the part of the cache-write lump the 5m/1h split does not cover, as
+    relay.costs.cost.token_kinds does."""
     cases = " ".join("WHEN ? THEN ?" for _ in thresholds)
     long_sql = f"({_PROMPT}) > CASE model {cases} ELSE NULL END" if thresholds else "0"
     args = [v for item in thresholds.items() for v in item]

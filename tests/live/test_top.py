@@ -118,7 +118,8 @@ def test_database_feed_replays_the_guard_from_stored_exchanges(store):
     snap = feeds.DbFeed(None, store).snapshot(now)
     g = snap["guard"]
     assert g["available"] and g["source"] == "database" and g["alerts"] == []
-    assert g["zones"] == {"quota": "notice", "context": "warn"}      # 55 %; 150k of Opus 4.5's 200k = 75 % (defaults: 50/70/85)
+    # quota 55 %: notice; context 150k of Opus 4.5's 200k = 75 %: warn (defaults 50/70/85)
+    assert g["zones"] == {"quota": "notice", "context": "warn"}
     out = flat(text_of(render(snap)))
     assert "guard (replayed)" in out and "quota notice 55.0% 5h" in out and "warn 75.0% sess-guarded" in out
 
