@@ -6,7 +6,7 @@ sessions or default headers touch proxied traffic. Everything else is Flask, gua
 header check so that a web page on another origin (DNS rebinding) cannot read relay's API.
 """
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -30,6 +30,7 @@ class Context:
     pipeline: Any
     started_at: float
     proxy: Any = None
+    started_mono: float = field(default_factory=time.monotonic)   # for durations (uptime)
 
 
 class Dispatcher:

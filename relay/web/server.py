@@ -180,8 +180,11 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
 
 
 def write_pid(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(os.getpid()))
+    from relay.paths import private_dir
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
 
 
 def remove_pid(path):
