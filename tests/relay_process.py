@@ -10,18 +10,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class RelayProcess:
-    def __init__(self, upstream_url, *extra_args, env=None):
+    def __init__(self, upstream_url, *extra_args, env=None, preexec_fn=None):
         self.args = [sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
                      "--upstream-anthropic", upstream_url, *extra_args]
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.preexec_fn = preexec_fn   # runs in the child before exec (resource limits in fault tests)
         self.proc = None
         self.url = None
         self.stderr_lines = []
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     env=self.env, cwd=str(ROOT), text=True)
+                                     env=self.env, cwd=str(ROOT), text=True,
+                                     preexec_fn=self.preexec_fn)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         deadline = time.time() + timeout
         while time.time() < deadline:

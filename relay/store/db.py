@@ -77,14 +77,14 @@ def _native_lock():
     return _original("_thread", "allocate_lock")()
 
 
-def connect(path, readonly=False):
+def connect(path, readonly=False, busy_ms=10000):
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
     else:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -104,12 +104,14 @@ class _Barrier:
 
 
 class Store:
-    def __init__(self, path):
+    def __init__(self, path, busy_ms=10000):
+        """busy_ms: how long one write waits for another process's lock before the batch goes
+        back to the backlog (and is retried)."""
         from relay import paths
         self.path = Path(path)
         paths.private_dir(self.path.parent)
         private_file(self.path)
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, busy_ms=busy_ms)
         self._conn.isolation_level = ""  # migrations use `with conn:` transactions
         migrations.migrate(self._conn)
         self._conn.isolation_level = None
