@@ -24,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,12 +95,19 @@ def pages_client(url, seconds, pages):
 
 
 def _spawn(role, *args):
-    return popen([sys.executable, __file__, "--_role", role, *map(str, args)], stdout=subprocess.PIPE, text=True)
+    """A helper process whose stdout is read as it comes (its result line is large: a full pipe
+    would block it while this process waits for it to exit)."""
+    proc = popen([sys.executable, __file__, "--_role", role, *map(str, args)], stdout=subprocess.PIPE, text=True)
+    proc.lines = []
+    proc.reader = threading.Thread(target=lambda: proc.lines.extend(proc.stdout), daemon=True)
+    proc.reader.start()
+    return proc
 
 
 def _last_json(proc, timeout):
-    out, _ = proc.communicate(timeout=timeout)
-    return json.loads(out.strip().splitlines()[-1])
+    proc.wait(timeout)
+    proc.reader.join(timeout)
+    return json.loads(proc.lines[-1])
 
 
 def run(args):
