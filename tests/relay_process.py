@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class RelayProcess:
+    all_stderr = []   # every line any relay wrote to stderr in this run (tests/conftest.py scans it for secrets)
     def __init__(self, upstream_url, *extra_args, env=None, preexec_fn=None):
         self.args = [sys.executable, str(ROOT / "relay.py"), "serve", "--port", "0",
                      "--upstream-anthropic", upstream_url, *extra_args]
@@ -39,6 +40,7 @@ class RelayProcess:
     def _drain_stderr(self):
         for line in self.proc.stderr:
             self.stderr_lines.append(line)
+            RelayProcess.all_stderr.append(line)
 
     def wait_stderr(self, text, timeout=10):
         """True once a stderr line containing `text` has been read (stderr is read by a thread)."""
