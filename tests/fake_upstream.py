@@ -16,6 +16,8 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
                     or in the middle of the second event
   stall-<ms>        message_start, then <ms> of silence, then the rest (read-timeout tests)
   stall-headers-<ms> <ms> of silence before the status line
+  raw               streams the request's "raw_chunks" (base64 strings) as they are, one chunk
+                    each, as text/event-stream (fuzzing what relay relays)
   flood-<n>         about n bytes of ping events after message_start, then the rest; the bytes
                     actually written are counted in `server.sent` (backpressure tests)
 Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
@@ -23,6 +25,7 @@ message or an unsigned thinking block is refused with 400 invalid_request_error.
 Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
 Run it alone with `python -m tests.fake_upstream PORT` (used by bench/ and manual runs).
 """
+import base64
 import gzip
 import json
 import socket
@@ -234,6 +237,13 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(int(scenario.rsplit("-", 1)[1]) / 1000)
         if scenario == "reset-before-headers":
             self._reset()
+            return
+        if scenario == "raw":
+            self._start_stream()
+            for piece in body.get("raw_chunks") or []:
+                if piece:
+                    self._chunk(base64.b64decode(piece))
+            self._end_chunks()
             return
         msg = self._answer(body, scenario)
         if body.get("stream"):

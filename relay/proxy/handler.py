@@ -170,7 +170,11 @@ class ProxyHandler:
                     except Exception:
                         decode, reader = None, None
                 if reader is not None:
-                    reader.feed(chunk)
+                    try:
+                        reader.feed(chunk)
+                    except Exception:   # reading on the side must never cut the client's stream
+                        log.exception("reading the response of exchange %s failed; not counted", exchange.id)
+                        reader = None
                 self.pipeline.response_chunk(exchange, chunk)
             if expected and expected.isdigit() and sent < int(expected) and exchange.method != "HEAD":
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
