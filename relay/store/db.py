@@ -224,7 +224,9 @@ class Store:
         return stop
 
     def _bound_backlog(self):
-        over = len(self._backlog) - MAX_BACKLOG
+        if len(self._backlog) <= MAX_BACKLOG:
+            return
+        over = sum(not isinstance(item, _Barrier) for item in self._backlog) - MAX_BACKLOG   # tasks only
         if over <= 0:
             return
         kept = collections.deque()

@@ -234,3 +234,21 @@ def test_sigkill_during_writes_leaves_no_torn_rows(upstream, tmp_path):
         pass
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM _relay_migrations").fetchone()[0] == migrations
+
+
+def test_backlog_is_bounded_and_counts_what_it_gives_up(tmp_path, monkeypatch):
+    from relay.store import db as store_db
+    monkeypatch.setattr(store_db, "MAX_BACKLOG", 50)
+    store = Store(tmp_path / "relay.db", busy_ms=20).start()
+    try:
+        store.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
+        with _locked(store.path):
+            for n in range(80):
+                store.submit(lambda c, n=n: c.execute("INSERT INTO t VALUES (?)", (n,)))
+            _poll(lambda: store.dropped == 30, what="the backlog to give up the oldest 30")
+            assert store.pending == 50
+        assert store.flush(20)
+        # the newest 50 are kept: a long outage costs the oldest rows, never the recent ones
+        assert store.read(lambda c: c.execute("SELECT MIN(n), COUNT(*) FROM t").fetchone()[:]) == (30, 50)
+    finally:
+        store.close()
