@@ -182,3 +182,9 @@ def test_invalid_utf8_passes_the_proxy_byte_for_byte(relay, upstream):
     page = requests.get(relay.url + "/", timeout=10)
     assert page.status_code == 200 and "<script>" not in page.text
     assert {r["outcome"] for r in rows} == {"ok", "upstream_error"}
+
+
+def test_default_bind_is_loopback_only(relay):
+    import psutil
+    listening = [c for c in psutil.Process(relay.proc.pid).net_connections(kind="inet") if c.status == "LISTEN"]
+    assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}

@@ -114,6 +114,7 @@ def test_file_size_limit_then_freed_loses_nothing(upstream, tmp_path):
         sent = _drive_until_failing(relay)
         health = _health(relay)
         assert health["store"].startswith("failing: ") and health["store_pending"] > 0
+        assert "Recording is failing" in requests.get(relay.url + "/", timeout=10).text
         child = psutil.Process(relay.proc.pid)
         child.rlimit(psutil.RLIMIT_FSIZE, (child.rlimit(psutil.RLIMIT_FSIZE)[1],) * 2)   # space freed
         _poll(lambda: _health(relay)["store"] == "ok", what="the store to recover")
