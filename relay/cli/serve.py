@@ -41,9 +41,13 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
     from relay.web.app import create_app
 
     store = open_user_store()
-    left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
-    if left_open:
-        click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
+    claim, alone = web_server.claim_data_dir(paths.data_dir() / "relay.lock")
+    if alone:
+        left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
+        if left_open:
+            click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
+    else:
+        click.echo("relay: another relay uses this data dir; its open exchanges are left to it", err=True)
     store.start()
     upstream = Upstream(settings.upstream_anthropic, settings.connect_timeout, settings.read_timeout)
     app = create_app(settings, store, Bus(), upstream)
@@ -60,10 +64,12 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
         sys.stdout.flush()
 
     def on_stop():
-        store.submit(mark_unfinished(reason="relay stopped while the exchange was open"))
+        store.submit(mark_unfinished(reason="relay stopped while the exchange was open", ids=list(proxy.open_ids)))
         store.close()
         upstream.close()
         web_server.remove_pid(pid_file)
+        if claim is not None:
+            claim.close()
         click.echo("relay: stopped", err=True)
 
     proxy = app.extensions["relay"].proxy

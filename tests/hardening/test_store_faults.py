@@ -253,3 +253,18 @@ def test_backlog_is_bounded_and_counts_what_it_gives_up(tmp_path, monkeypatch):
         assert store.read(lambda c: c.execute("SELECT MIN(n), COUNT(*) FROM t").fetchone()[:]) == (30, 50)
     finally:
         store.close()
+
+
+def test_a_relay_starting_or_stopping_leaves_the_other_relays_open_rows_alone(upstream):
+    from tests.proxy.test_faults import open_stream
+    with RelayProcess(upstream.url) as first:
+        client, _ = open_stream(first, "hang")
+        _poll(lambda: _health(first)["counts"]["in_flight"] == 1, what="the open row")
+        second = RelayProcess(upstream.url).start()
+        assert second.wait_stderr("another relay uses this data dir")
+        assert _health(second)["counts"]["in_flight"] == 1   # not marked interrupted
+        assert second.stop(signal.SIGTERM) == 0
+        assert _health(first)["counts"]["in_flight"] == 1    # nor by the other's shutdown
+        client.close()
+        [row] = wait_rows(first.url, 1)
+        assert row["outcome"] == "client_closed"
