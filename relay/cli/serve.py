@@ -8,6 +8,9 @@ from relay import config, paths
 from relay.cli.output import guarded
 
 
+STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be written
+
+
 @click.command("serve")
 @click.option("--host", default=None, help="Address to bind [default: 127.0.0.1; env RELAY_HOST].")
 @click.option("--port", type=int, default=None, help="Port [default: 8083; 0 picks a free one; env RELAY_PORT].")
@@ -65,7 +68,10 @@ def command(host, port, upstream_anthropic, server, prune, prune_dry_run, prune_
 
     def on_stop():
         store.submit(mark_unfinished(reason="relay stopped while the exchange was open", ids=list(proxy.open_ids)))
-        store.close()
+        if store.queued > 1:
+            # Under heavy traffic the writer can be behind: what was proxied is written before exit.
+            click.echo(f"relay: writing {store.queued - 1} queued record(s) before exit", err=True)
+        store.close(timeout=STOP_WRITE_SECONDS)
         upstream.close()
         web_server.remove_pid(pid_file)
         if claim is not None:

@@ -129,6 +129,12 @@ class Store:
         """Writes waiting for the database to accept them again."""
         return len(self._backlog)
 
+    @property
+    def queued(self):
+        """Writes not yet committed: submitted and not taken yet, plus the backlog. Grows when
+        traffic outpaces the writer."""
+        return self._queue.qsize() + len(self._backlog)
+
     # --- writes ------------------------------------------------------------------------
     def start(self):
         if self._thread is None:

@@ -19,6 +19,7 @@ def health(ctx, counts):
         "db_path": str(ctx.store.path),
         "store": store_status(ctx.store),
         "store_pending": ctx.store.pending,
+        "store_queued": ctx.store.queued,
         "upstream": {"anthropic": ctx.settings.upstream_anthropic},
         "counts": counts,
     }

@@ -27,7 +27,7 @@ def test_no_duration_is_measured_on_the_wall_clock():
 
 
 def test_uptime_survives_the_wall_clock_jumping_back():
-    store = SimpleNamespace(path="x.db", failure=None, dropped=0, pending=0)
+    store = SimpleNamespace(path="x.db", failure=None, dropped=0, pending=0, queued=0)
     ctx = SimpleNamespace(started_at=time.time() + 3600, started_mono=time.monotonic(), store=store,
                           settings=SimpleNamespace(upstream_anthropic="http://u"))
     health = presenters.health(ctx, {})

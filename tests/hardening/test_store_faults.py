@@ -268,3 +268,8 @@ def test_a_relay_starting_or_stopping_leaves_the_other_relays_open_rows_alone(up
         client.close()
         [row] = wait_rows(first.url, 1)
         assert row["outcome"] == "client_closed"
+
+
+def test_health_shows_how_far_the_writer_is_behind(relay, upstream):
+    health = _health(relay)
+    assert health["store_queued"] == 0 and health["store_pending"] == 0 and health["store"] == "ok"
