@@ -133,8 +133,10 @@ def run(args):
             except psutil.Error:
                 break
         result, direct, page_stats = _last_json(load, 60), _last_json(probe, 120), _last_json(pages, 120)
-        stop(relay)   # SIGTERM: open streams finish, the writer flushes
+        stopping = time.monotonic()
+        stop(relay, timeout=600)   # SIGTERM: open streams finish, the writer writes its whole queue
         relay = None
+        stop_seconds = time.monotonic() - stopping
         db = home / "relay.db"
         with sqlite3.connect(db) as conn:
             rows = conn.execute("SELECT COUNT(*) FROM exchanges").fetchone()[0]
@@ -142,7 +144,7 @@ def run(args):
             turns = conn.execute("SELECT COUNT(*) FROM history_turns").fetchone()[0] if _has(conn, "history_turns") \
                 else None
         db_bytes = sum(p.stat().st_size for p in home.glob("relay.db*"))
-        report(args, result, direct, page_stats, samples, rows, open_rows, turns, db_bytes)
+        report(args, result, direct, page_stats, samples, rows, open_rows, turns, db_bytes, stop_seconds)
     finally:
         stop(relay)
         stop(fake)
@@ -160,7 +162,7 @@ def start_relay_with_history(fake_url, home):
                             "--upstream-anthropic", fake_url], env=env)
 
 
-def report(args, result, direct, page_stats, samples, rows, open_rows, turns, db_bytes):
+def report(args, result, direct, page_stats, samples, rows, open_rows, turns, db_bytes, stop_seconds):
     print(f"soak: {args.streams} streams x {args.minutes} min, each exchange spaced-{args.gap}-{args.events}, "
           f"history on, {args.pages} page(s) polled/s; load avg at end {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores")
@@ -184,7 +186,8 @@ def report(args, result, direct, page_stats, samples, rows, open_rows, turns, db
               f"(growth {max(rss_series[half:]) - max(rss_series[:half]):+.1f} MB)")
     print(f"exchanges sent {result['sent']}, completed {result['ok']}, client errors {result['errors'] or 'none'}")
     print(f"rows in the DB {rows} ({'equal' if rows == result['sent'] else 'DIFFERENT'} to exchanges sent), "
-          f"left open {open_rows}, history turns {turns}; DB {db_bytes / 2**20:.1f} MB")
+          f"left open {open_rows}, history turns {turns}; DB {db_bytes / 2**20:.1f} MB; "
+          f"relay took {stop_seconds:.1f}s to stop")
     print(f"pages: {page_stats['ok']} fetched, {page_stats['failed']} failed")
 
 
