@@ -53,6 +53,17 @@ def data_dir(environ=None, artifact=_UNSET):
     return Path(env.get("XDG_DATA_HOME") or home / ".local" / "share") / APP
 
 
+def private_dir(path):
+    """Create `path` (and missing parents) 0700, so other local users cannot read recorded
+    traffic. An existing dir is left as it is: RELAY_HOME may point at a dir the user shares
+    on purpose, and relay never changes permissions it did not set (the files it writes inside
+    are 0600 anyway)."""
+    path = Path(path)
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)   # the mode applies to the last part
+    return path
+
+
 def db_path(environ=None):
     return data_dir(environ) / "relay.db"
 

@@ -15,14 +15,25 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   big-<n>           a text block of n characters
 A request sets the quota utilization its answer reports with `x-fake-utilization: 5h=0.8,7d=0.3`
 (fractions, as the real headers send them); without it 5h is 0.12 and 7d 0.34.
+  reset-before-headers / reset-after-headers / reset-mid-event
+                    the connection is reset (TCP RST) before any byte, after the stream's headers,
+                    or in the middle of the second event
+  stall-<ms>        message_start, then <ms> of silence, then the rest (read-timeout tests)
+  stall-headers-<ms> <ms> of silence before the status line
+  raw               streams the request's "raw_chunks" (base64 strings) as they are, one chunk
+                    each, as text/event-stream (fuzzing what relay relays)
+  flood-<n>         about n bytes of ping events after message_start, then the rest; the bytes
+                    actually written are counted in `server.sent` (backpressure tests)
 Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
 message or an unsigned thinking block is refused with 400 invalid_request_error.
 Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
 Run it alone with `python -m tests.fake_upstream PORT` (used by bench/ and manual runs).
 """
+import base64
 import gzip
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -250,6 +261,18 @@ class Handler(BaseHTTPRequestHandler):
             headers = {"retry-after": "17", "anthropic-ratelimit-unified-status": "rejected"}
             self._send(status, {"type": "error", "error": {"type": kind, "message": f"fake {status}"}}, headers)
             return
+        if scenario.startswith("stall-headers-"):
+            time.sleep(int(scenario.rsplit("-", 1)[1]) / 1000)
+        if scenario == "reset-before-headers":
+            self._reset()
+            return
+        if scenario == "raw":
+            self._start_stream()
+            for piece in body.get("raw_chunks") or []:
+                if piece:
+                    self._chunk(base64.b64decode(piece))
+            self._end_chunks()
+            return
         msg = self._answer(body, scenario)
         if body.get("stream"):
             self._stream(msg, scenario)
@@ -278,6 +301,20 @@ class Handler(BaseHTTPRequestHandler):
             self._chunk(events[2])
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
+        elif scenario == "reset-after-headers":
+            self._reset()
+        elif scenario == "reset-mid-event":
+            self._chunk(events[0])
+            self._chunk(events[2][:len(events[2]) // 2])
+            self._reset()
+        elif scenario.startswith("stall-") and not scenario.startswith("stall-headers-"):
+            self._chunk(events[0])
+            time.sleep(int(scenario.split("-")[1]) / 1000)
+            for event in events[1:]:
+                self._chunk(event)
+            self._end_chunks()
+        elif scenario.startswith("flood-"):
+            self._flood(events, int(scenario.split("-")[1]))
         elif scenario == "hang":
             self._chunk(events[0])
             self._wait_for_disconnect()
@@ -337,6 +374,27 @@ class Handler(BaseHTTPRequestHandler):
         for event in events:
             self._chunk(event)
         self._end_chunks()
+    def _reset(self):
+        """Drop the connection with a TCP RST (SO_LINGER 0), as a crashing peer or a middlebox does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()   # the fd closes (with RST) once the handler's files are closed
+        self.close_connection = True
+
+    def _flood(self, events, total):
+        self._chunk(events[0])
+        ping = sse("ping", {"type": "ping"}) * 512
+        written = 0
+        try:
+            while written < total:
+                self._chunk(ping)
+                written += len(ping)
+                with self.server.lock:
+                    self.server.sent += len(ping)
+            for event in events[1:]:
+                self._chunk(event)
+            self._end_chunks()
+        except OSError:
+            self.close_connection = True
 
     def _wait_for_disconnect(self):
         self.connection.settimeout(30)
@@ -358,6 +416,7 @@ class FakeUpstream(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
         self.requests = []
         self.disconnects = []
+        self.sent = 0   # flood bytes written so far
         self.lock = threading.Lock()
         self.thread = None
 

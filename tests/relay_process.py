@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 class RelayProcess:
     """All three mounts go to the same upstream: tests/fake_upstream.py speaks every wire format."""
 
-    def __init__(self, upstream_url, *extra_args, env=None, command=None, cwd=None):
+    all_stderr = []   # every line any relay wrote to stderr in this run (tests/conftest.py scans it for secrets)
+
+    def __init__(self, upstream_url, *extra_args, env=None, command=None, cwd=None, preexec_fn=None):
         # command: how relay is run (default this checkout's relay.py; tests/build runs artifacts)
         self.cwd = str(cwd or ROOT)
         self.args = [*(command or [sys.executable, str(ROOT / "relay.py")]), "serve", "--port", "0",
@@ -20,13 +22,15 @@ class RelayProcess:
                      "--upstream-gemini", upstream_url, *extra_args]
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.preexec_fn = preexec_fn   # runs in the child before exec (resource limits in fault tests)
         self.proc = None
         self.url = None
         self.stderr_lines = []
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     env=self.env, cwd=self.cwd, text=True)
+                                     env=self.env, cwd=self.cwd, text=True,
+                                     preexec_fn=self.preexec_fn)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -42,6 +46,7 @@ class RelayProcess:
     def _drain_stderr(self):
         for line in self.proc.stderr:
             self.stderr_lines.append(line)
+            RelayProcess.all_stderr.append(line)
 
     def wait_stderr(self, text, timeout=10):
         """True once a stderr line containing `text` has been read (stderr is read by a thread)."""

@@ -8,6 +8,9 @@ from relay import config, paths
 from relay.cli.output import guarded
 
 
+STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be written
+
+
 @click.command("serve")
 @click.option("--host", default=None, help="Address to bind [default: 127.0.0.1; env RELAY_HOST].")
 @click.option("--port", type=int, default=None, help="Port [default: 8083; 0 picks a free one; env RELAY_PORT].")
@@ -54,9 +57,13 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
     from relay.web.app import create_app
 
     store = open_user_store()
-    left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
-    if left_open:
-        click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
+    claim, alone = web_server.claim_data_dir(paths.data_dir() / "relay.lock")
+    if alone:
+        left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
+        if left_open:
+            click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
+    else:
+        click.echo("relay: another relay uses this data dir; its open exchanges are left to it", err=True)
     store.start()
     upstreams = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout,
                                                    settings.read_timeout) for route in ROUTES}
@@ -78,11 +85,16 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
         sys.stdout.flush()
 
     def on_stop():
-        store.submit(mark_unfinished(reason="relay stopped while the exchange was open"))
-        store.close()
+        store.submit(mark_unfinished(reason="relay stopped while the exchange was open", ids=list(proxy.open_ids)))
+        if store.queued > 1:
+            # Under heavy traffic the writer can be behind: what was proxied is written before exit.
+            click.echo(f"relay: writing {store.queued - 1} queued record(s) before exit", err=True)
+        store.close(timeout=STOP_WRITE_SECONDS)
         for upstream in upstreams.values():
             upstream.close()
         web_server.remove_pid(pid_file)
+        if claim is not None:
+            claim.close()
         click.echo("relay: stopped", err=True)
 
     proxy = app.extensions["relay"].proxy

@@ -116,6 +116,8 @@ class ProxyHandler:
         self.bus = bus
         self.pipeline = pipeline
         self.in_flight = 0   # exchanges not yet finished; shutdown waits for it to reach 0
+        # Their ids: on shutdown only this process's open rows are marked (another relay may share the DB).
+        self.open_ids = set()
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -131,6 +133,7 @@ class ProxyHandler:
         exchange = Exchange(id=uuid.uuid4().hex, ts=time.time(), provider=self.provider.PROVIDER,
                             method=environ["REQUEST_METHOD"], path=redact_target(target),
                             client=header_map.get("user-agent"), request_bytes=len(body))
+        self.open_ids.add(exchange.id)
         # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
         # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after
         # the first chunk has been handed to the client. Either way before the exchange ends.
@@ -148,6 +151,7 @@ class ProxyHandler:
             return self._unreachable(exchange, exc, started, start_response)
         except BaseException:
             self.in_flight -= 1
+            self.open_ids.discard(exchange.id)
             self._settle(begun, exchange)
             raise
         exchange.status = response.status_code
@@ -195,7 +199,11 @@ class ProxyHandler:
                     except Exception:
                         decode, reader = None, None
                 if reader is not None:
-                    reader.feed(chunk)
+                    try:
+                        reader.feed(chunk)
+                    except Exception:   # reading on the side must never cut the client's stream
+                        log.exception("reading the response of exchange %s failed; not counted", exchange.id)
+                        reader = None
                 self.pipeline.response_chunk(exchange, chunk)
             if expected and expected.isdigit() and sent < int(expected) and exchange.method != "HEAD":
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
@@ -219,6 +227,7 @@ class ProxyHandler:
 
     def _finish(self, exchange, response, reader, started, outcome, error):
         self.in_flight -= 1
+        self.open_ids.discard(exchange.id)
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
         exchange.ratelimit = self.provider.ratelimit_headers(response.headers)
@@ -255,6 +264,7 @@ class ProxyHandler:
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.in_flight -= 1
+        self.open_ids.discard(exchange.id)
         message = _safe_error(exc)
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
         exchange.duration_ms = (time.perf_counter() - started) * 1000

@@ -15,6 +15,10 @@ def open_user_store():
     try:
         return Store(path)
     except (sqlite3.Error, OSError) as exc:
+        import os
+        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):   # EROFS even for root
+            raise RelayError(f"cannot open relay's database {path}: its directory is read-only",
+                             hint="point RELAY_HOME at a writable directory, or make this one writable") from exc
         raise RelayError(f"cannot open relay's database {path}: {exc}",
                          hint="check that RELAY_HOME points at a writable directory") from exc
 

@@ -4,11 +4,21 @@ The proxy never waits on SQLite: it calls `store.submit(task)`, which only appen
 The writer is a native OS thread even under gevent (sqlite3 releases the GIL, a greenlet would
 stall the hub), and it commits a batch of queued tasks per transaction. A task that raises is
 logged and dropped; the ones batched with it are retried one by one so one bad row costs one row.
+
+When the database itself refuses (locked by another process beyond busy_timeout, disk full,
+read-only, I/O error) nothing is dropped: the batch stays in a bounded backlog and is retried
+with backoff, the failure is logged once (and once on recovery) and `store.failure` says what is
+wrong, for /api/v1/health. Only past MAX_BACKLOG tasks are the oldest ones given up, counted.
+A new data dir is created 0700 and the database 0600 (SQLite gives its WAL and SHM the database's
+mode); an existing database file is only ever narrowed to 0600, never widened.
 """
+import collections
 import logging
 import sys
+import os
 import sqlite3
-from _queue import SimpleQueue
+import stat
+from _queue import Empty, SimpleQueue
 from pathlib import Path
 
 from relay.store import migrations
@@ -16,6 +26,40 @@ from relay.store import migrations
 log = logging.getLogger("relay.store")
 _STOP = object()
 BATCH = 256
+MAX_BACKLOG = 20000
+RETRY_FIRST, RETRY_MAX = 0.05, 2.0
+# SQLite primary result codes that describe the database file, not the task: retry later.
+_TRANSIENT = {5: "database is locked", 6: "database table is locked", 8: "database is read-only",
+              10: "disk I/O error", 13: "database or disk is full", 14: "cannot open the database file"}
+
+
+def transient(exc):
+    """True when a write failed because of the database's state (lock, disk), not the task."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _TRANSIENT
+    return isinstance(exc, sqlite3.OperationalError) and any(t in str(exc) for t in _TRANSIENT.values())
+
+
+def narrow(path, private):
+    """Remove group/other permission bits from an existing file or dir; never adds any."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & ~private:
+            os.chmod(path, mode & private)
+    except OSError:
+        pass   # not ours to change (a shared mount): the data itself is still written 0600
+
+
+def private_file(path):
+    """Create `path` 0600 if missing (so SQLite's WAL and SHM inherit 0600), else narrow it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        narrow(path, 0o600)
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.exists(f"{path}{suffix}"):
+            narrow(f"{path}{suffix}", 0o600)
 
 
 def _original(module, name):
@@ -37,14 +81,14 @@ def _native_lock():
     return _original("_thread", "allocate_lock")()
 
 
-def connect(path, readonly=False):
+def connect(path, readonly=False, busy_ms=10000):
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
     else:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -64,10 +108,14 @@ class _Barrier:
 
 
 class Store:
-    def __init__(self, path):
+    def __init__(self, path, busy_ms=10000):
+        """busy_ms: how long one write waits for another process's lock before the batch goes
+        back to the backlog (and is retried)."""
+        from relay import paths
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = connect(self.path)
+        paths.private_dir(self.path.parent)
+        private_file(self.path)
+        self._conn = connect(self.path, busy_ms=busy_ms)
         self._conn.isolation_level = ""  # migrations use `with conn:` transactions
         migrations.migrate(self._conn)
         self._conn.isolation_level = None
@@ -75,6 +123,21 @@ class Store:
         self._write_lock = _native_lock()
         self._readers = []
         self._thread = None
+        self._backlog = collections.deque()   # tasks and barriers, in order; the writer's own
+        self.failure = None      # why writes are failing now, or None
+        self.dropped = 0         # tasks given up because the backlog was full
+        self._retry_in = RETRY_FIRST
+
+    @property
+    def pending(self):
+        """Writes waiting for the database to accept them again."""
+        return len(self._backlog)
+
+    @property
+    def queued(self):
+        """Writes not yet committed: submitted and not taken yet, plus the backlog. Grows when
+        traffic outpaces the writer."""
+        return self._queue.qsize() + len(self._backlog)
 
     # --- writes ------------------------------------------------------------------------
     def start(self):
@@ -122,20 +185,11 @@ class Store:
 
     def _drain(self):
         """Commit what is queued, on the caller's thread; True when a stop was queued."""
-        batch, barriers, stop = [], [], False
-        while not self._queue.empty() and len(batch) < BATCH:
-            item = self._queue.get()
-            if item is _STOP:
-                stop = True
-                break
-            if isinstance(item, _Barrier):
-                barriers.append(item)
-            else:
-                batch.append(item)
-        if batch:
-            self._commit(batch)
-        for barrier in barriers:
-            barrier.set()
+        stop = self._take(wait=False)
+        self._commit_backlog()
+        if self._backlog:
+            log.error("store: %d write(s) could not be committed (%s) and are lost", self.pending, self.failure)
+            self._backlog.clear()
         return stop
 
     def _run_thread(self):
@@ -146,47 +200,118 @@ class Store:
 
     def _run(self):
         while True:
-            first = self._queue.get()
-            if first is _STOP:
+            stop = self._take(wait=True)
+            self._commit_backlog()
+            if stop:
+                if self._backlog:  # one last chance, then say what is lost
+                    self._commit_backlog()
+                if self._backlog:
+                    log.error("store: stopping with %d write(s) not committed (%s)", self.pending, self.failure)
                 return
-            if isinstance(first, _Barrier):
-                first.set()
-                continue
-            self._commit_from(first)
 
-    def _commit_from(self, first):
-        batch, barriers = [first], []
-        stop = False
-        while len(batch) < BATCH and not self._queue.empty():
-            item = self._queue.get()
+    def _take(self, wait):
+        """Move queued items into the backlog; blocks for the first one when the backlog is
+        empty, or for the retry delay when it holds writes the database refused."""
+        try:
+            if not wait:
+                first = self._queue.get_nowait()
+            elif self._backlog:
+                first = self._queue.get(timeout=self._retry_in)
+            else:
+                first = self._queue.get()
+        except Empty:
+            return False
+        item, stop = first, False
+        while True:
             if item is _STOP:
                 stop = True
                 break
-            if isinstance(item, _Barrier):
-                barriers.append(item)
-                break  # commit now so the waiter is released as early as possible
-            batch.append(item)
-        self._commit(batch)
-        for barrier in barriers:
-            barrier.set()
-        if stop:
-            self._queue.put(_STOP)
+            self._backlog.append(item)
+            if self._queue.empty():
+                break
+            item = self._queue.get()
+        self._bound_backlog()
+        return stop
+
+    def _bound_backlog(self):
+        if len(self._backlog) <= MAX_BACKLOG:
+            return
+        over = sum(not isinstance(item, _Barrier) for item in self._backlog) - MAX_BACKLOG   # tasks only
+        if over <= 0:
+            return
+        kept = collections.deque()
+        for item in self._backlog:   # give up the oldest tasks; barriers are always kept
+            if over > 0 and not isinstance(item, _Barrier):
+                over -= 1
+                self.dropped += 1
+                continue
+            kept.append(item)
+        self._backlog = kept
+        log.error("store: backlog full; %d write(s) given up so far (%s)", self.dropped, self.failure)
+
+    def _commit_backlog(self):
+        """Commit the backlog in batches, releasing each barrier once everything before it is
+        committed; stops at the first batch the database refuses (it stays for the retry)."""
+        backlog = self._backlog
+        while backlog:
+            if isinstance(backlog[0], _Barrier):
+                backlog.popleft().set()
+                continue
+            batch = []
+            for item in backlog:
+                if isinstance(item, _Barrier) or len(batch) >= BATCH:
+                    break
+                batch.append(item)
+            if not self._commit(batch):
+                return
+            for _ in batch:
+                backlog.popleft()
 
     def _commit(self, batch):
+        """Commit the batch; False (nothing dropped) when the database refused it for now."""
         with self._write_lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 for task in batch:
                     task(self._conn)
                 self._conn.execute("COMMIT")
-                return
-            except Exception:
-                self._conn.execute("ROLLBACK")
+                self._recovered()
+                return True
+            except Exception as exc:
+                self._rollback()
+                if transient(exc):
+                    self._failing(exc)
+                    return False
                 if len(batch) == 1:
                     log.exception("store write failed and was dropped")
-                    return
-        for task in batch:
-            self._commit([task])
+                    return True
+        # One bad task: the others are retried alone (stopping if the database refuses).
+        for i, task in enumerate(batch):
+            if not self._commit([task]):
+                for _ in range(i):
+                    self._backlog.popleft()
+                return False
+        return True
+
+    def _rollback(self):
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass   # BEGIN itself failed: there is no transaction to end
+
+    def _failing(self, exc):
+        message = f"{exc}".strip() or type(exc).__name__
+        if self.failure != message:
+            log.error("store: writes are failing (%s); relay keeps proxying and retries; %d waiting",
+                      message, self.pending)
+        self.failure = message
+        self._retry_in = min(self._retry_in * 2, RETRY_MAX)
+
+    def _recovered(self):
+        if self.failure is not None:
+            log.warning("store: writes work again (was: %s); committing the %d waiting", self.failure, self.pending)
+            self.failure = None
+        self._retry_in = RETRY_FIRST
 
     # --- reads -------------------------------------------------------------------------
     def read(self, fn):

@@ -47,11 +47,14 @@ def record_prune_edits(ex: Exchange, edits):
     return lambda conn: conn.executemany(sql, rows)
 
 
-def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended"):
-    """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL."""
+def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None):
+    """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL.
+    ids: only these rows (a relay stopping marks its own; another may share the database)."""
     def task(conn):
-        return conn.execute("UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL",
-                            (outcome, reason)).rowcount
+        sql = "UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL"
+        if ids is None:
+            return conn.execute(sql, (outcome, reason)).rowcount
+        return sum(conn.execute(sql + " AND id = ?", (outcome, reason, i)).rowcount for i in ids)
     return task
 
 

@@ -9,7 +9,7 @@ elsewhere cannot POST to relay), and a Content-Security-Policy without inline sc
 response.
 """
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -40,6 +40,7 @@ class Context:
     proxy: Any = None
     guard: Any = None
     cli_cache: Any = None     # relay.orch.discover.Cache, made on first use by relay.web.views
+    started_mono: float = field(default_factory=time.monotonic)   # for durations (uptime)
 
 
 class Dispatcher:
@@ -60,6 +61,11 @@ class Dispatcher:
     def in_flight(self):
         """Exchanges not yet finished on any mount; shutdown waits for 0."""
         return sum(handler.in_flight for _, handler in self.handlers)
+
+    @property
+    def open_ids(self):
+        """Ids of the exchanges open on any mount: a stopping relay marks only these interrupted."""
+        return set().union(*(handler.open_ids for _, handler in self.handlers))
 
 
 def host_allowed(host, allowed_extra, bound_host):

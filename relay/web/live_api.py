@@ -7,6 +7,7 @@ relay restart forgets it along with them. Only the fields below are accepted, ea
 (or a bool for ssh), so nothing else a client sends (an env dump with a token in it) is stored.
 A POST from a page on another origin is refused by the app's Origin check (relay.web.app).
 """
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -96,11 +97,24 @@ def _validated(body):
 
 @bp.post("/session-terminal")
 def session_terminal():
-    body = request.get_json(silent=True)
-    if body is None:
-        raise RelayError("the body must be JSON (Content-Type: application/json)", status=400)
+    body = _json_body()
     pid, session_id, metadata = _validated(body)
     return ok(terminal=registry().register(pid, session_id, metadata))
+
+
+MAX_BODY = 64 * 1024   # terminal metadata is a few hundred bytes
+
+
+def _json_body():
+    """The request's JSON, or a 400: too large, not JSON, or nested deeper than the parser
+    recurses (RecursionError is not a ValueError, so get_json(silent=True) lets it through)."""
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY:
+        raise RelayError(f"the body is {len(raw)} bytes; at most {MAX_BODY} are accepted", status=413)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise RelayError("the body must be JSON (Content-Type: application/json)", status=400) from None
 
 
 @bp.get("/sessions/alive")

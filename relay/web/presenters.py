@@ -13,12 +13,29 @@ def health(ctx, counts):
     """relay's own state, from the app context (relay.web.app.Context) and the store's counts."""
     return {
         "version": __version__,
-        "uptime_s": round(time.time() - ctx.started_at, 3),
+        # Monotonic: a wall-clock jump (NTP, suspend, a user changing the time) must not make
+        # uptime negative or huge.
+        "uptime_s": round(time.monotonic() - ctx.started_mono, 3),
         "db_path": str(ctx.store.path),
+        "store": store_status(ctx.store),
+        "store_pending": ctx.store.pending,
+        "store_queued": ctx.store.queued,
         "upstream": {name: ctx.settings[f"upstream_{name}"] for name in ("anthropic", "openai", "gemini")},
         "counts": counts,
         "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
     }
+
+
+def store_status(store):
+    """"ok", or "failing: <why>" while the database refuses writes (they wait and are retried)."""
+    if store.failure is None and not store.dropped:
+        return "ok"
+    parts = [f"failing: {store.failure}"] if store.failure else ["ok"]
+    if store.pending:
+        parts.append(f"{store.pending} write(s) waiting to be retried")
+    if store.dropped:
+        parts.append(f"{store.dropped} write(s) given up (backlog full)")
+    return "; ".join(parts)
 
 
 def prune_report(rows):

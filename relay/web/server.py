@@ -182,9 +182,33 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
         on_stop()
 
 
+def claim_data_dir(lock_path):
+    """(handle, alone): a shared lock on the data dir held for the process's life, and whether
+    no other relay held one when we looked. Only a relay that is alone may mark every open row
+    as interrupted at start: another relay's open rows are live. The kernel drops the lock of
+    a killed process, so a crashed relay never counts as running. Without fcntl: alone."""
+    try:
+        import fcntl
+    except ImportError:
+        return None, True
+    from relay.paths import private_dir
+    private_dir(lock_path.parent)
+    handle = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        alone = True
+    except OSError:
+        alone = False
+    fcntl.flock(handle, fcntl.LOCK_SH)   # from exclusive: a downgrade; else joins the others
+    return handle, alone
+
+
 def write_pid(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(str(os.getpid()))
+    from relay.paths import private_dir
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
 
 
 def remove_pid(path):

@@ -70,6 +70,16 @@ def error_body(message, kind="api_error"):
     return json.dumps({"type": "error", "error": {"type": kind, "message": f"relay: {message}"}}).encode()
 
 
+def _dict(value):
+    """value when it is a JSON object, else {}: upstream (or whatever answers in its place) may
+    send any shape, and reading usage must never fail on one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value):
+    return value if isinstance(value, str) and value else None
+
+
 def _apply_usage(usage, raw):
     if not isinstance(raw, dict):
         return
@@ -135,11 +145,9 @@ class ResponseReader:
             return
         kind = data.get("type") or event.event
         if kind == "message_start":
-            self._on_message(data.get("message") or {})
+            self._on_message(data.get("message"))
         elif kind == "message_delta":
-            delta = data.get("delta") or {}
-            if delta.get("stop_reason"):
-                self.stop_reason = delta["stop_reason"]
+            self.stop_reason = _text(_dict(data.get("delta")).get("stop_reason")) or self.stop_reason
             _apply_usage(self.usage, data.get("usage"))
         elif isinstance(kind, str) and kind.startswith("content_block_"):
             if self.content_parts is not None:
@@ -147,17 +155,17 @@ class ResponseReader:
         elif kind == "message_stop":
             self.completed = True
         elif kind == "error":
-            self.error = (data.get("error") or {}).get("message") or "error event"
+            self.error = _text(_dict(data.get("error")).get("message")) or "error event"
 
     def _on_message(self, message):
         if not isinstance(message, dict):
             return
         if message.get("type") == "error":
-            self.error = (message.get("error") or {}).get("message")
+            self.error = _text(_dict(message.get("error")).get("message"))
             return
-        self.message_id = message.get("id") or self.message_id
-        self.model = message.get("model") or self.model
-        self.stop_reason = message.get("stop_reason") or self.stop_reason
+        self.message_id = _text(message.get("id")) or self.message_id
+        self.model = _text(message.get("model")) or self.model
+        self.stop_reason = _text(message.get("stop_reason")) or self.stop_reason
         if self.content_parts is not None and isinstance(message.get("content"), list) and message["content"]:
             self.content_parts.append({"type": "content", "content": message["content"]})
         _apply_usage(self.usage, message.get("usage"))

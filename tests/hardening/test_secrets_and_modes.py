@@ -1,0 +1,79 @@
+"""Secrets never stored and files private: the end-of-run scanner (tests/conftest.py) really finds
+a planted key, and relay creates its data dir 0700 and its database, WAL, SHM and pid file 0600."""
+import os
+import shutil
+import sqlite3
+import stat
+import zlib
+
+import pytest
+
+from relay.store import Store
+from tests.conftest import _secret_hits
+from tests.proxy.conftest import messages_body, wait_rows
+from tests.proxy.test_faults import post
+from tests.relay_process import RelayProcess
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("where", ["file", "blob"])
+def test_scanner_finds_a_planted_key(tmp_path, where):
+    home = tmp_path / "planted"
+    Store(home / "relay.db").close()
+    assert _secret_hits(tmp_path) == []
+    try:
+        if where == "file":
+            (home / "relay.log").write_text("x-api-key: sk-ant-test-leaked\n")
+        else:
+            with sqlite3.connect(home / "relay.db") as conn:
+                conn.execute("CREATE TABLE leak (b BLOB)")
+                conn.execute("INSERT INTO leak VALUES (?)", (zlib.compress(b'{"key": "sk-ant-api03-leaked"}'),))
+            conn.close()
+        assert _secret_hits(tmp_path)
+    finally:
+        shutil.rmtree(home)   # the plant must not fail the end-of-run scan
+
+
+@pytest.fixture
+def wide_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_new_store_is_private(tmp_path, wide_umask):
+    store = Store(tmp_path / "data" / "relay.db").start()
+    store.submit(lambda c: c.execute("CREATE TABLE t (x)"))
+    assert store.flush()
+    assert _mode(tmp_path / "data") == 0o700
+    for name in ("relay.db", "relay.db-wal", "relay.db-shm"):
+        assert _mode(tmp_path / "data" / name) == 0o600, name
+    store.close()
+
+
+def test_existing_files_are_narrowed_never_widened(tmp_path, wide_umask):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    Store(shared / "relay.db").close()
+    os.chmod(shared / "relay.db", 0o644)
+    Store(shared / "relay.db").close()
+    assert _mode(shared / "relay.db") == 0o600
+    assert _mode(shared) == 0o755   # a dir relay did not create keeps the mode its owner chose
+    os.chmod(shared / "relay.db", 0o400)
+    from relay.store.db import private_file
+    private_file(shared / "relay.db")
+    assert _mode(shared / "relay.db") == 0o400   # stricter than 0600: left alone
+
+
+def test_served_data_dir_is_private(upstream, tmp_path, wide_umask):
+    with RelayProcess(upstream.url, "--history") as relay:
+        post(relay, messages_body(stream=False))
+        wait_rows(relay.url, 1)
+        home = tmp_path / "relay-home"
+        assert _mode(home) == 0o700
+        for name in ("relay.db", "relay.db-wal", "relay.db-shm", "relay.pid"):
+            assert _mode(home / name) == 0o600, name
