@@ -12,8 +12,7 @@ each field wins, so a stream is counted once, never summed per event.
 import json
 import re
 
-from relay.models import Usage
-from relay.proxy.sse import Decoder
+from relay.proxy.providers.common import BodyReader, json_object, pick_headers
 
 PROVIDER = "anthropic"
 RATELIMIT_PREFIXES = ("anthropic-ratelimit-",)
@@ -56,13 +55,7 @@ def request_meta(body, headers, path=None):
 
 
 def ratelimit_headers(headers):
-    """Every rate-limit header value, raw, keyed by lower-case name (parsing comes later, on top)."""
-    found = {}
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower.startswith(RATELIMIT_PREFIXES) or lower in RATELIMIT_NAMES:
-            found[lower] = value
-    return found
+    return pick_headers(headers, RATELIMIT_PREFIXES, RATELIMIT_NAMES)
 
 
 def error_body(message, kind="api_error"):
@@ -98,50 +91,17 @@ def _apply_usage(usage, raw):
         usage.reasoning_tokens = details["thinking_tokens"]
 
 
-class ResponseReader:
-    """Reads usage and outcome from a response body fed in pieces (SSE or one JSON document)."""
+class ResponseReader(BodyReader):
+    """Reads usage and outcome from a response body fed in pieces (SSE or one JSON document);
+    `content_parts` collects the decoded content_block_* events (SSE) or the whole content list
+    (JSON) when asked for."""
 
-    MAX_JSON = 64 * 1024 * 1024  # a non-stream body larger than this is not parsed
+    def on_document(self, data):
+        self._on_message(data)
 
-    def __init__(self, content_type, keep_content=False):
-        self.is_sse = "text/event-stream" in (content_type or "")
-        self.usage = Usage()
-        self.model = None
-        self.message_id = None
-        self.stop_reason = None
-        self.error = None
-        self.events = 0
-        self.completed = False   # message_stop seen (SSE) or a full JSON body parsed
-        self._decoder = Decoder() if self.is_sse else None
-        self._body = [] if not self.is_sse else None
-        self._size = 0
-        # Decoded content_block_* events (SSE) or the whole content list (JSON), when asked for.
-        self.content_parts = [] if keep_content else None
-
-    def feed(self, chunk):
-        if self.is_sse:
-            for event in self._decoder.feed(chunk):
-                self.events += 1
-                self._on_event(event)
-        elif self._size <= self.MAX_JSON:
-            self._body.append(chunk)
-            self._size += len(chunk)
-
-    def finish(self):
-        if not self.is_sse and self._body is not None and self._size <= self.MAX_JSON:
-            try:
-                self._on_message(json.loads(b"".join(self._body)))
-                self.completed = True
-            except (ValueError, UnicodeDecodeError):
-                pass
-            self._body = None
-
-    def _on_event(self, event):
-        try:
-            data = json.loads(event.data)
-        except ValueError:
-            return
-        if not isinstance(data, dict):
+    def on_event(self, event):
+        data = json_object(event.data)
+        if data is None:
             return
         kind = data.get("type") or event.event
         if kind == "message_start":

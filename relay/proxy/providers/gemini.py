@@ -16,8 +16,7 @@ import json
 import re
 
 from relay.models import Usage
-from relay.proxy.providers.common import BodyReader, as_int, json_object
-from relay.proxy.sse import Decoder
+from relay.proxy.providers.common import BodyReader, as_int, json_object, pick_headers
 
 PROVIDER = "gemini"
 RATELIMIT_PREFIXES = ("x-ratelimit-",)
@@ -41,12 +40,7 @@ def request_meta(body, headers, path=None):
 
 
 def ratelimit_headers(headers):
-    found = {}
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower.startswith(RATELIMIT_PREFIXES) or lower in RATELIMIT_NAMES:
-            found[lower] = value
-    return found
+    return pick_headers(headers, RATELIMIT_PREFIXES, RATELIMIT_NAMES)
 
 
 def error_body(message, status="UNAVAILABLE", code=502):
@@ -68,19 +62,10 @@ class ResponseReader(BodyReader):
     """Reads usage and outcome from a generateContent / streamGenerateContent body (SSE with
     alt=sse, else one JSON object or, for a stream without alt=sse, a JSON array of chunks)."""
 
-    def __init__(self, content_type, keep_content=False):
-        super().__init__(content_type)
-        self._decoder = Decoder() if self.is_sse else None
-
-    def feed(self, chunk):
-        if self.is_sse:
-            for event in self._decoder.feed(chunk):
-                self.events += 1
-                data = json_object(event.data)
-                if data is not None:
-                    self._on_chunk(data)
-        else:
-            self.keep(chunk)
+    def on_event(self, event):
+        data = json_object(event.data)
+        if data is not None:
+            self._on_chunk(data)
 
     def on_document(self, data):
         for item in data if isinstance(data, list) else [data]:

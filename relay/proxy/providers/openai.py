@@ -14,8 +14,7 @@ for `stream_options.include_usage`, and end with `data: [DONE]`.
 import json
 
 from relay.models import Usage
-from relay.proxy.providers.common import BodyReader, as_int, json_object
-from relay.proxy.sse import Decoder
+from relay.proxy.providers.common import BodyReader, as_int, json_object, pick_headers
 
 PROVIDER = "openai"
 # Codex's plan windows (x-codex-primary-*, -secondary-*, credits) and the API's x-ratelimit-*.
@@ -46,13 +45,7 @@ def request_meta(body, headers, path=None):
 
 
 def ratelimit_headers(headers):
-    """The rate-limit headers, raw, keyed by lower-case name (relay.costs.quota parses them)."""
-    found = {}
-    for name, value in headers.items():
-        lower = name.lower()
-        if lower.startswith(RATELIMIT_PREFIXES) or lower in RATELIMIT_NAMES:
-            found[lower] = value
-    return found
+    return pick_headers(headers, RATELIMIT_PREFIXES, RATELIMIT_NAMES)
 
 
 def error_body(message, kind="api_error"):
@@ -80,19 +73,7 @@ def usage_from(raw):
 class ResponseReader(BodyReader):
     """Reads usage and outcome from a Responses or Chat Completions body fed in pieces."""
 
-    def __init__(self, content_type, keep_content=False):
-        super().__init__(content_type)
-        self._decoder = Decoder() if self.is_sse else None
-
-    def feed(self, chunk):
-        if self.is_sse:
-            for event in self._decoder.feed(chunk):
-                self.events += 1
-                self._on_event(event)
-        else:
-            self.keep(chunk)
-
-    def _on_event(self, event):
+    def on_event(self, event):
         if event.data == "[DONE]":                     # Chat Completions' end of stream
             self.completed = True
             return
