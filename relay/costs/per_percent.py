@@ -98,38 +98,56 @@ def _number(raw):
         return None
 
 
-def _walk(rows, column, values):
-    """_instances over narrow rows (raw utilization at `column`, reset next to it, dollars last),
-    with the same steps and float sums: the pending interval is kept as a running (dollars,
-    count, unpriced) instead of a list of exchanges."""
-    instances, current, anchor = [], None, None
+_UNSEEN = object()
+_FIELDS = ("points", "cost", "intervals", "skipped_intervals", "exchanges", "end_ts")
+
+
+def _walk(rows, column):
+    """_instances over narrow rows (raw utilization at `column`, its reset next to it, ts and
+    dollars last), with the same steps and the same float sums. The pending interval is a
+    running (dollars, count, unpriced) instead of a list of exchanges, and the open instance's
+    sums are locals, stored into its dict when the next one starts: this loop runs per row."""
+    instances, values, current, anchor = [], {}, None, None
     dollars, count, unpriced = 0, 0, False
+    points = cost = 0.0
+    intervals = skipped = exchanges = 0
+    end_ts = None
     for row in rows:
         raw = row[column]
-        value = values.get(raw) if raw is not None else None
+        value = None if raw is None else values.get(raw, _UNSEEN)
+        if value is _UNSEEN:
+            value = values[raw] = _number(raw)
         if value is None:
             if anchor is not None:
-                cost = row[-1]
-                unpriced = unpriced or cost is None
-                dollars, count = (dollars if cost is None else dollars + cost), count + 1
+                spent = row[-1]
+                if spent is None:
+                    unpriced = True
+                else:
+                    dollars += spent
+                count += 1
             continue
         value *= 100
         reset = row[column + 1]
-        if anchor is not None and current is not None and reset == current["reset"] and value >= anchor:
+        if current is not None and reset == current["reset"] and value >= anchor:
             if unpriced:
-                current["skipped_intervals"] += 1
+                skipped += 1
             else:
-                current["points"] += value - anchor
-                current["cost"] += dollars
-                current["intervals"] += 1
-                current["exchanges"] += count
+                points += value - anchor
+                cost += dollars
+                intervals += 1
+                exchanges += count
         else:
+            if current is not None:
+                current.update(zip(_FIELDS, (points, cost, intervals, skipped, exchanges, end_ts)))
             current = {"reset": reset, "points": 0.0, "cost": 0.0, "intervals": 0, "skipped_intervals": 0,
                        "exchanges": 0, "start_ts": row[-2]}
             instances.append(current)
-        current["end_ts"] = row[-2]
-        anchor, cost = value, row[-1]
-        dollars, count, unpriced = (0 if cost is None else 0 + cost), 1, cost is None
+            points = cost = 0.0
+            intervals = skipped = exchanges = 0
+        end_ts, anchor, spent = row[-2], value, row[-1]
+        dollars, count, unpriced = (0 if spent is None else 0 + spent), 1, spent is None
+    if current is not None:
+        current.update(zip(_FIELDS, (points, cost, intervals, skipped, exchanges, end_ts)))
     return instances
 
 
@@ -139,13 +157,6 @@ def report(conn, table, now):
     from relay.store import quota_queries
 
     rows = quota_queries.measurement_rows(conn, now - LOOKBACK_S, WINDOWS, table.lookup, costs.KINDS, costs.PER_TOKEN)
-    out = {}
-    for n, window in enumerate(WINDOWS):
-        values = {}
-        for row in rows:
-            raw = row[2 * n]
-            if raw is not None and raw not in values:
-                values[raw] = _number(raw)
-        out[window] = _summary(_walk(rows, 2 * n, values))
+    out = {window: _summary(_walk(rows, 2 * n)) for n, window in enumerate(WINDOWS)}
     out["method"] = METHOD
     return out
