@@ -36,7 +36,8 @@ def _ratelimit(ts, n):
     within each 5h block, 7d climbing slowly towards one fixed reset."""
     block = ts - ts % 18000
     return {U + "status": "allowed", U + "representative-claim": "five_hour", U + "reset": str(int(block + 18000)),
-            U + "5h-utilization": f"{int((ts - block) / 18000 * 80) / 100:.2f}", U + "5h-reset": str(int(block + 18000)),
+            U + "5h-utilization": f"{int((ts - block) / 18000 * 80) / 100:.2f}",
+            U + "5h-reset": str(int(block + 18000)),
             U + "7d-utilization": f"{min(n // 2000, 99) / 100:.2f}", U + "7d-reset": "1999999999"}
 
 

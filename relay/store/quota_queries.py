@@ -21,7 +21,8 @@ def measurement_rows(conn, since, windows, lookup, kinds, per_token):
     totals_queries.row_dollars prices them at lookup(model) (None: a model without a price that
     used tokens)."""
     scope = "outcome IS NOT NULL AND ts >= ? AND provider = 'anthropic'"
-    prices = {m: lookup(m) for (m,) in conn.execute(f"SELECT DISTINCT model FROM exchanges WHERE {scope}", (since,)) if m}
+    models = conn.execute(f"SELECT DISTINCT model FROM exchanges WHERE {scope}", (since,))
+    prices = {m: lookup(m) for (m,) in models if m}
     headers = ", ".join(f"{_header(f'{U}{w}-utilization')}, {_header(f'{U}{w}-reset')}" for w in windows)
     dollars_sql, args = row_dollars(prices, kinds, per_token)
     return conn.execute(f"""

@@ -95,8 +95,9 @@ def models_in(conn, batch):
 # One row's tokens per price kind, as relay.costs.cost.token_kinds splits them.
 _KIND_SQL = {
     "input": "COALESCE(input_tokens, 0)", "output": "COALESCE(output_tokens, 0)",
-    "cache_write_5m": ("(COALESCE(cache_creation_5m_input_tokens, 0) + MAX(COALESCE(cache_creation_input_tokens, 0)"
-                       " - COALESCE(cache_creation_5m_input_tokens, 0) - COALESCE(cache_creation_1h_input_tokens, 0), 0))"),
+    "cache_write_5m": ("(COALESCE(cache_creation_5m_input_tokens, 0)"
+                       " + MAX(COALESCE(cache_creation_input_tokens, 0) - COALESCE(cache_creation_5m_input_tokens, 0)"
+                       " - COALESCE(cache_creation_1h_input_tokens, 0), 0))"),
     "cache_write_1h": "COALESCE(cache_creation_1h_input_tokens, 0)",
     "cache_read": "COALESCE(cache_read_input_tokens, 0)"}
 _USAGE_TOTAL = ("(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"

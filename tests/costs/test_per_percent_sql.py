@@ -39,9 +39,10 @@ def _exchanges(rng, count):
         ts += rng.choice([0, 1, 7, 60, 2500])                     # ties order by rowid
         used = rng.random() < 0.8
         big = rng.random() < 0.1                                  # over the 200k long-context threshold
+        read = rng.randint(150_000, 300_000) if big else rng.randint(0, 9000)
         usage = Usage(input_tokens=rng.randint(0, 5000) if used else 0,
                       output_tokens=rng.randint(0, 3000) if used else 0,
-                      cache_read_input_tokens=(rng.randint(150_000, 300_000) if big else rng.randint(0, 9000)) if used else 0,
+                      cache_read_input_tokens=read if used else 0,
                       cache_creation_input_tokens=rng.randint(0, 4000) if used else 0,
                       cache_creation_1h_input_tokens=rng.randint(0, 1000) if used else 0)
         model = rng.choices(MODELS, weights=(30, 30, 20, 4, 1, 1))[0]
