@@ -17,6 +17,9 @@ from relay.costs import cost as costs
 WINDOWS = ("5h", "7d")
 MIN_POINTS = 2.0                  # the headers are coarse (about whole percents); fewer is noise
 LOOKBACK_S = 14 * 86400
+METHOD = ("per window instance (same reset): sum of utilization deltas between consecutive "
+          "responses vs the API-priced cost of the exchanges from one measurement up to the next; "
+          f"instances with under {MIN_POINTS:g} points of movement give no value")
 KEEP = 5                          # window instances shown per window, newest first
 U = "anthropic-ratelimit-unified-"
 
@@ -70,23 +73,90 @@ def _ratio(cost, points):
     return round(cost / points, 6) if points >= MIN_POINTS else None
 
 
+def _summary(instances):
+    usable = [i for i in instances if i["points"] >= MIN_POINTS]
+    points, cost = sum(i["points"] for i in usable), sum(i["cost"] for i in usable)
+    shown = [{**i, "points": round(i["points"], 4), "cost": round(i["cost"], 6),
+              "dollars_per_pct": _ratio(i["cost"], i["points"])} for i in reversed(instances)][:KEEP]
+    return {"dollars_per_pct": _ratio(cost, points), "points": round(points, 4),
+            "cost": round(cost, 6), "instances_used": len(usable), "windows": shown}
+
+
 def compute(exchanges, table):
     """{window: {dollars_per_pct, points, cost, windows: [...]}} from finished exchanges (oldest first)."""
     out = {}
     for window in WINDOWS:
-        instances = _instances([e for e in exchanges if e.provider == "anthropic"], window, table)
-        usable = [i for i in instances if i["points"] >= MIN_POINTS]
-        points, cost = sum(i["points"] for i in usable), sum(i["cost"] for i in usable)
-        shown = [{**i, "points": round(i["points"], 4), "cost": round(i["cost"], 6),
-                  "dollars_per_pct": _ratio(i["cost"], i["points"])} for i in reversed(instances)][:KEEP]
-        out[window] = {"dollars_per_pct": _ratio(cost, points), "points": round(points, 4),
-                       "cost": round(cost, 6), "instances_used": len(usable), "windows": shown}
-    out["method"] = ("per window instance (same reset): sum of utilization deltas between consecutive "
-                     "responses vs the API-priced cost of the exchanges from one measurement up to the next; "
-                     f"instances with under {MIN_POINTS:g} points of movement give no value")
+        out[window] = _summary(_instances([e for e in exchanges if e.provider == "anthropic"], window, table))
+    out["method"] = METHOD
     return out
 
 
+def _number(raw):
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+_UNSEEN = object()
+_FIELDS = ("points", "cost", "intervals", "skipped_intervals", "exchanges", "end_ts")
+
+
+def _walk(rows, column):
+    """_instances over narrow rows (raw utilization at `column`, its reset next to it, ts and
+    dollars last), with the same steps and the same float sums. The pending interval is a
+    running (dollars, count, unpriced) instead of a list of exchanges, and the open instance's
+    sums are locals, stored into its dict when the next one starts: this loop runs per row."""
+    instances, values, current, anchor = [], {}, None, None
+    dollars, count, unpriced = 0, 0, False
+    points = cost = 0.0
+    intervals = skipped = exchanges = 0
+    end_ts = None
+    for row in rows:
+        raw = row[column]
+        value = None if raw is None else values.get(raw, _UNSEEN)
+        if value is _UNSEEN:
+            value = values[raw] = _number(raw)
+        if value is None:
+            if anchor is not None:
+                spent = row[-1]
+                if spent is None:
+                    unpriced = True
+                else:
+                    dollars += spent
+                count += 1
+            continue
+        value *= 100
+        reset = row[column + 1]
+        if current is not None and reset == current["reset"] and value >= anchor:
+            if unpriced:
+                skipped += 1
+            else:
+                points += value - anchor
+                cost += dollars
+                intervals += 1
+                exchanges += count
+        else:
+            if current is not None:
+                current.update(zip(_FIELDS, (points, cost, intervals, skipped, exchanges, end_ts)))
+            current = {"reset": reset, "points": 0.0, "cost": 0.0, "intervals": 0, "skipped_intervals": 0,
+                       "exchanges": 0, "start_ts": row[-2]}
+            instances.append(current)
+            points = cost = 0.0
+            intervals = skipped = exchanges = 0
+        end_ts, anchor, spent = row[-2], value, row[-1]
+        dollars, count, unpriced = (0 if spent is None else 0 + spent), 1, spent is None
+    if current is not None:
+        current.update(zip(_FIELDS, (points, cost, intervals, skipped, exchanges, end_ts)))
+    return instances
+
+
 def report(conn, table, now):
-    from relay.store import queries
-    return compute(queries.list_finished(conn, since=now - LOOKBACK_S, provider="anthropic"), table)
+    """compute() over the finished Anthropic rows of the look-back, read narrow: SQL extracts the
+    two headers per window and prices each row with cost_of's exact float steps."""
+    from relay.store import quota_queries
+
+    rows = quota_queries.measurement_rows(conn, now - LOOKBACK_S, WINDOWS, table.lookup, costs.KINDS, costs.PER_TOKEN)
+    out = {window: _summary(_walk(rows, 2 * n)) for n, window in enumerate(WINDOWS)}
+    out["method"] = METHOD
+    return out

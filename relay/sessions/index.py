@@ -8,13 +8,11 @@ largest sessions first so no core idles at the end. Rows of files and sessions t
 from disk are deleted with their parser states. The parent process alone writes SQLite, one
 transaction per finished chunk.
 """
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from relay.sessions import analysis, state
+from relay.sessions import state
 from relay.sessions.worker import Counters, Task, refresh_many
 from relay.store import session_index
 
@@ -115,6 +113,8 @@ def _run(store, tasks, workers, report, progress):
             finished(refresh_many([task]), task.source.size)
         return
     report.workers = workers
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     # spawn, not fork: the caller may be a threaded server, and fork with threads can deadlock.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(refresh_many, chunk): sum(t.source.size for t in chunk)
@@ -136,6 +136,7 @@ def update(store, sources, providers=None, wanted=None, progress=None, workers=N
     report.removed = _prune(store, sources, rows, indexed, directory)
     todo, report.unchanged = _plan(sources, rows, indexed, wanted)
     if todo:
+        from relay.sessions import analysis
         analysis.require()      # only sessions to refresh need the detectors and the composition
     tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
              for src in todo]

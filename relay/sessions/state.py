@@ -7,9 +7,10 @@ is trusted only when its version, path and offset match what the index row says;
 relay's own data dir and are written by relay only, which is what makes unpickling them safe.
 Bump VERSION whenever a parser's attributes or output change: every file is then re-read once.
 """
-import hashlib
 import os
-import pickle
+
+# hashlib and pickle are imported where a state is touched: `relay report` with nothing
+# changed never does, and their imports (OpenSSL) cost more than its queries.
 
 VERSION = 1
 _HEAD = b"relay-session-state\n"
@@ -20,12 +21,14 @@ def state_dir(db_path):
 
 
 def _file(directory, path):
+    import hashlib
     return os.path.join(directory, hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest() + ".pickle")
 
 
 def save(directory, path, parser):
     """Write atomically (tmp + rename): a crash mid-write leaves the old state or none.
     Returns the bytes written; 0 when the disk refused, which only costs a re-parse later."""
+    import pickle
     target = _file(directory, path)
     tmp = f"{target}.{os.getpid()}.tmp"
     data = pickle.dumps((VERSION, path, parser.offset, parser), protocol=pickle.HIGHEST_PROTOCOL)
@@ -43,6 +46,7 @@ def save(directory, path, parser):
 
 def load(directory, path, offset):
     """The parser saved for `path` at byte `offset`, or None."""
+    import pickle
     try:
         with open(_file(directory, path), "rb") as f:
             if f.read(len(_HEAD)) != _HEAD:

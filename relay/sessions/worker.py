@@ -9,13 +9,13 @@ Gemini's older `.json` chats are single documents and are always read whole; "al
 Gemini resume stub) are tracked but not parsed. Counters say exactly what was read, so tests
 can prove that an unchanged file costs no read and an append costs only the appended bytes.
 """
-import hashlib
 import time
 from dataclasses import dataclass, field
 
-from relay.models import Session
-from relay.sessions import analysis, state, usage_rows
-from relay.sessions.parsers import parser_for, read_into
+from relay.sessions import state
+
+# The parsers, the models and the analysis are imported where a session is refreshed: a warm
+# `relay report` finds nothing changed and never needs them, and it pays for every import.
 
 FINGERPRINT = 64
 
@@ -59,11 +59,13 @@ def _fingerprint(f, offset, counters):
     f.seek(start)
     data = f.read(offset - start)
     counters.bytes_verified += len(data)
+    import hashlib
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _resume(sf, prior, task, f, counters):
     """(parser, start offset): a stored parser that can go on, or a fresh one at 0."""
+    from relay.sessions.parsers import parser_for
     fresh = parser_for(task.source.provider, sf.path)
     if prior is None:
         return fresh, 0
@@ -79,6 +81,7 @@ def _resume(sf, prior, task, f, counters):
 
 
 def _parse(sf, task, counters):
+    from relay.sessions.parsers import read_into
     with open(sf.path, "rb") as f:
         parser, start = _resume(sf, task.prior.get(sf.path), task, f, counters)
         f.seek(start)
@@ -101,6 +104,8 @@ def _file_row(sf, task, offset=0, tail_hash=None):
 
 def refresh(task):
     """Parse what changed in one session and analyse it; a file that vanished meanwhile is skipped."""
+    from relay.models import Session
+    from relay.sessions import analysis, usage_rows
     src, out = task.source, Result(key=task.source.key)
     out.counters.groups = 1
     main, subagents = None, []

@@ -92,6 +92,43 @@ def models_in(conn, batch):
     return [r[0] for r in conn.execute(f"SELECT DISTINCT model FROM exchanges WHERE {batch.sql}", batch.args)]
 
 
+# One row's tokens per price kind, as relay.costs.cost.token_kinds splits them.
+_KIND_SQL = {
+    "input": "COALESCE(input_tokens, 0)", "output": "COALESCE(output_tokens, 0)",
+    "cache_write_5m": ("(COALESCE(cache_creation_5m_input_tokens, 0)"
+                       " + MAX(COALESCE(cache_creation_input_tokens, 0) - COALESCE(cache_creation_5m_input_tokens, 0)"
+                       " - COALESCE(cache_creation_1h_input_tokens, 0), 0))"),
+    "cache_write_1h": "COALESCE(cache_creation_1h_input_tokens, 0)",
+    "cache_read": "COALESCE(cache_read_input_tokens, 0)"}
+_USAGE_TOTAL = ("(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"
+                " + COALESCE(cache_read_input_tokens, 0))")
+
+
+def row_dollars(prices, kinds, per_token):
+    """(SQL, args): one row's dollars with exactly the float steps of relay.costs.cost.cost_of's
+    total (kind by kind tokens * rate / 1e6, summed in KINDS order), from `prices` ({model:
+    Price or None}, `kinds` and `per_token` as cost_of has them); 0 for a model without a price
+    that used no tokens, else NULL (unpriced)."""
+    def total(rates):
+        return "(0" + "".join(f" + {_KIND_SQL[k]} * ? / {per_token}" for k in kinds) + ")", [
+            getattr(rates, k) for k in kinds]
+
+    cases, args = [], []
+    for model, price in prices.items():
+        if not model or price is None:
+            continue
+        base_sql, base_args = total(price.base)
+        if price.long is None:
+            cases.append(f"WHEN ? THEN {base_sql}")
+            args += [model, *base_args]
+        else:
+            long_sql, long_args = total(price.long)
+            cases.append(f"WHEN ? THEN CASE WHEN ({_PROMPT}) > ? THEN {long_sql} ELSE {base_sql} END")
+            args += [model, price.threshold, *long_args, *base_args]
+    unpriced = f"CASE WHEN {_USAGE_TOTAL} > 0 THEN NULL ELSE 0.0 END"
+    return (f"CASE model {' '.join(cases)} ELSE {unpriced} END" if cases else unpriced), args
+
+
 def usage_for_pricing(conn, batch, thresholds):
     """Token sums of the rows of a batch (or Since scope) that used tokens, per (model, long):
     `long` is whether a row's prompt (input + cache writes + cache reads) exceeds its model's
