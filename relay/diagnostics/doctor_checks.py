@@ -282,9 +282,15 @@ def pid_state(pid):
     return "relay" if b"relay" in cmdline or not cmdline.strip() else "other"
 
 
+DATA_DIR_LOCK = "relay.lock"
+
+
 def check_stale_pids(ctx):
     directory = paths.data_dir(ctx.environ)
-    files = sorted(p for pattern in ("*.pid", "*.lock") for p in directory.glob(pattern)) if directory.is_dir() else []
+    # relay.lock is the data dir's flock target (relay.web.server.claim_data_dir): it stays on
+    # disk by design and holds no pid, so it is never stale and never removed.
+    files = sorted(p for pattern in ("*.pid", "*.lock") for p in directory.glob(pattern)
+                   if p.name != DATA_DIR_LOCK) if directory.is_dir() else []
     stale, live = [], []
     for f in files:
         try:

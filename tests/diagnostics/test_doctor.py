@@ -216,6 +216,17 @@ def test_stale_pid_file_is_removed_by_fix_after_a_backup(tmp_path):
     assert check("stale_pids", ctx)["status"] == "pass"
 
 
+def test_the_data_dir_lock_is_never_stale(tmp_path):
+    # relay serve keeps an empty relay.lock (its flock target) in the data dir; --fix must leave it
+    lock = paths.data_dir() / "relay.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("")
+    ctx = make_ctx(tmp_path, dead_port())
+    assert check("stale_pids", ctx)["status"] == "pass"
+    run(ctx, fix=True)
+    assert lock.exists()
+
+
 def test_live_relay_pid_passes_and_a_reused_pid_is_stale(tmp_path, monkeypatch):
     proc = subprocess.Popen([sys.executable, "-c", "import signal; print('up', flush=True); signal.pause()",
                              "relay", "serve"], stdout=subprocess.PIPE, text=True)
