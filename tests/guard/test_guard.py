@@ -81,11 +81,14 @@ def test_thresholds_come_from_settings_and_must_rise():
         guard.thresholds_from(load(environ={"RELAY_GUARD_QUOTA_WARN": "95"}))
 
 
-def _recorder(tmp_path):
-    """A shell command that appends its stdin and two env vars to a file, one line per run."""
+def _recorder(tmp_path, gate=None):
+    """A shell command that appends its stdin and two env vars to a file, one line per run; with
+    `gate`, it first waits until that file exists."""
     out = tmp_path / "alerts.txt"
     script = tmp_path / "rec.py"
-    script.write_text("import json, os, sys\n"
+    wait = (f"import pathlib, time\nwhile not pathlib.Path({str(gate)!r}).exists(): time.sleep(0.02)\n"
+            if gate else "")
+    script.write_text("import json, os, sys\n" + wait +
                       "alert = json.load(sys.stdin)\n"
                       f"open({str(out)!r}, 'a').write(json.dumps([alert, os.environ['RELAY_ALERT_ZONE'],"
                       " os.environ['RELAY_ALERT_TO']]) + '\\n')\n")
@@ -103,17 +106,20 @@ def wait_lines(path, count, timeout=10):
 
 
 def test_on_alert_hook_gets_the_alert_as_json_and_env(tmp_path):
-    cmd, out = _recorder(tmp_path)
+    gate = tmp_path / "gate"
+    cmd, out = _recorder(tmp_path, gate)
     g = guard.Guard(THRESHOLDS, on_alert=guard_hooks.Hooks(cmd, timeout=10))
-    started = time.perf_counter()
+    # the hook waits for the gate, which opens only after observe() returned: a hook run in the
+    # foreground would never see it (and this test would hang)
     alert = g.observe(ex(util5="0.92"))[0]
-    assert time.perf_counter() - started < 0.5        # the hook runs in the background
+    assert not out.exists()
+    gate.touch()
     (got, zone, to), = wait_lines(out, 1)
     assert got == alert and (zone, to) == ("quota", "critical")
 
 
 def test_a_hanging_hook_is_killed_at_its_timeout(tmp_path):
-    assert guard_hooks.run_command(f"{sys.executable} -c 'import time; time.sleep(30)'",
+    assert guard_hooks.run_command(f"{sys.executable} -c 'import signal; signal.pause()'",
                                    {"id": 1, "zone": "quota"}, timeout=0.5) is None
     assert guard_hooks.run_command("exit 3", {"id": 2}, timeout=5) == 3
 

