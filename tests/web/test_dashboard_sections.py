@@ -5,7 +5,6 @@ import json
 import sys
 import time
 
-import pytest
 import requests
 
 from relay.orch import discover
@@ -13,7 +12,6 @@ from relay.store.writes import record_delegation
 from relay.web import presenters
 from tests.orch import fake_cli
 from tests.proxy.conftest import messages_body
-from tests.relay_process import RelayProcess
 from tests.web.test_stream import Reader, subscribers, wait_for
 
 THRESHOLDS = (50.0, 70.0, 85.0)
@@ -118,15 +116,7 @@ def test_korean_dashboard_names_the_tiers(client):
 
 # --- a real relay ------------------------------------------------------------------------------
 
-@pytest.fixture
-def served(tmp_path, monkeypatch, upstream):
-    bin_dir = tmp_path / "bin"
-    fake_cli.install(bin_dir, "codex", version="0.169.0")
-    monkeypatch.setenv("PATH", fake_cli.path_with(bin_dir))
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value")
-    process = RelayProcess(upstream.url).start()
-    yield process
-    process.stop()
+from tests.orch.test_api import served  # noqa: E402,F401  (a relay with a fake codex on PATH and a key in env)
 
 
 def send(relay, util, session="sess-guard"):
