@@ -31,7 +31,7 @@ log = logging.getLogger("relay.store")
 _STOP = object()
 BATCH = 256
 MAX_BACKLOG = 20000     # tasks kept while the database refuses writes
-OPTIONAL_BOUND = 2000   # waiting writes past which optional ones are skipped (~3 s at 300 exchanges/s)
+OPTIONAL_BOUND = 2000   # waiting writes past which optional ones are skipped (~2 s of lag at 300 exchanges/s)
 RETRY_FIRST, RETRY_MAX = 0.05, 2.0
 # SQLite primary result codes that describe the database file, not the task: retry later.
 _TRANSIENT = {5: "database is locked", 6: "database table is locked", 8: "database is read-only",
