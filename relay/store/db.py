@@ -8,7 +8,11 @@ logged and dropped; the ones batched with it are retried one by one so one bad r
 When the database itself refuses (locked by another process beyond busy_timeout, disk full,
 read-only, I/O error) nothing is dropped: the batch stays in a bounded backlog and is retried
 with backoff, the failure is logged once (and once on recovery) and `store.failure` says what is
-wrong, for /api/v1/health. Only past MAX_BACKLOG tasks are the oldest ones given up, counted.
+wrong, for /api/v1/health. Only then, past MAX_BACKLOG tasks, are the oldest ones given up, counted.
+A writer that is merely behind (traffic outpacing the commits) never gives up a task: what the
+proxy submitted is written, at the latest while relay stops. What bounds memory instead is that
+optional writes (history capture: each holds a whole request body) are skipped, counted, once
+OPTIONAL_BOUND writes are waiting; the exchange rows are never skipped.
 A new data dir is created 0700 and the database 0600 (SQLite gives its WAL and SHM the database's
 mode); an existing database file is only ever narrowed to 0600, never widened.
 """
@@ -26,7 +30,8 @@ from relay.store import migrations
 log = logging.getLogger("relay.store")
 _STOP = object()
 BATCH = 256
-MAX_BACKLOG = 20000
+MAX_BACKLOG = 20000     # tasks kept while the database refuses writes
+OPTIONAL_BOUND = 2000   # waiting writes past which optional ones are skipped (~2 s of lag at 300 exchanges/s)
 RETRY_FIRST, RETRY_MAX = 0.05, 2.0
 # SQLite primary result codes that describe the database file, not the task: retry later.
 _TRANSIENT = {5: "database is locked", 6: "database table is locked", 8: "database is read-only",
@@ -125,7 +130,8 @@ class Store:
         self._thread = None
         self._backlog = collections.deque()   # tasks and barriers, in order; the writer's own
         self.failure = None      # why writes are failing now, or None
-        self.dropped = 0         # tasks given up because the backlog was full
+        self.dropped = 0         # tasks given up because the backlog was full while failing
+        self.skipped = 0         # optional tasks not queued because the writer was behind
         self._retry_in = RETRY_FIRST
 
     @property
@@ -150,6 +156,15 @@ class Store:
     def submit(self, task):
         """Queue fn(conn) to run on the writer; never blocks."""
         self._queue.put(task)
+
+    def submit_optional(self, task):
+        """submit(), unless OPTIONAL_BOUND writes are already waiting: then the task is skipped and
+        counted, so a writer that falls behind cannot grow memory without limit. Never blocks."""
+        if self.queued >= OPTIONAL_BOUND:
+            self.skipped += 1
+            return False
+        self._queue.put(task)
+        return True
 
     def write(self, task):
         """Run fn(conn) now, on the caller's thread (CLI commands, startup repair)."""
@@ -202,6 +217,7 @@ class Store:
         while True:
             stop = self._take(wait=True)
             self._commit_backlog()
+            self._bound_backlog()   # the batch just refused may be the first sign of a failure
             if stop:
                 if self._backlog:  # one last chance, then say what is lost
                     self._commit_backlog()
@@ -234,7 +250,9 @@ class Store:
         return stop
 
     def _bound_backlog(self):
-        if len(self._backlog) <= MAX_BACKLOG:
+        # Only writes the database refuses are given up: a writer that is just behind keeps every
+        # one (under overload this bound once dropped a soak's oldest exchange rows by the 10,000).
+        if self.failure is None or len(self._backlog) <= MAX_BACKLOG:
             return
         over = sum(not isinstance(item, _Barrier) for item in self._backlog) - MAX_BACKLOG   # tasks only
         if over <= 0:

@@ -122,7 +122,7 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
     pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
-                                                   history=settings.history, submit=store.submit,
+                                                   history=settings.history, submit=store.submit_optional,
                                                    full_every=settings.history_full_every))
     upstreams = _upstreams(settings, upstream)
     ctx = Context(settings, store, bus, upstreams, pipeline, time.time())

@@ -20,6 +20,7 @@ def health(ctx, counts):
         "store": store_status(ctx.store),
         "store_pending": ctx.store.pending,
         "store_queued": ctx.store.queued,
+        "history_skipped": ctx.store.skipped,
         "upstream": {name: ctx.settings[f"upstream_{name}"] for name in ("anthropic", "openai", "gemini")},
         "counts": counts,
         "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
@@ -28,13 +29,15 @@ def health(ctx, counts):
 
 def store_status(store):
     """"ok", or "failing: <why>" while the database refuses writes (they wait and are retried)."""
-    if store.failure is None and not store.dropped:
+    if store.failure is None and not store.dropped and not store.skipped:
         return "ok"
     parts = [f"failing: {store.failure}"] if store.failure else ["ok"]
     if store.pending:
         parts.append(f"{store.pending} write(s) waiting to be retried")
     if store.dropped:
         parts.append(f"{store.dropped} write(s) given up (backlog full)")
+    if store.skipped:
+        parts.append(f"{store.skipped} history capture(s) skipped (writer behind)")
     return "; ".join(parts)
 
 

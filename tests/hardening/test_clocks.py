@@ -39,7 +39,7 @@ def test_no_duration_is_measured_on_the_wall_clock():
 
 
 def test_uptime_survives_the_wall_clock_jumping_back():
-    store = SimpleNamespace(path="x.db", failure=None, dropped=0, pending=0, queued=0)
+    store = SimpleNamespace(path="x.db", failure=None, dropped=0, pending=0, queued=0, skipped=0)
     upstreams = {"upstream_anthropic": "http://a", "upstream_openai": "http://o", "upstream_gemini": "http://g"}
     ctx = SimpleNamespace(started_at=time.time() + 3600, started_mono=time.monotonic(), store=store,
                           settings=upstreams, bus=SimpleNamespace(subscribers=0, resets=0))
@@ -48,7 +48,9 @@ def test_uptime_survives_the_wall_clock_jumping_back():
 
 
 def test_store_status_says_what_fails_and_what_waits():
-    store = SimpleNamespace(failure="database or disk is full", dropped=0, pending=3)
+    store = SimpleNamespace(failure="database or disk is full", dropped=0, pending=3, skipped=0)
     assert presenters.store_status(store) == "failing: database or disk is full; 3 write(s) waiting to be retried"
-    store = SimpleNamespace(failure=None, dropped=2, pending=0)
+    store = SimpleNamespace(failure=None, dropped=2, pending=0, skipped=0)
     assert presenters.store_status(store) == "ok; 2 write(s) given up (backlog full)"
+    store = SimpleNamespace(failure=None, dropped=0, pending=0, skipped=4)
+    assert presenters.store_status(store) == "ok; 4 history capture(s) skipped (writer behind)"
