@@ -62,13 +62,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     root = args.keep or tempfile.mkdtemp(prefix="relay-bench-")
     try:
-        t0 = time.perf_counter()
-        homes, total = synth_sessions.generate(os.path.join(root, "history"), args.size_mb << 20)
-        print(f"generated {total / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s under {root}")
-        shutil.rmtree(os.path.join(root, "relay-home"), ignore_errors=True)     # a cold index every run
-        os.sync()
-        os.environ.update(RELAY_CLAUDE_HOME=homes["claude"], RELAY_CODEX_HOME=homes["codex"],
-                          RELAY_GEMINI_HOME=homes["gemini"], RELAY_HOME=os.path.join(root, "relay-home"))
+        homes, total = synth_sessions.prepare(root, args.size_mb)
         claude_mb = sum(p.stat().st_size for p in Path(homes["claude"]).rglob("*.jsonl")) / 1e6
         cold_ms, payload = _cli()
         print(f"cold:  relay report daily {cold_ms / 1000:.2f} s (indexes {claude_mb:.0f} MB of Claude Code files "

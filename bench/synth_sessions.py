@@ -198,3 +198,19 @@ def append_claude(path, rng, text, nbytes):
     with open(path, "ab") as f:
         f.write(data)
     return len(data)
+
+
+def prepare(root, size_mb):
+    """Generate `size_mb` of history under root/history and point relay at it (RELAY_*_HOME, and
+    a fresh RELAY_HOME under root/relay-home so every run starts from a cold index); (homes, bytes)."""
+    import shutil
+    import time
+
+    t0 = time.perf_counter()
+    homes, total = generate(os.path.join(root, "history"), size_mb << 20)
+    print(f"generated {total / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s under {root}")
+    shutil.rmtree(os.path.join(root, "relay-home"), ignore_errors=True)
+    os.sync()       # so the generator's writeback does not compete with what is measured
+    os.environ.update(RELAY_CLAUDE_HOME=homes["claude"], RELAY_CODEX_HOME=homes["codex"],
+                      RELAY_GEMINI_HOME=homes["gemini"], RELAY_HOME=os.path.join(root, "relay-home"))
+    return homes, total
