@@ -9,7 +9,6 @@ The binary is a PyInstaller one-file build: every start unpacks it to a temp dir
 most of its start time. Targets: binary <= 40 MB and <= 1 s. Numbers only; nothing is asserted.
 """
 import argparse
-import os
 import socket
 import statistics
 import subprocess

@@ -7,7 +7,7 @@ and per long-context side, which equals pricing message by message because the p
 within a tier; a model whose override sets another long-context threshold is priced row by row.
 Unknown models count their tokens and add no dollars; they are listed as unpriced.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from relay.costs.price_table import LONG_THRESHOLD
 from relay.costs.prices import KINDS
