@@ -68,6 +68,17 @@ def db_path(environ=None):
     return data_dir(environ) / "relay.db"
 
 
+def pid_path(environ=None):
+    """`relay serve`'s pid file (relay init and doctor read it)."""
+    return data_dir(environ) / "relay.pid"
+
+
+def lock_path(environ=None):
+    """The data dir's flock target: held (shared) by every relay serving from it, holds no pid,
+    stays on disk (relay.web.server.claim_data_dir)."""
+    return data_dir(environ) / "relay.lock"
+
+
 def config_path(environ=None):
     return data_dir(environ) / "config.toml"
 

@@ -57,7 +57,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
     from relay.web.app import create_app
 
     store = open_user_store()
-    claim, alone = web_server.claim_data_dir(paths.data_dir() / "relay.lock")
+    claim, alone = web_server.claim_data_dir(paths.lock_path())
     if alone:
         left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
         if left_open:
@@ -68,7 +68,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
     upstreams = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout,
                                                    settings.read_timeout) for route in ROUTES}
     app = create_app(settings, store, Bus(), upstreams)
-    pid_file = paths.data_dir() / "relay.pid"
+    pid_file = paths.pid_path()
 
     def on_ready(kind, bound_host, bound_port):
         web_server.write_pid(pid_file)

@@ -282,15 +282,12 @@ def pid_state(pid):
     return "relay" if b"relay" in cmdline or not cmdline.strip() else "other"
 
 
-DATA_DIR_LOCK = "relay.lock"
-
-
 def check_stale_pids(ctx):
     directory = paths.data_dir(ctx.environ)
-    # relay.lock is the data dir's flock target (relay.web.server.claim_data_dir): it stays on
-    # disk by design and holds no pid, so it is never stale and never removed.
+    # the data dir's lock (paths.lock_path) stays on disk by design and holds no pid: never stale
+    lock = paths.lock_path(ctx.environ)
     files = sorted(p for pattern in ("*.pid", "*.lock") for p in directory.glob(pattern)
-                   if p.name != DATA_DIR_LOCK) if directory.is_dir() else []
+                   if p != lock) if directory.is_dir() else []
     stale, live = [], []
     for f in files:
         try:
@@ -299,7 +296,7 @@ def check_stale_pids(ctx):
         except (OSError, ValueError):
             pid = 0
         state = pid_state(pid)
-        if state == "dead" or (state == "other" and f.name == "relay.pid"):
+        if state == "dead" or (state == "other" and f == paths.pid_path(ctx.environ)):
             stale.append((f, pid))
         else:
             live.append(f"{f.name} (pid {pid})")

@@ -124,7 +124,7 @@ class Init:
         self.manifest.data["server"] = {"pid": pid, "port": self.port}
         self.manifest.save()
         return _step("server", "changed", f"started relay serve (pid {pid}, log {server.log_path(self.env)}, "
-                                          f"pid file {server.pid_path(self.env)})")
+                                          f"pid file {paths.pid_path(self.env)})")
 
     def health(self):
         answer = server.health(self.port)

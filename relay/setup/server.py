@@ -33,10 +33,6 @@ def log_path(environ=None):
     return paths.data_dir(environ) / "relay.log"
 
 
-def pid_path(environ=None):
-    return paths.data_dir(environ) / "relay.pid"
-
-
 def start(port, environ=None):
     """Start `relay serve --port PORT` detached and wait until it answers; returns its pid."""
     env = dict(os.environ if environ is None else environ)
