@@ -115,25 +115,29 @@ class ProxyHandler:
         self.store = store
         self.bus = bus
         self.pipeline = pipeline
-        self.in_flight = 0   # exchanges not yet finished; shutdown waits for it to reach 0
-        # Their ids: on shutdown only this process's open rows are marked (another relay may share the DB).
+        # Exchanges not yet finished: shutdown waits for none to be left, and then marks only this
+        # process's open rows (another relay may share the DB).
         self.open_ids = set()
+
+    @property
+    def in_flight(self):
+        return len(self.open_ids)
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             return self._refuse_websocket(environ, start_response)
-        self.in_flight += 1
+        exchange_id = uuid.uuid4().hex
+        self.open_ids.add(exchange_id)
         headers = _request_headers(environ)
         header_map = {name.lower(): value for name, value in headers}
         body = _read_body(environ)
         target = _request_target(environ)
         if self.route is not None:
             target = self.route.upstream_target(target)
-        exchange = Exchange(id=uuid.uuid4().hex, ts=time.time(), provider=self.provider.PROVIDER,
+        exchange = Exchange(id=exchange_id, ts=time.time(), provider=self.provider.PROVIDER,
                             method=environ["REQUEST_METHOD"], path=redact_target(target),
                             client=header_map.get("user-agent"), request_bytes=len(body))
-        self.open_ids.add(exchange.id)
         # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
         # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after
         # the first chunk has been handed to the client. Either way before the exchange ends.
@@ -150,7 +154,6 @@ class ProxyHandler:
             self._settle(begun, exchange)
             return self._unreachable(exchange, exc, started, start_response)
         except BaseException:
-            self.in_flight -= 1
             self.open_ids.discard(exchange.id)
             self._settle(begun, exchange)
             raise
@@ -226,7 +229,6 @@ class ProxyHandler:
             raise UpstreamTruncated(error)
 
     def _finish(self, exchange, response, reader, started, outcome, error):
-        self.in_flight -= 1
         self.open_ids.discard(exchange.id)
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         exchange.request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
@@ -263,7 +265,6 @@ class ProxyHandler:
                 log.exception("guard failed on exchange %s", exchange.id)
 
     def _unreachable(self, exchange, exc, started, start_response):
-        self.in_flight -= 1
         self.open_ids.discard(exchange.id)
         message = _safe_error(exc)
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
