@@ -96,6 +96,7 @@ def main(argv=None):
         print(f"per-1% cost, SQL          {sql_pp_ms:8.1f} ms  (per_percent.report, same rows)")
 
         from rich.console import Console
+
         from relay.sessions.alive import alive_sessions
         from relay.tui import feed as feeds
         from relay.tui.top import render

@@ -29,8 +29,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.proxy_overhead import (connect, pct, popen, raise_nofile, read_response, request_bytes,  # noqa: E402
-                                  start_fake, start_listening, stop)
+from bench.proxy_overhead import (  # noqa: E402
+    connect,
+    pct,
+    popen,
+    raise_nofile,
+    read_response,
+    request_bytes,
+    start_fake,
+    start_listening,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ def _wants_gevent(argv):
 
 def main(argv=None):
     if getattr(sys, "frozen", False):
-        import multiprocessing      # 10 ms of imports that only a frozen build's workers need
+        import multiprocessing  # 10 ms of imports that only a frozen build's workers need
         multiprocessing.freeze_support()  # the scan's worker processes in a PyInstaller build
     argv = sys.argv[1:] if argv is None else argv
     if _wants_gevent(argv):

@@ -3,8 +3,9 @@
 Each setting names its type, default, help text and environment variable; `relay config` prints
 the effective values and where each one came from. Parsing errors name the setting and the value.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from relay import paths
 from relay.errors import ConfigError

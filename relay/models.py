@@ -5,7 +5,7 @@ Nothing here does I/O.
 """
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Optional
+from typing import Any
 
 OUTCOMES = ("ok", "upstream_error", "upstream_closed", "client_closed", "unreachable", "interrupted")
 
@@ -49,19 +49,19 @@ class Exchange:
     provider: str
     method: str
     path: str
-    model: Optional[str] = None
-    session_id: Optional[str] = None
-    client: Optional[str] = None
-    status: Optional[int] = None
+    model: str | None = None
+    session_id: str | None = None
+    client: str | None = None
+    status: int | None = None
     stream: bool = False
     usage: Usage = field(default_factory=Usage)
-    stop_reason: Optional[str] = None
-    message_id: Optional[str] = None
-    request_id: Optional[str] = None
-    ttfb_ms: Optional[float] = None
-    duration_ms: Optional[float] = None
-    outcome: Optional[str] = None
-    error: Optional[str] = None
+    stop_reason: str | None = None
+    message_id: str | None = None
+    request_id: str | None = None
+    ttfb_ms: float | None = None
+    duration_ms: float | None = None
+    outcome: str | None = None
+    error: str | None = None
     ratelimit: dict = field(default_factory=dict)
     request_bytes: int = 0
     response_bytes: int = 0
@@ -79,8 +79,8 @@ class Block:
     """One content block. kind: text, thinking, tool_use, tool_result, image, other."""
     kind: str
     text: str = ""
-    tool_id: Optional[str] = None
-    name: Optional[str] = None
+    tool_id: str | None = None
+    name: str | None = None
     input: Any = None
     is_error: bool = False
 
@@ -102,18 +102,18 @@ class Message:
     """
     role: str
     blocks: list = field(default_factory=list)
-    uuid: Optional[str] = None
-    parent_uuid: Optional[str] = None
-    timestamp: Optional[str] = None
+    uuid: str | None = None
+    parent_uuid: str | None = None
+    timestamp: str | None = None
     line: int = 0
-    model: Optional[str] = None
-    message_id: Optional[str] = None
-    request_id: Optional[str] = None
-    usage: Optional[Usage] = None
-    stop_reason: Optional[str] = None
-    synthetic: Optional[str] = None
+    model: str | None = None
+    message_id: str | None = None
+    request_id: str | None = None
+    usage: Usage | None = None
+    stop_reason: str | None = None
+    synthetic: str | None = None
     sidechain: bool = False
-    subtype: Optional[str] = None     # the tool's own record kind, e.g. a Claude Code attachment type
+    subtype: str | None = None     # the tool's own record kind, e.g. a Claude Code attachment type
 
     @property
     def text(self):
@@ -131,8 +131,8 @@ class ToolCall:
     input: Any
     line: int
     message_index: int
-    result: Optional[str] = None
-    result_line: Optional[int] = None
+    result: str | None = None
+    result_line: int | None = None
     is_error: bool = False
 
     @property
@@ -145,10 +145,10 @@ class Compaction:
     """A context compaction: Claude Code's compact_boundary, Codex's compacted item, Gemini's
     history replacement."""
     line: int
-    timestamp: Optional[str] = None
-    trigger: Optional[str] = None
-    pre_tokens: Optional[int] = None
-    post_tokens: Optional[int] = None
+    timestamp: str | None = None
+    trigger: str | None = None
+    pre_tokens: int | None = None
+    post_tokens: int | None = None
 
 
 @dataclass
@@ -173,8 +173,8 @@ class Turn:
     index: int
     messages: list = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    model: Optional[str] = None
-    timestamp: Optional[str] = None
+    model: str | None = None
+    timestamp: str | None = None
 
 
 @dataclass
@@ -182,10 +182,10 @@ class Session:
     provider: str                     # claude-code, codex, gemini
     session_id: str
     path: str
-    project: Optional[str] = None
-    cwd: Optional[str] = None
-    started: Optional[str] = None
-    ended: Optional[str] = None
+    project: str | None = None
+    cwd: str | None = None
+    started: str | None = None
+    ended: str | None = None
     models: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     tool_calls: list = field(default_factory=list)
@@ -255,7 +255,7 @@ class Finding:
     message: str
     session_id: str
     where: dict = field(default_factory=dict)
-    hint: Optional[str] = None
+    hint: str | None = None
 
     def to_dict(self):
         return _plain(self)

@@ -3,7 +3,6 @@ import importlib
 
 import click
 
-
 # (module, command attribute) in the order `relay -h` lists them; modules load lazily so that
 # `relay serve` does not import the session parsers and `relay scan` does not import Flask.
 COMMANDS = {
@@ -34,7 +33,7 @@ class LazyGroup(click.Group):
         module = COMMANDS.get(name)
         if module is None:
             return None
-        return getattr(importlib.import_module(module), "command")
+        return importlib.import_module(module).command
 
 
 def _print_version(ctx, param, value):

@@ -7,7 +7,6 @@ import click
 from relay import config, paths
 from relay.cli.output import guarded
 
-
 STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be written
 
 

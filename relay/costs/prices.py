@@ -28,7 +28,6 @@ base input: 5m write 1.25x, 1h write 2x, read 0.1x):
 import json
 import re
 from dataclasses import dataclass, replace
-from typing import Optional
 
 from relay import paths
 from relay.costs import price_table
@@ -57,8 +56,8 @@ class Price:
     model: str                      # the table id that matched
     provider: str
     base: Rates
-    long: Optional[Rates] = None    # rates for the whole request once the prompt exceeds threshold
-    threshold: Optional[int] = None
+    long: Rates | None = None    # rates for the whole request once the prompt exceeds threshold
+    threshold: int | None = None
     assumed: bool = False           # a newer generation priced as its family's newest listed row
     source: str = "shipped"         # shipped or override
 

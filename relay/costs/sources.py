@@ -10,7 +10,6 @@ File items come from the session index (`message_usage`, one canonical row per m
 request id), brought up to date first: only files changed since the last index are read.
 """
 from dataclasses import astuple, dataclass, replace
-from typing import Optional
 
 from relay.costs.prices import normalize as normalize_model
 from relay.models import Usage
@@ -21,12 +20,12 @@ from relay.store import queries, usage_index
 class Item:
     source: str                      # proxy or file
     ts: float                        # epoch seconds, UTC
-    model: Optional[str]
+    model: str | None
     usage: Usage
-    message_id: Optional[str] = None
-    session_id: Optional[str] = None
-    project: Optional[str] = None
-    provider: Optional[str] = None
+    message_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    provider: str | None = None
 
 
 def proxy_items(store, since=None):

@@ -27,9 +27,9 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 from relay import paths
@@ -46,8 +46,8 @@ class Check:
     name: str
     status: str
     message: str
-    fix: Optional[str] = None
-    apply: Optional[Callable] = field(default=None, repr=False)   # the safe fix: () -> list of actions
+    fix: str | None = None
+    apply: Callable | None = field(default=None, repr=False)   # the safe fix: () -> list of actions
 
     def to_dict(self):
         return {"name": self.name, "status": self.status, "message": self.message, "fix": self.fix,

@@ -7,11 +7,22 @@ import sqlite3
 from pathlib import Path
 
 from relay import paths
-from relay.diagnostics.doctor import (FAIL_FREE_BYTES, FULL_CHECK_MAX_BYTES, WARN_FREE_BYTES, Check, backup,
-                                      backup_path, claude_settings_path, endpoint, health, listening, read_json,
-                                      settings_base_url, write_json)
+from relay.diagnostics.doctor import (
+    FAIL_FREE_BYTES,
+    FULL_CHECK_MAX_BYTES,
+    WARN_FREE_BYTES,
+    Check,
+    backup,
+    backup_path,
+    claude_settings_path,
+    endpoint,
+    health,
+    listening,
+    read_json,
+    settings_base_url,
+    write_json,
+)
 from relay.store import migrations
-
 
 # --- 1. Claude Code -> relay ---------------------------------------------------------------
 

@@ -18,10 +18,9 @@ import os
 from pathlib import Path
 
 from relay.diagnostics import recover_formats
-from relay.diagnostics.recover_formats import Change, Line
 from relay.diagnostics.doctor import backup
+from relay.diagnostics.recover_formats import Change, Line
 from relay.errors import NotFound, RelayError
-
 
 # --- finding the file ------------------------------------------------------------------------
 

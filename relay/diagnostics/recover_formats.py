@@ -15,7 +15,6 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Optional
 
 STUB = ("[relay recover] this tool call was cut off before its result was recorded; "
         "it may or may not have run")
@@ -33,9 +32,9 @@ _CODEX_CALLS = {"function_call": "function_call_output", "custom_tool_call": "cu
 @dataclass
 class Line:
     """One record of the file. `raw` is None once `obj` changed or the line is new."""
-    no: Optional[int]          # 1-based line number in the original file; None for an added line
+    no: int | None          # 1-based line number in the original file; None for an added line
     obj: dict
-    raw: Optional[bytes] = None
+    raw: bytes | None = None
 
     def encode(self):
         if self.raw is not None:
@@ -46,7 +45,7 @@ class Line:
 @dataclass
 class Change:
     kind: str        # dropped_line, salvaged_record, added_result, removed_result, relinked, added_newline
-    line: Optional[int]
+    line: int | None
     detail: str
 
     def to_dict(self):

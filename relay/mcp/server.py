@@ -6,7 +6,7 @@ Runs in its own process under asyncio: never imports gevent or Flask. Long tools
 scan) run in a worker thread so the stdio loop keeps answering pings.
 """
 import threading
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -16,10 +16,10 @@ from relay.mcp import tools
 
 CliName = Annotated[Literal["claude", "codex", "gemini"], Field(description="Which CLI: claude, codex or gemini.")]
 Task = Annotated[str, Field(description="The task, as you would type it to the CLI.", min_length=1)]
-Cwd = Annotated[Optional[str], Field(description="Working directory for the CLI (default: relay mcp's own).")]
+Cwd = Annotated[str | None, Field(description="Working directory for the CLI (default: relay mcp's own).")]
 Timeout = Annotated[float, Field(description="Seconds before the CLI is stopped.", gt=0, le=3600)]
 Limit = Annotated[int, Field(description="How many rows at most.", ge=1, le=1000)]
-SessionId = Annotated[Optional[str], Field(description="Session id (default: the newest one).")]
+SessionId = Annotated[str | None, Field(description="Session id (default: the newest one).")]
 
 _store = None
 _store_lock = threading.Lock()
@@ -81,7 +81,7 @@ def build():
 
     @server.tool(description="Past delegations (newest first) and per-CLI success statistics.")
     async def orch_history(limit: Limit = 20,
-                           cli: Annotated[Optional[Literal["claude", "codex", "gemini"]],
+                           cli: Annotated[Literal["claude", "codex", "gemini"] | None,
                                           Field(description="Only this CLI.")] = None) -> dict[str, Any]:
         return await call(tools.orch_history, limit=limit, cli=cli)
 

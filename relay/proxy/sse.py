@@ -5,14 +5,13 @@ the events that became complete. It handles LF, CRLF and CR line ends, comments,
 and an event cut at the end of the stream (reported by `pending`).
 """
 from dataclasses import dataclass
-from typing import Optional
 
 
 @dataclass
 class Event:
-    event: Optional[str]
+    event: str | None
     data: str
-    id: Optional[str] = None
+    id: str | None = None
 
 
 class Decoder:

@@ -18,10 +18,10 @@ mode); an existing database file is only ever narrowed to 0600, never widened.
 """
 import collections
 import logging
-import sys
 import os
 import sqlite3
 import stat
+import sys
 from _queue import Empty, SimpleQueue
 from pathlib import Path
 

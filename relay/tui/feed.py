@@ -93,6 +93,7 @@ class LiveFeed:
 
     def _follow(self):
         import requests
+
         from relay.proxy import sse
         while not self.closed.is_set():
             try:
@@ -158,6 +159,7 @@ class AutoFeed:
 
     def snapshot(self, now=None):
         import requests
+
         from relay.errors import RelayError
         try:
             return self.live.snapshot(now)

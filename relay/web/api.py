@@ -67,7 +67,8 @@ def sessions():
 @bp.get("/cost")
 def cost():
     """Cost since ?since= (7d, 24h, a date; default 7d) grouped ?by= model, provider, session, project or day."""
-    from relay.costs import cost as costs, prices
+    from relay.costs import cost as costs
+    from relay.costs import prices
     from relay.diagnostics.scan import parse_since
 
     by = request.args.get("by") or "model"

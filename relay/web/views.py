@@ -23,7 +23,8 @@ def _midnight(now):
 
 
 def summary(ctx, now=None):
-    from relay.costs import cost as costs, metrics, prices
+    from relay.costs import cost as costs
+    from relay.costs import metrics, prices
     now = time.time() if now is None else now
     since = _midnight(now)
     counts = ctx.store.read(lambda c: queries.count_since(c, since))
@@ -46,6 +47,7 @@ def _running():
     """Inside the app: its recent scan (with registered terminals), taken off the event loop.
     Outside one (`relay top` reading the database): a scan now."""
     from flask import current_app, has_app_context
+
     from relay.web import live_api
     if has_app_context() and "relay_renderer" in current_app.extensions:
         return current_app.extensions["relay_renderer"].running()

@@ -62,6 +62,7 @@ def test_quota_report_carries_per_percent(store):
 
 def test_live_relay_reports_per_percent_in_the_quota_api(relay):
     import requests
+
     from tests.proxy.conftest import messages_body, wait_rows
 
     for util in ("0.10", "0.13", "0.15"):

@@ -151,7 +151,7 @@ def _raw(relay, data):
                 if not chunk:
                     break
                 got += chunk
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
         return got
 

@@ -101,7 +101,7 @@ def test_history_on_captures_rebuilds_exactly_and_detects_compaction(upstream, t
 
 
 def _check_exact_bytes(relay, sent):
-    from relay import paths           # conftest points RELAY_HOME at this test's temp dir
+    from relay import paths  # conftest points RELAY_HOME at this test's temp dir
     from relay.store import Store, history_queries
     store = Store(paths.db_path())
     try:

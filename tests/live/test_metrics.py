@@ -107,7 +107,9 @@ def test_sql_priced_tally_matches_per_request_cost(store):
     """The tally prices (model, long-context) groups in SQL; it must equal pricing each request
     on its own (relay.costs.cost), including long prompts, unsplit cache writes and unknown models."""
     import random
-    from relay.costs import cost as costs, sources
+
+    from relay.costs import cost as costs
+    from relay.costs import sources
     rng = random.Random(7)
     now = time.time()
     for n in range(300):

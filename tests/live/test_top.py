@@ -201,6 +201,7 @@ def test_top_bad_options_are_clean_errors(args, message):
 
 def test_live_loop_redraws_until_ctrl_c(store):
     import io
+
     from relay.tui.top import run
 
     class TwoFrames(feeds.DbFeed):

@@ -227,6 +227,7 @@ def test_port_in_use_is_one_clear_line(upstream):
         port = taken.getsockname()[1]
         import subprocess
         import sys
+
         from tests.relay_process import ROOT
         done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "serve", "--port", str(port)],
                               capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)

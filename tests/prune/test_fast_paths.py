@@ -38,6 +38,7 @@ def test_size_change_matches_json_dumps():
 
 def test_progress_percent_shortcut_agrees_with_the_full_pattern():
     import re
+
     from relay.proxy.prune.strategies.progress_ticks import _PERCENT
     alternative = re.compile(r"\d{1,3}(?:\.\d+)?\s?%")
     for line in ["45%", "4 %", "4  %", "a%", "% 4", "12.5%", "12.%", "x 9\t%", "%%", "Downloading: 100% |###|", "\u20039\u2003%"]:

@@ -7,8 +7,21 @@ import pytest
 from relay.proxy.prune import prune
 from relay.proxy.prune.strategies import ORDER, TIERS, for_tier
 from relay.proxy.prune.validate import check_request
-from tests.prune.builders import (BILLING, asst, bash_pair, body, image, raw, read_pair, system_entry, text, thinking,
-                                  tool_result, tool_use, user)
+from tests.prune.builders import (
+    BILLING,
+    asst,
+    bash_pair,
+    body,
+    image,
+    raw,
+    read_pair,
+    system_entry,
+    text,
+    thinking,
+    tool_result,
+    tool_use,
+    user,
+)
 
 SUMMARY = "This session is being continued from a previous conversation that ran out of context. Summary: ..."
 FILE_A = "".join(f"{n:6}\tline {n} of a.py\n" for n in range(1, 30))

@@ -141,6 +141,7 @@ def test_bad_dates_are_clean_errors():
 
 def test_daily_on_a_recorded_claude_code_session():
     import shutil
+
     from tests.session_homes import DATA
     shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl",
                     write("c6591387-3c88-4bda-9ab0-808028906ae9", [], project="-scratch-work2"))

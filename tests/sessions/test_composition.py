@@ -2,8 +2,19 @@ import json
 
 from relay.sessions import composition
 from relay.sessions.composition import compose_session, estimate_tokens
-from tests.factories import (Compaction, assistant, fixture_session, make_session, make_usage, system, text, thinking,
-                             tool_result, tool_use, user)
+from tests.factories import (
+    Compaction,
+    assistant,
+    fixture_session,
+    make_session,
+    make_usage,
+    system,
+    text,
+    thinking,
+    tool_result,
+    tool_use,
+    user,
+)
 
 
 def test_every_block_lands_in_its_category():

@@ -21,7 +21,7 @@ import base64
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from relay.sessions.composition import estimate_tokens, read_target
 
@@ -34,13 +34,13 @@ SUMMARY_PREFIX = "This session is being continued from a previous conversation"
 class Edit:
     strategy: str
     message: int
-    block: Optional[int]
+    block: int | None
     action: str
     note: str                      # what was cut, for people: recorded and shown by `relay prune report`
     chars_removed: int
     tokens_removed: int
     bytes_removed: int
-    sub: Optional[int] = None
+    sub: int | None = None
     where: str = "messages"
     new: Any = None
     group: str = ""

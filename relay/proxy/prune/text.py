@@ -9,7 +9,7 @@ relay's words from the conversation's.
 import re
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, Optional
+from typing import Any
 
 from relay.proxy.prune.edits import blocks_of, make_edit
 
@@ -17,8 +17,8 @@ from relay.proxy.prune.edits import blocks_of, make_edit
 @dataclass
 class Place:
     message: int
-    block: Optional[int]
-    sub: Optional[int]
+    block: int | None
+    sub: int | None
     text: str
     old: Any               # the value at the location: a string, a block or a sub-block
     in_tool_result: bool

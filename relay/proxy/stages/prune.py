@@ -26,7 +26,7 @@ class PruneStage(Stage):
             changes = getattr(exchange, "changes", None)
             if changes is None:
                 changes = []
-                setattr(exchange, "changes", changes)
+                exchange.changes = changes
             changes.extend(dict(e.to_dict(), tier=self.tier) for e in result.edits)
         return result.body
 

@@ -10,8 +10,17 @@ The bulky bookkeeping lines (api-request-shape/-blob, prompt_snapshot) are recog
 first bytes and never decoded.
 """
 from relay.models import Block, Compaction, Message, ToolCall, Usage
-from relay.sessions.parsers.base import (LineParser, as_dict, as_int, as_list, as_str, flatten_text, lead_type,
-                                         text_block, top_level_at)
+from relay.sessions.parsers.base import (
+    LineParser,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    flatten_text,
+    lead_type,
+    text_block,
+    top_level_at,
+)
 
 # Known lines that carry nothing the Session needs; decoded never.
 _BOOKKEEPING = frozenset({"api-request", "api-request-shape", "api-request-blob", "queue-operation", "last-prompt",

@@ -12,8 +12,16 @@ nothing is counted twice. A `thread_settings_applied` event after a finished tas
 import json
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
-from relay.sessions.parsers.base import (LineParser, as_dict, as_int, as_list, as_str, flatten_text, text_block,
-                                         top_level_at)
+from relay.sessions.parsers.base import (
+    LineParser,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    flatten_text,
+    text_block,
+    top_level_at,
+)
 
 _ASSISTANT_ITEMS = frozenset({"reasoning", "function_call", "custom_tool_call", "local_shell_call", "web_search_call"})
 _OUTPUT_ITEMS = frozenset({"function_call_output", "custom_tool_call_output"})

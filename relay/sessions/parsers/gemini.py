@@ -11,8 +11,16 @@ record id ever seen, so a history rewrite cannot hide spent tokens. The older `.
 import dataclasses
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
-from relay.sessions.parsers.base import (SHAPE_ERRORS, LineParser, as_dict, as_int, as_list, as_str, flatten_text,
-                                         text_block)
+from relay.sessions.parsers.base import (
+    SHAPE_ERRORS,
+    LineParser,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    flatten_text,
+    text_block,
+)
 
 _RECORD_TYPES = frozenset({"user", "gemini", "info", "error", "warning"})
 

@@ -4,9 +4,20 @@ Every strategy module has NAME, TIER, a docstring with its rule and thresholds, 
 plan(body, ctx=None) -> [Edit] that never mutates the body; edits.apply(body, edits) applies any
 of them. When two strategies edit the same block, the one earlier in ORDER wins (engine.py).
 """
-from relay.proxy.prune.strategies import (billing_noise, duplicate_reminders, duplicate_snapshots, error_retry_loops,
-                                          http_spam, mega_blocks, old_images, old_thinking, oversized_tool_output,
-                                          pre_compaction, progress_ticks, stale_tool_results)
+from relay.proxy.prune.strategies import (
+    billing_noise,
+    duplicate_reminders,
+    duplicate_snapshots,
+    error_retry_loops,
+    http_spam,
+    mega_blocks,
+    old_images,
+    old_thinking,
+    oversized_tool_output,
+    pre_compaction,
+    progress_ticks,
+    stale_tool_results,
+)
 
 TIERS = ("gentle", "standard", "aggressive")
 ORDER = (pre_compaction, progress_ticks, duplicate_snapshots, billing_noise,
