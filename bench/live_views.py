@@ -24,8 +24,8 @@ from relay.costs import prices  # noqa: E402
 from relay.models import Exchange, Usage  # noqa: E402
 from relay.store import Store  # noqa: E402
 from relay.store.writes import record_exchange_finish  # noqa: E402
-from relay.web.app import Context  # noqa: E402
-from relay.web.metrics import Tally, collect  # noqa: E402
+from relay.present.context import Context  # noqa: E402
+from relay.web.prometheus import Tally, collect  # noqa: E402
 
 U = "anthropic-ratelimit-unified-"
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "mystery-model")

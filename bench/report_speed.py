@@ -36,8 +36,7 @@ def _cli(kind="daily"):
 def _in_process(runs):
     from relay.costs import prices, reports
     from relay.store import Store
-    from relay.web import presenters
-
+    from relay.present import reports as reports_view
     store = Store(os.path.join(os.environ["RELAY_HOME"], "relay.db"))
     table = prices.load()
     check, query = [], []
@@ -45,7 +44,7 @@ def _in_process(runs):
         t0 = time.perf_counter()
         reports.refresh(store, ("claude-code",))
         t1 = time.perf_counter()
-        presenters.usage_report("daily", reports.aggregate(store, table, "day", ("claude-code",)))
+        reports_view.usage_report("daily", reports.aggregate(store, table, "day", ("claude-code",)))
         t2 = time.perf_counter()
         check.append((t1 - t0) * 1000)
         query.append((t2 - t1) * 1000)

@@ -6,7 +6,10 @@ window; a response seen by both is counted once. Unpriced models are listed, nev
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.costs import cost
 from relay.costs.cost import GROUPINGS
+from relay.present import costs as view
+from relay.store import user_store
 
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
@@ -65,7 +68,7 @@ def _rich(payload):
 
 
 @click.command("cost")
-@click.option("--since", default="7d", show_default=True, help="Window start: 7d, 24h, 30m, 2w or a date.")
+@click.option("--since", default="7d", show_default=True, help="Window start: 7d, 24h, 30m, 2w, today or a date.")
 @click.option("--by", type=click.Choice(GROUPINGS), default="model", show_default=True, help="Group rows by.")
 @format_option()
 @guarded
@@ -76,13 +79,6 @@ def command(since, by, fmt):
     split the API reports; responses without the split are priced at 1.25x and counted as
     "cache TTL estimated".
     """
-    from relay.costs import cost, prices
-    from relay.diagnostics.scan import parse_since
-    from relay.store import user_store
-    from relay.web import presenters
-
-    start = parse_since(since).timestamp()
-    table = prices.load()
     with user_store() as store:
-        result = cost.report(store, table, since=start, by=by)
-    emit(presenters.cost_report(result), fmt, _plain, _rich)
+        result = cost.query(store, since=since, by=by)
+    emit(view.cost_report(result), fmt, _plain, _rich)

@@ -2,8 +2,12 @@
 import click
 
 from relay.cli.output import emit, format_option, guarded
+from relay.errors import RelayError
+from relay.orch import routing
 from relay.orch.clis import NAMES
 from relay.orch.routing import STRATEGIES
+from relay.present import orchestration as view
+from relay.store import user_store
 
 
 def _plain(payload):
@@ -28,17 +32,13 @@ def _plain(payload):
 def command(task, cli_name, strategy, cwd, timeout, no_fallback, fmt):
     """Run TASK on claude (-p), codex (exec) or gemini (-p) non-interactively; every attempt is
     recorded in relay's database (see /api/v1/delegations)."""
-    from relay.orch import routing
-    from relay.store import user_store
-    from relay.web import presenters
 
     if timeout <= 0:
-        from relay.errors import RelayError
         raise RelayError(f"--timeout must be positive, got {timeout:g}")
     with user_store() as store:
         result = routing.delegate(store, task, strategy=strategy, cli=cli_name, cwd=cwd, timeout=timeout,
                                   fallback=not no_fallback)
-    payload = presenters.delegation_result(result)
+    payload = view.delegation_result(result)
     emit(payload, fmt, plain=_plain, rich=_plain)
     if payload["status"] != "ok":
         raise SystemExit(1)

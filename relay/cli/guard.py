@@ -10,11 +10,14 @@ import time
 
 import click
 
+from relay import config, guard
 from relay.cli.output import emit, format_option, guarded
+from relay.guard.hooks import Hooks, describe
+from relay.present import guard as view
+from relay.store import user_store
 
 
 def _url(host, port):
-    from relay import config
     settings = config.load({"host": host, "port": port})
     return f"http://{settings.host}:{settings.port}", settings
 
@@ -31,14 +34,11 @@ def _fetch(base, after=None, timeout=3.0):
 
 
 def _from_db(settings, base):
-    from relay import guard
-    from relay.store import user_store
-    from relay.web import presenters
 
     with user_store() as store:
         snapshot = guard.replay(store, guard.thresholds_from(settings)).snapshot()
     note = f"no relay answering at {base}: " + guard.REPLAY_NOTE.format(hours=guard.PRIME_S // 3600)
-    return presenters.guard(snapshot, source="database", note=note)
+    return view.guard(snapshot, source="database", note=note)
 
 
 def _plain(payload):
@@ -55,7 +55,6 @@ def _plain(payload):
 
 
 def _describe(alert):
-    from relay.guard_hooks import describe
     return describe(alert)
 
 
@@ -112,7 +111,6 @@ def _daemon(base, interval, hooks):
 @guarded
 def command(daemon, host, port, interval, on_alert, notify, fmt):
     """Guard tiers (ok, notice, warn, critical) of the quota and of each session's context window."""
-    from relay.guard_hooks import Hooks
 
     base, settings = _url(host, port)
     if daemon:

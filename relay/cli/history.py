@@ -3,7 +3,8 @@ import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.errors import RelayError
-from relay.web import presenters
+from relay.present import history as view
+from relay.store import history_queries, user_store
 
 
 @click.group("history")
@@ -12,7 +13,6 @@ def command():
 
 
 def _read(fn):
-    from relay.store import user_store
     with user_store() as store:
         return store.read(fn)
 
@@ -22,7 +22,6 @@ def _read(fn):
 @guarded
 def list_(fmt):
     """Sessions with captured turns, newest first."""
-    from relay.store import history_queries
     rows = _read(history_queries.list_history_sessions)
     emit({"ok": True, "sessions": rows}, fmt, _plain_list, _rich_list)
 
@@ -55,21 +54,20 @@ def _rich_list(payload):
 @guarded
 def show(session, turn, fmt):
     """A session's turns, or one turn's request (messages summarised) and response."""
-    from relay.store import history_queries as hq
 
     def load(conn):
-        if not hq.has_session(conn, session):
+        if not history_queries.has_session(conn, session):
             raise RelayError(f"no captured history for session {session!r}", hint="see `relay history list`")
-        turns = hq.list_turns(conn, session)
+        turns = history_queries.list_turns(conn, session)
         if turn is None:
-            return {"ok": True, "session_id": session, "turns": [presenters.history_turn(t) for t in turns],
-                    "compactions": hq.list_compactions(conn, session)}
+            return {"ok": True, "session_id": session, "turns": [view.history_turn(t) for t in turns],
+                    "compactions": history_queries.list_compactions(conn, session)}
         row = next((t for t in turns if t["turn"] == turn), None)
         if row is None:
             raise RelayError(f"session {session!r} has no turn {turn}", hint=f"turns are 0 to {len(turns) - 1}")
         return {"ok": True, "session_id": session,
-                "request": presenters.history_request(row, hq.request_body(conn, session, turn),
-                                                      hq.response(conn, session, turn))}
+                "request": view.history_request(row, history_queries.request_body(conn, session, turn),
+                                                      history_queries.response(conn, session, turn))}
     payload = _read(load)
     if turn is None:
         emit(payload, fmt, _plain_turns, _rich_turns)

@@ -6,6 +6,8 @@ Shipped rows are dated; edit `<data dir>/prices.toml` to add a model or correct 
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.costs import prices
+from relay.present import costs as view
 
 COLUMNS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
@@ -57,7 +59,5 @@ def command(fmt):
     the table is priced as the newest model of its family and marked `assumed`.
     Add or replace models in <data dir>/prices.toml.
     """
-    from relay.costs import prices
-    from relay.web import presenters
 
-    emit(presenters.price_table(prices.load()), fmt, _plain, _rich)
+    emit(view.price_table(prices.load()), fmt, _plain, _rich)

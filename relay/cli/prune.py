@@ -2,7 +2,8 @@
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
-from relay.web import presenters
+from relay.present import exchanges as view
+from relay.store import queries, user_store
 
 
 @click.group("prune")
@@ -16,9 +17,8 @@ def command():
 @guarded
 def report(session_id, fmt):
     """Edits per tier, strategy and decision: bytes, estimated tokens and cost delta."""
-    from relay.store import queries, user_store
     with user_store() as store:
-        data = presenters.prune_report(store.read(lambda c: queries.prune_report(c, session_id=session_id)))
+        data = view.prune_report(store.read(lambda c: queries.prune_report(c, session_id=session_id)))
     emit({"ok": True, "prune": data}, fmt, _plain, _rich)
 
 

@@ -8,6 +8,9 @@ from datetime import datetime
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.costs import quota
+from relay.present import costs as view
+from relay.store import user_store
 
 
 def _local(iso):
@@ -100,10 +103,7 @@ def _rich(payload):
 @guarded
 def command(fmt):
     """5h and 7d quota: utilization, status, resets, the representative window, 429s by cause."""
-    from relay.costs import quota
-    from relay.store import user_store
-    from relay.web import presenters
 
     with user_store() as store:
-        payload = presenters.quota(store.read(quota.report))
+        payload = view.quota(store.read(quota.report))
     emit(payload, fmt, plain=_plain, rich=_rich)

@@ -7,6 +7,9 @@ cache writes cost 2x base input where ccusage charges 1.25x (see the README).
 import click
 
 from relay.cli.output import emit_json, guarded
+from relay.costs import prices, reports
+from relay.present import reports as view
+from relay.store import user_store
 
 HEAD = ("Models", "Input", "Output", "Cache Create", "Cache Read", "Total Tokens", "Cost (USD)")
 
@@ -80,8 +83,6 @@ def _options(fn):
 
 
 def _run(kind, since, until, provider):
-    from relay.costs import prices, reports
-    from relay.store import user_store
 
     since_day, until_day = reports.day_arg(since, "since"), reports.day_arg(until, "until")
     providers = reports.PROVIDERS if provider == "all" else (provider,)
@@ -103,8 +104,7 @@ def _grouped(kind, label, extra=None):
     @command.command(kind)
     @_options
     def run(as_json, since, until, breakdown, provider):
-        from relay.web import presenters
-        payload = presenters.usage_report(kind, _run(kind, since, until, provider))
+        payload = view.usage_report(kind, _run(kind, since, until, provider))
         if as_json:
             emit_json(payload)
         else:
@@ -122,8 +122,7 @@ session = _grouped("session", "sessionId", extra=("Last Activity", "lastActivity
 @_options
 def blocks(as_json, since, until, breakdown, provider):
     """Usage and cost per 5-hour block (UTC), with the active block's burn rate and projection."""
-    from relay.web import presenters
-    payload = presenters.usage_blocks(_run("blocks", since, until, provider))
+    payload = view.usage_blocks(_run("blocks", since, until, provider))
     if as_json:
         emit_json(payload)
     else:

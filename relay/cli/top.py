@@ -4,6 +4,9 @@ import click
 
 from relay import config
 from relay.cli.output import guarded
+from relay.store import open_user_store
+from relay.tui import feed as feeds
+from relay.tui import top
 
 
 def base_url(host, port):
@@ -24,9 +27,6 @@ def command(host, port, refresh, once, width):
     """Watch relay live, like top: sessions, req/s, tokens, cost, quota, cache, errors, guard."""
     from rich.console import Console
 
-    from relay.store import open_user_store
-    from relay.tui import feed as feeds
-    from relay.tui import top
 
     settings = config.load({"host": host, "port": port})
     url = base_url(settings.host, settings.port)

@@ -9,10 +9,12 @@ wholly at the long rates, as the providers bill it. Usage of a model missing fro
 table is counted as unpriced: its tokens are reported, its cost is None, never 0.
 """
 from collections import defaultdict
-from datetime import datetime, timezone
 
-from relay.costs import sources
+from relay import times
+from relay.costs import prices, sources
 from relay.costs.prices import KINDS
+from relay.errors import ConfigError
+from relay.store import totals_queries
 
 GROUPINGS = ("model", "provider", "session", "project", "day")
 # Session files name the CLI, proxy rows the API; `by="provider"` groups both under the API's name.
@@ -43,10 +45,6 @@ def cost_of(usage, price):
             "estimated_ttl": estimated}
 
 
-def _day(ts):
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
-
-
 def _key(item, by):
     if by == "model":
         return item.model or "(unknown)"
@@ -56,7 +54,7 @@ def _key(item, by):
         return item.session_id or "(none)"
     if by == "project":
         return item.project or "(none)"
-    return _day(item.ts)
+    return times.utc_day(item.ts)
 
 
 def _empty_group(key):
@@ -117,13 +115,11 @@ def priced_groups(conn, scope, table):
     """The rows of a relay.store.totals_queries scope (a Batch or Since) summed in SQL per (model,
     long-context) and priced here with the rates cost_of would use row by row: the same dollars
     without reading the rows. Each group: model, long, requests, token sums, cost (None: unpriced)."""
-    from relay.store import totals_queries
-
-    prices = {m: table.lookup(m) for m in totals_queries.models_in(conn, scope)}
-    thresholds = {m: p.threshold for m, p in prices.items() if p and p.long is not None and m is not None}
+    by_model = {m: table.lookup(m) for m in totals_queries.models_in(conn, scope)}
+    thresholds = {m: p.threshold for m, p in by_model.items() if p and p.long is not None and m is not None}
     out = []
     for g in totals_queries.usage_for_pricing(conn, scope, thresholds):
-        price = prices.get(g["model"])
+        price = by_model.get(g["model"])
         cost = None
         if price is not None:
             rates = price.long if g["long"] else price.base
@@ -138,8 +134,6 @@ def today_by_model(store, table, since):
     requests and cost, the total and the unpriced models, in summarize()'s order and keys (the
     dashboard reads these every render; report() prices every row in Python). Unpriced models
     carry their request count only."""
-    from relay.store import totals_queries
-
     groups = store.read(lambda c: priced_groups(c, totals_queries.Since(since), table))
     by_model, unpriced = {}, {}
     for g in groups:
@@ -154,7 +148,8 @@ def today_by_model(store, table, since):
     priced = [r["cost"] for r in rows if r["cost"] is not None]
     total = {"key": "total", "requests": sum(r["requests"] for r in rows),
              "cost": sum(priced) if priced or not rows else None}
-    return {"rows": rows, "total": total, "unpriced": [{"model": m, "requests": n} for m, n in sorted(unpriced.items())]}
+    return {"rows": rows, "total": total,
+            "unpriced": [{"model": m, "requests": n} for m, n in sorted(unpriced.items())]}
 
 
 def report(store, table, since=None, by="model", environ=None, files=True, proxy=True, workers=None):
@@ -169,3 +164,11 @@ def report(store, table, since=None, by="model", environ=None, files=True, proxy
                   overrides=str(table.path) if table.path else None,
                   sources={"proxy": len(from_proxy), "file": len(from_files), "deduplicated": dropped})
     return result
+
+
+def query(store, since="7d", by="model", table=None, **options):
+    """report() for a reader's raw arguments: `since` as every command takes it (7d, 24h, a date,
+    `today`) and `by` checked against GROUPINGS. The CLI, the API and MCP all call this."""
+    if by not in GROUPINGS:
+        raise ConfigError(f"by must be one of {', '.join(GROUPINGS)}, got {by!r}")
+    return report(store, table or prices.load(), since=times.since_ts(since), by=by, **options)

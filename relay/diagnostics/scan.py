@@ -11,32 +11,14 @@
 read), then keeps sessions whose last record is that recent. Findings and composition come from
 the index, so an unchanged session is listed without re-running the detectors.
 """
-import re
-from datetime import datetime, timedelta, timezone
 
-from relay.errors import ConfigError
 from relay.models import SEVERITIES
 from relay.sessions import discover, index
-from relay.sessions.times import parse_time
 from relay.store import session_index
+from relay.times import parse_since, parse_time
 
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 FINDING_KEYS = ("detector", "severity", "message", "where")
 SESSION_KEYS = ("provider", "session_id", "path", "project", "started", "ended", "turns", "tokens", "composition")
-
-
-def parse_since(text, now=None):
-    """`7d`, `24h`, `30m`, `2w`, a date `2026-11-01` or an ISO datetime -> aware UTC datetime."""
-    now = now or datetime.now(timezone.utc)
-    match = _RELATIVE.match(text or "")
-    if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    when = parse_time(text)
-    if when is None:
-        raise ConfigError(f"--since {text!r} is neither a duration nor a date",
-                          hint="use e.g. --since 7d, --since 24h or --since 2026-11-01")
-    return when
 
 
 def _session_view(row):

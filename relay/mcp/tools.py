@@ -1,53 +1,55 @@
-"""What each MCP tool answers: plain functions over relay's services and presenters, so the
+"""What each MCP tool answers: plain functions over relay's services and the present layer, so the
 server module only declares schemas. Every function takes the store first; RelayError means a
 clear, user-facing failure."""
 import os
-import time
 
+from relay import __version__, config
+from relay import guard as guards
+from relay.costs import cost, quota
+from relay.diagnostics import scan
 from relay.errors import RelayError
-from relay.web import presenters
+from relay.guard import turns
+from relay.orch import discover, routing
+from relay.present import costs as cost_view
+from relay.present import guard as guard_view
+from relay.present import orchestration
+from relay.setup import server
+from relay.store import delegation_queries, queries
 
 
 def cli_status(store):
-    from relay.orch import discover
-    return presenters.cli_status(discover.discover())
+    return orchestration.cli_status(discover.discover())
 
 
 def cli_probe(store, cli):
-    from relay.orch import discover
     return discover.probe(cli)
 
 
 def delegate(store, task, strategy=None, cli=None, cwd=None, timeout=600.0, fallback=True):
-    from relay.orch import routing
     if timeout <= 0:
         raise RelayError(f"timeout must be positive, got {timeout:g}")
-    return presenters.delegation_result(routing.delegate(store, task, strategy=strategy, cli=cli, cwd=cwd,
-                                                         timeout=timeout, fallback=fallback))
+    return orchestration.delegation_result(routing.delegate(store, task, strategy=strategy, cli=cli, cwd=cwd,
+                                                            timeout=timeout, fallback=fallback))
 
 
 def orch_history(store, limit=20, cli=None):
-    from relay.store import delegation_queries
     rows = store.read(lambda c: delegation_queries.list_delegations(c, limit=limit, cli=cli))
     stats = store.read(delegation_queries.stats)
-    return {"delegations": [presenters.delegation(r) for r in rows], "stats": presenters.delegation_stats(stats)}
+    return {"delegations": [orchestration.delegation(r) for r in rows],
+            "stats": orchestration.delegation_stats(stats)}
 
 
 def relay_stats(store):
     """relay's own state without a running server: counts from the database, and whether the proxy answers."""
-    from relay import __version__, config
-    from relay.setup import server
-    from relay.store import delegation_queries, queries
     port = config.load().port
     answer = server.health(port, timeout=0.5)
     return {"version": __version__, "db_path": str(store.path), "counts": store.read(queries.counts),
             "server": {"url": server.url(port), "running": answer is not None,
                        "uptime_s": (answer or {}).get("uptime_s")},
-            "delegations": presenters.delegation_stats(store.read(delegation_queries.stats))["total"]}
+            "delegations": orchestration.delegation_stats(store.read(delegation_queries.stats))["total"]}
 
 
 def _latest_session(store):
-    from relay.store import queries
     sessions = store.read(lambda c: queries.list_sessions(c, limit=1))
     if not sessions:
         raise RelayError("relay has recorded no session yet",
@@ -56,25 +58,21 @@ def _latest_session(store):
 
 
 def session_turns(store, session_id=None, limit=200):
-    from relay import config, guard
-    from relay.costs import turns
     session_id = session_id or _latest_session(store)
-    found = turns.for_session(store, session_id, limit, guard.thresholds_from(config.load()))
+    found = turns.for_session(store, session_id, limit, guards.thresholds_from(config.load()))
     if not found:
         raise RelayError(f"no turns recorded for session {session_id!r}",
                          hint="session_history lists the sessions relay has seen")
-    return {"session_id": session_id, **presenters.session_turns(found)}
+    return {"session_id": session_id, **guard_view.session_turns(found)}
 
 
 def session_history(store, limit=20):
-    from relay.store import queries
     return {"sessions": store.read(lambda c: queries.list_sessions(c, limit=limit))}
 
 
 def session_scan(store, session_id=None, cwd=None):
     """Findings for one session: the given id, else the newest session of the project in `cwd`
     (the directory the calling agent runs in), else the newest session of any project."""
-    from relay.diagnostics import scan
     payload = scan.run(store, session_id=session_id, since=None if session_id else "7d")
     sessions = payload["sessions"]
     if not sessions:
@@ -88,17 +86,8 @@ def session_scan(store, session_id=None, cwd=None):
 
 
 def cost_summary(store, since="today", by="model"):
-    from relay.costs import cost, prices
-    from relay.diagnostics.scan import parse_since
-    if by not in cost.GROUPINGS:
-        raise RelayError(f"by must be one of {', '.join(cost.GROUPINGS)}, got {by!r}")
-    if since == "today":
-        start = time.time() - (time.time() % 86400)
-    else:
-        start = parse_since(since).timestamp()
-    return presenters.cost_report(cost.report(store, prices.load(), since=start, by=by))
+    return cost_view.cost_report(cost.query(store, since=since, by=by))
 
 
 def quota_status(store):
-    from relay.costs import quota
-    return presenters.quota(store.read(quota.report))
+    return cost_view.quota(store.read(quota.report))

@@ -7,7 +7,7 @@ counted, on the day the file was last written.
 """
 from datetime import datetime, timezone
 
-from relay.sessions.times import parse_time
+from relay.times import parse_time
 
 
 def epoch(text):

@@ -1,6 +1,6 @@
 """Read functions behind quota and metrics: rate-limit header rows, cache token sums, status classes.
 
-They return plain dicts and lists; relay.costs.quota and relay.costs.metrics interpret them.
+They return plain dicts and lists; relay.costs.quota and relay.costs.rates interpret them.
 Only finished rows (outcome set) count: an in-flight row has no status or usage yet.
 """
 from relay.store.queries import decode_ratelimit

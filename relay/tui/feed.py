@@ -1,14 +1,23 @@
 """Snapshots for `relay top`: plain dicts built from the running relay (its JSON API, woken by its
 SSE stream) or, when no relay answers, from the database directly. Both go through the same
-views and presenters as /dashboard/, so top and the page show the same numbers.
+view data (relay.present) as /dashboard/, so top and the page show the same numbers.
 
 Snapshot keys: source ("live" or "database"), where (URL or db path), note (why we fell back),
-taken_at, summary, quota, sessions, guard (views.dashboard shapes), rates (last WINDOW_S seconds
+taken_at, summary, quota, sessions, guard (relay.present.dashboard shapes), rates (last WINDOW_S seconds
 of requests: per second, tokens by kind, errors) and recent (the newest requests).
 """
 import json
 import threading
 import time
+
+import requests
+
+from relay.errors import RelayError
+from relay.present import dashboard as dashboard_view
+from relay.present import exchanges
+from relay.present.context import Context
+from relay.proxy import sse
+from relay.store import queries
 
 WINDOW_S = 60
 RECENT = 8
@@ -41,19 +50,16 @@ class DbFeed:
     """Reads the database (read-only use of the store) and runs the alive-process scan itself."""
 
     def __init__(self, settings, store, note=None):
-        from relay.web.app import Context
         self.ctx = Context(settings, store, None, None, None, time.time())
         self.store, self.note = store, note
 
     def snapshot(self, now=None):
-        from relay.store import queries
-        from relay.web import presenters, views
         now = time.time() if now is None else now
-        dashboard = views.dashboard(self.ctx)
+        dashboard = dashboard_view.dashboard(self.ctx)
         since = now - WINDOW_S
         rows = self.store.read(lambda c: [r for r in queries.list_exchanges(c, limit=2000) if r.ts >= since])
-        exchanges = [presenters.exchange(r) for r in rows] + dashboard["requests"]
-        return snapshot("database", str(self.store.path), dashboard, exchanges, now, self.note)
+        recent = [exchanges.exchange(r) for r in rows] + dashboard["requests"]
+        return snapshot("database", str(self.store.path), dashboard, recent, now, self.note)
 
     def wait(self, timeout):
         time.sleep(timeout)
@@ -68,7 +74,6 @@ class LiveFeed:
     newest ones the dashboard lists."""
 
     def __init__(self, base_url, timeout=3.0):
-        import requests
         self.base = base_url.rstrip("/")
         self.http = requests.Session()
         self.timeout = timeout
@@ -80,7 +85,6 @@ class LiveFeed:
         self.thread = None
 
     def probe(self):
-        import requests
         try:
             return self.http.get(self.base + "/api/v1/health", timeout=self.timeout).json().get("ok") is True
         except (requests.RequestException, ValueError):
@@ -92,9 +96,7 @@ class LiveFeed:
         return self
 
     def _follow(self):
-        import requests
 
-        from relay.proxy import sse
         while not self.closed.is_set():
             try:
                 with self.http.get(self.base + "/api/v1/events", params={"heartbeat": 5}, stream=True,
@@ -131,7 +133,6 @@ class LiveFeed:
         response = self.http.get(self.base + "/api/v1/dashboard", timeout=self.timeout)
         body = response.json()
         if not body.get("ok"):
-            from relay.errors import RelayError
             raise RelayError(f"relay at {self.base} answered {body.get('error')!r}")
         dashboard = body["dashboard"]
         with self.lock:
@@ -158,9 +159,7 @@ class AutoFeed:
         self.live, self.open_db, self.db = live, open_db, None
 
     def snapshot(self, now=None):
-        import requests
 
-        from relay.errors import RelayError
         try:
             return self.live.snapshot(now)
         except (requests.RequestException, ValueError, KeyError, RelayError):

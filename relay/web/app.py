@@ -9,17 +9,26 @@ elsewhere cannot POST to relay), and a Content-Security-Policy without inline sc
 response.
 """
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from relay import paths
+from relay import guard, paths
 from relay.errors import RelayError
+from relay.guard.hooks import Hooks
+from relay.present.context import Context
 from relay.proxy.handler import ProxyHandler
 from relay.proxy.pipeline import Pipeline, default_stages
 from relay.proxy.routes import ROUTES
+from relay.proxy.upstream import Upstream
+from relay.store import queries
+from relay.web import pages, prometheus, stream
+from relay.web.api import costs as api_costs
+from relay.web.api import exchanges as api_exchanges
+from relay.web.api import guard as api_guard
+from relay.web.api import history as api_history
+from relay.web.api import live as api_live
+from relay.web.api import orch as api_orch
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 # Scripts and styles only from relay itself: text from sessions that slipped past escaping still
@@ -27,20 +36,8 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass
-class Context:
-    settings: Any
-    store: Any
-    bus: Any
-    upstream: Any
-    pipeline: Any
-    started_at: float
-    proxy: Any = None
-    guard: Any = None
-    cli_cache: Any = None     # relay.orch.discover.Cache, made on first use by relay.web.views
-    started_mono: float = field(default_factory=time.monotonic)   # for durations (uptime)
+BLUEPRINTS = (pages.bp, prometheus.bp, api_exchanges.bp, api_costs.bp, api_guard.bp, api_history.bp, api_live.bp,
+              api_orch.bp)
 
 
 class Dispatcher:
@@ -100,7 +97,6 @@ def _upstreams(settings, upstream):
     others are then built from their settings)."""
     if isinstance(upstream, dict):
         return upstream
-    from relay.proxy.upstream import Upstream
     built = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout, settings.read_timeout)
              for route in ROUTES if route.provider.PROVIDER != "anthropic"}
     return {"anthropic": upstream, **built}
@@ -109,11 +105,8 @@ def _upstreams(settings, upstream):
 def _guard(settings, store, bus):
     """The live guard with its hooks, primed from the last hours of stored exchanges so that a
     restart does not announce again the tiers the user was already told about."""
-    from relay import guard, guard_hooks
-    from relay.store import queries
-
     live = guard.Guard(guard.thresholds_from(settings), bus,
-                       guard_hooks.Hooks(settings.get("guard_on_alert"), settings.get("guard_notify", False),
+                       Hooks(settings.get("guard_on_alert"), settings.get("guard_notify", False),
                                          settings.get("guard_hook_timeout", 10.0)) or None)
     return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
 
@@ -157,13 +150,8 @@ def create_app(settings, store, bus, upstream, pipeline=None):
         app.logger.exception("unhandled error on %s", request.path)
         return _error(500, "internal error; see relay's log")
 
-    from relay.web import api, orch_api, pages, stream
-    app.register_blueprint(api.bp)
-    app.register_blueprint(orch_api.bp)
-    app.register_blueprint(pages.bp)
-    from relay.web import live_api, metrics
-    app.register_blueprint(live_api.bp)
-    app.register_blueprint(metrics.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     stream.init_app(app)
 
     bare = Pipeline()

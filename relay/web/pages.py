@@ -1,20 +1,22 @@
-"""Server-rendered pages over the same views and presenters as the API; readable without
+"""Server-rendered pages over the same view data (relay.present) as the API; readable without
 JavaScript. Live pages (data-live on <body>) load static/live.js, which swaps in the fragments
 relay.web.stream renders from the very same partials."""
-import datetime
-
 from flask import Blueprint, current_app, has_request_context, render_template, request
 
+from relay import times
 from relay.errors import RelayError
+from relay.present import dashboard as dashboard_view
+from relay.present import exchanges, live
+from relay.present import history as history_view
 from relay.store import queries
-from relay.web import i18n, presenters, views
+from relay.web import i18n
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.app_template_filter("timestamp")
 def timestamp(value):
-    return datetime.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    return times.local_clock(value)
 
 
 def request_lang():
@@ -34,29 +36,29 @@ def translations():
 def index():
     ctx = current_app.extensions["relay"]
     counts = ctx.store.read(queries.counts)
-    return render_template("index.html", health=presenters.health(ctx, counts), requests=views.requests(ctx))
+    return render_template("index.html", health=exchanges.health(ctx, counts), requests=exchanges.requests(ctx))
 
 
 @bp.get("/dashboard/")
 def dashboard():
     ctx = current_app.extensions["relay"]
-    return render_template("dashboard.html", live_page="dashboard", live_minutes=views.LIVE_MINUTES,
-                           **views.dashboard(ctx))
+    return render_template("dashboard.html", live_page="dashboard", live_minutes=live.LIVE_MINUTES,
+                           **dashboard_view.dashboard(ctx))
 
 
 @bp.get("/display/")
 def display():
-    return render_template("display.html", live_page="display", **views.display(current_app.extensions["relay"]))
+    return render_template("display.html", live_page="display", **live.display(current_app.extensions["relay"]))
 
 
 @bp.get("/history/")
 def history():
-    return render_template("history.html", sessions=views.history_list(current_app.extensions["relay"]))
+    return render_template("history.html", sessions=history_view.sessions(current_app.extensions["relay"]))
 
 
 @bp.get("/history/<session_id>")
 def history_session(session_id):
-    replay = views.history_session(current_app.extensions["relay"], session_id)
+    replay = history_view.session(current_app.extensions["relay"], session_id)
     if replay is None:
         raise RelayError(f"no captured history for session {session_id!r}", status=404)
     return render_template("history_session.html", replay=replay)
@@ -64,7 +66,7 @@ def history_session(session_id):
 
 @bp.get("/history/<session_id>/<int:turn>")
 def history_turn(session_id, turn):
-    replay = views.history_turn(current_app.extensions["relay"], session_id, turn)
+    replay = history_view.turn(current_app.extensions["relay"], session_id, turn)
     if replay is None:
         raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
     return render_template("history_turn.html", replay=replay)

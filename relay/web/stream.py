@@ -27,9 +27,15 @@ from collections import OrderedDict
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
 from relay.errors import RelayError
+from relay.present import costs, live, orchestration
+from relay.present import guard as guard_view
+from relay.present.dashboard import gathered
 from relay.proxy import sse
 from relay.store import queries
-from relay.web import i18n, presenters, views
+from relay.web import i18n
+from relay.web.api.live import alive
+from relay.web.pages import request_lang
+from relay.web.server import gevent_available
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 log = logging.getLogger("relay.web.stream")
@@ -73,7 +79,6 @@ _worker = threading.local()
 def _off_loop(fn):
     """fn() on a native thread when serving under gevent (the hub keeps relaying meanwhile);
     directly when already on one, or without gevent."""
-    from relay.web.server import gevent_available
     if getattr(_worker, "active", False) or not gevent_available():
         return fn()
     import gevent
@@ -98,10 +103,9 @@ class Renderer:
         self._alive = (0.0, None)
 
     def running(self):
-        from relay.web import live_api
         at, rows = self._alive
         if rows is None or time.monotonic() - at > ALIVE_TTL:
-            rows = _off_loop(lambda: live_api.alive(self.app))   # psutil walks every process
+            rows = _off_loop(lambda: alive(self.app))   # psutil walks every process
             self._alive = (time.monotonic(), rows)
         return rows
 
@@ -177,26 +181,26 @@ def _event_fragments(ctx, event, tr):
 
 def _guard_fragment(ctx, tr):
     return {"id": "guard", "html": render_template("_partials/guard.html",
-                                                   guard=presenters.section(views.guard(ctx)), **tr)}
+                                                   guard=gathered(guard_view.current, ctx), **tr)}
 
 
 def dashboard_fragments(renderer, ctx, tr, kind):
-    sessions = views.live_sessions(ctx, running=renderer.running())
-    frags = [{"id": "summary", "html": render_template("_partials/summary.html", summary=views.summary(ctx), **tr)},
+    sessions = live.live_sessions(ctx, running_now=renderer.running())
+    frags = [{"id": "summary", "html": render_template("_partials/summary.html", summary=costs.summary(ctx), **tr)},
              {"id": "turn-monitor", "html": render_template("_partials/turn_monitor.html", sessions=sessions,
-                                                            live_minutes=views.LIVE_MINUTES, **tr)}]
+                                                            live_minutes=live.LIVE_MINUTES, **tr)}]
     if kind == "exchange/finish":
         # a finished request moves the quota and the guard's values; delegations ride along (cheap)
-        frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=views.quota(ctx), **tr)},
+        frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=costs.quota_gauge(ctx), **tr)},
                   _guard_fragment(ctx, tr),
                   {"id": "delegations", "html": render_template(
-                      "_partials/delegations.html", delegations=presenters.section(views.delegations(ctx)), **tr)}]
+                      "_partials/delegations.html", delegations=gathered(orchestration.delegations, ctx), **tr)}]
     return frags
 
 
 def display_fragments(renderer, ctx, tr, kind):
     return [{"id": "cards", "html": render_template("_partials/cards.html",
-                                                    **views.display(ctx, running=renderer.running()), **tr)}]
+                                                    **live.display(ctx, running_now=renderer.running()), **tr)}]
 
 
 PAGES = {"dashboard": dashboard_fragments, "display": display_fragments}
@@ -227,7 +231,6 @@ def _heartbeat():
 
 @bp.get("/events")
 def events():
-    from relay.web.pages import request_lang
     page = request.args.get("page") or None
     if page is not None and page not in PAGES:
         raise RelayError(f"page must be one of {', '.join(PAGES)}, got {page!r}", status=400)
@@ -271,5 +274,6 @@ def events():
 
 
 def init_app(app):
-    app.extensions["relay_renderer"] = Renderer(app)
+    renderer = app.extensions["relay_renderer"] = Renderer(app)
+    app.extensions["relay"].running = renderer.running   # pages and the API share its off-loop scan
     app.register_blueprint(bp)

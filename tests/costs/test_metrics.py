@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from relay.costs import metrics
+from relay.costs import rates as metrics
 from tests.costs.rows import add
 from tests.proxy.conftest import messages_body, wait_rows
 

@@ -5,8 +5,7 @@ import random
 from relay.costs import cost, prices
 from relay.models import Exchange, Usage
 from relay.store.writes import record_exchange_finish
-from relay.web import presenters
-
+from relay.present import costs as costs_view
 SINCE = 1_795_000_000.0
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-sonnet-4", "claude-haiku-4-5", "gpt-5",
           "gemini-2.5-pro", "mystery-model", None)
@@ -56,7 +55,7 @@ def test_sql_totals_equal_the_row_by_row_report(store):
     assert abs(fast["total"]["cost"] - slow["total"]["cost"]) < 1e-9
     assert fast["unpriced"] == [{"model": u["model"], "requests": u["requests"]} for u in slow["unpriced"]]
     # what the dashboard shows (rounded to a millionth) is identical
-    shaped = [presenters.summary({"requests_today": 0, "in_flight": 0}, c, {}, {"global": {"hit_rate": None}})
+    shaped = [costs_view.summary_of({"requests_today": 0, "in_flight": 0}, c, {}, {"global": {"hit_rate": None}})
               for c in (fast, slow)]
     assert shaped[0] == shaped[1]
 

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from relay import guard, guard_hooks
+from relay import guard
+from relay.guard import hooks as guard_hooks
 from relay.bus import Bus
 from relay.config import load
 from relay.errors import ConfigError

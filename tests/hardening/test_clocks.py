@@ -6,8 +6,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from relay.web import presenters
-
+from relay.present import exchanges as exchanges_view
 RELAY = Path(__file__).resolve().parents[2] / "relay"
 
 
@@ -43,14 +42,14 @@ def test_uptime_survives_the_wall_clock_jumping_back():
     upstreams = {"upstream_anthropic": "http://a", "upstream_openai": "http://o", "upstream_gemini": "http://g"}
     ctx = SimpleNamespace(started_at=time.time() + 3600, started_mono=time.monotonic(), store=store,
                           settings=upstreams, bus=SimpleNamespace(subscribers=0, resets=0))
-    health = presenters.health(ctx, {})
+    health = exchanges_view.health(ctx, {})
     assert 0 <= health["uptime_s"] < 60 and health["store"] == "ok"
 
 
 def test_store_status_says_what_fails_and_what_waits():
     store = SimpleNamespace(failure="database or disk is full", dropped=0, pending=3, skipped=0)
-    assert presenters.store_status(store) == "failing: database or disk is full; 3 write(s) waiting to be retried"
+    assert exchanges_view.store_status(store) == "failing: database or disk is full; 3 write(s) waiting to be retried"
     store = SimpleNamespace(failure=None, dropped=2, pending=0, skipped=0)
-    assert presenters.store_status(store) == "ok; 2 write(s) given up (backlog full)"
+    assert exchanges_view.store_status(store) == "ok; 2 write(s) given up (backlog full)"
     store = SimpleNamespace(failure=None, dropped=0, pending=0, skipped=4)
-    assert presenters.store_status(store) == "ok; 4 history capture(s) skipped (writer behind)"
+    assert exchanges_view.store_status(store) == "ok; 4 history capture(s) skipped (writer behind)"

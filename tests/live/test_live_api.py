@@ -61,7 +61,7 @@ def test_not_json_and_foreign_origin(relay):
 
 
 def test_registry_keeps_the_newest_entries_and_matches_pid_first():
-    from relay.web.live_api import TerminalRegistry
+    from relay.web.api.live import TerminalRegistry
     registry = TerminalRegistry(max_entries=2)
     registry.register(1, None, {"term": "a"})
     registry.register(2, None, {"term": "b"})

@@ -93,11 +93,12 @@ def guarded_exchange(n, ts, quota=None, prompt=0, model="claude-opus-4-5", sessi
 
 def test_render_guard_panel_from_a_live_guard():
     from relay import guard
-    from relay.web import presenters
+    from relay.present import dashboard as dashboard_view
+    from relay.present import guard as guard_view
     live = guard.Guard({"quota": (50.0, 75.0, 90.0), "context": (50.0, 75.0, 90.0)})
     live.observe(guarded_exchange(1, NOW, quota=0.8, prompt=160_000))    # quota 80 % warn; 160k of 200k: 80 % warn
     live.observe(guarded_exchange(2, NOW, quota=0.95, prompt=10_000))    # quota critical, context back to ok
-    section = presenters.section(presenters.guard(live.snapshot(), source="live"))
+    section = dashboard_view.section(guard_view.guard(live.snapshot(), source="live"))
     out = flat(text_of(render(feeds.snapshot("live", "u", dashboard(guard=section), [], NOW))))
     assert "guard" in out and "not available" not in out and "replayed" not in out
     assert "quota critical 95.0% 5h" in out

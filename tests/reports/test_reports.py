@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from relay.costs import prices, reports
-from relay.web import presenters
+from relay.present import reports as reports_view
 from tests.relay_process import ROOT
 from tests.reports.sessions import session_a, session_b, write
 
@@ -97,7 +97,7 @@ def test_blocks_are_five_hour_windows_with_gaps(store):
     write("sess-b", session_b())
     reports.refresh(store, ("claude-code",))
     table = prices.load()
-    payload = presenters.usage_blocks(reports.blocks(store, table, ("claude-code",), now=2_000_000_000))
+    payload = reports_view.usage_blocks(reports.blocks(store, table, ("claude-code",), now=2_000_000_000))
     got = [(b["id"], b["isGap"], b["entries"], round(b["costUSD"], 6)) for b in payload["blocks"]]
     assert got == [("2026-11-20T10:00:00.000Z", False, 2, 0.03255),     # msg-1, msg-2 (within 5 h)
                    ("gap-2026-11-20T17:00:00.000Z", True, 0, 0.0),       # 5 h after msg-2 until msg-3
@@ -122,7 +122,7 @@ def test_active_block_burn_rate_and_projection(store):
     # "now" is 11-20 13:00: the first block (10:00-15:00, last message 12:00) is active
     now = 1_795_179_600.0              # 2026-11-20T13:00:00Z
     result = reports.blocks(store, prices.load(), ("claude-code",), until_day="2026-11-20", now=now)
-    block = presenters.usage_blocks(result)["blocks"][0]
+    block = reports_view.usage_blocks(result)["blocks"][0]
     assert block["isActive"]
     # 105 minutes from 10:15 to 12:00; input + output = 1100 + 3000 = 4100 tokens -> 39.047.../min;
     # $0.03255 over 105 min -> $0.0186/h; 120 minutes remain until 15:00

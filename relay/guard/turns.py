@@ -7,7 +7,9 @@ for it. The arithmetic is the guard's and the cost module's own, so every reader
 """
 from relay import guard
 from relay.costs import cost as costs
+from relay.costs import prices
 from relay.costs.sources import usage_of
+from relay.store import queries, usage_index
 
 
 def _turn(source, ts, session_id, model, usage, table, thresholds, exchange_id=None, message_id=None):
@@ -43,8 +45,6 @@ def from_index(rows, table, thresholds):
 def for_session(store, session_id, limit, thresholds, table=None):
     """One session's turns, newest first: from the proxy's rows, else from the session index
     (a session relay saw only in its files). The API and MCP both read turns through here."""
-    from relay.costs import prices
-    from relay.store import queries, usage_index
 
     table = table or prices.load()
     found = from_exchanges(store.read(lambda c: queries.recent_usage(c, limit=limit, session_id=session_id)),

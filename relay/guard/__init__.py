@@ -17,7 +17,9 @@ import time
 import uuid
 from collections import deque
 
+from relay.costs.prices import claude_version, normalize
 from relay.errors import ConfigError
+from relay.store import queries
 
 TIERS = ("ok", "notice", "warn", "critical")
 ZONES = ("context", "quota")
@@ -33,8 +35,6 @@ def context_window(model):
     """Tokens of the model's context window. Claude: 1M from the 4.6 generation on (Opus, Sonnet),
     for Haiku from 5.5 and for Fable/Mythos, 200k before unless Claude Code runs the 1M option (its
     `[1m]` suffix); Gemini 1.5+ and 2.x take 1M; GPT-5 400k."""
-    from relay.costs.prices import claude_version, normalize
-
     name = (model or "").lower()
     if "[1m]" in name or name.endswith("-1m"):
         return 1_000_000
@@ -96,7 +96,7 @@ class Guard:
     def __init__(self, thresholds, bus=None, on_alert=None):
         self.thresholds = thresholds
         self.bus = bus
-        self.on_alert = on_alert            # fn(alert), must not block (see relay.guard_hooks)
+        self.on_alert = on_alert            # fn(alert), must not block (see relay.guard.hooks)
         self.instance = uuid.uuid4().hex[:12]
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -174,6 +174,5 @@ REPLAY_NOTE = "replayed from the last {hours} h of stored exchanges, without ale
 def replay(store, thresholds, now=None):
     """from_rows over the store's exchanges of the last PRIME_S seconds: the guard's state when no
     relay is running (`relay guard`, `relay top` on the database)."""
-    from relay.store import queries
     since = (time.time() if now is None else now) - PRIME_S
     return from_rows(thresholds, store.read(lambda c: queries.list_finished(c, since=since)))

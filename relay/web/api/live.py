@@ -1,5 +1,6 @@
-"""Live sessions over the API: GET /api/v1/sessions/alive lists the running CLIs
-(relay.sessions.alive) and POST /api/v1/session-terminal lets a client (a shell hook, a status
+"""/api/v1 over live sessions: the dashboard's and /display/'s JSON twins, GET /api/v1/sessions/alive
+(the running CLIs
+from relay.sessions.alive) and POST /api/v1/session-terminal lets a client (a shell hook, a status
 line script, a terminal plugin) tell relay what terminal a session runs in.
 
 Terminal metadata is kept in memory only: it describes processes that are running now, and a
@@ -7,17 +8,19 @@ relay restart forgets it along with them. Only the fields below are accepted, ea
 (or a bool for ssh), so nothing else a client sends (an env dump with a token in it) is stored.
 A POST from a page on another origin is refused by the app's Origin check (relay.web.app).
 """
-import json
 import threading
 import time
 from collections import OrderedDict
 
-from flask import Blueprint, current_app, has_app_context, request
+from flask import Blueprint, current_app, has_app_context
 
 from relay.errors import RelayError
-from relay.web.api import ok
+from relay.present import dashboard as dashboard_view
+from relay.present import live
+from relay.sessions.alive import alive_sessions
+from relay.web.api import PREFIX, context, json_body, ok
 
-bp = Blueprint("live_api", __name__, url_prefix="/api/v1")
+bp = Blueprint("api_live", __name__, url_prefix=PREFIX)
 FIELDS = ("term_program", "term_program_version", "term", "tty", "tmux_pane", "tmux_session", "screen_session",
           "ssh_client", "title", "cwd", "cli")
 MAX_LEN = 512
@@ -59,7 +62,6 @@ def alive(app=None, processes=None):
     """alive_sessions with the registered terminal metadata merged in: what pages and the API show.
     Outside a running app (`relay top` reading the database) nobody can have registered a
     terminal, so the entries come without one."""
-    from relay.sessions.alive import alive_sessions
     if app is None and not has_app_context():
         return alive_sessions(None, processes=processes)
     app = app or current_app
@@ -97,26 +99,21 @@ def _validated(body):
 
 @bp.post("/session-terminal")
 def session_terminal():
-    body = _json_body()
+    body = json_body()
     pid, session_id, metadata = _validated(body)
     return ok(terminal=registry().register(pid, session_id, metadata))
-
-
-MAX_BODY = 64 * 1024   # terminal metadata is a few hundred bytes
-
-
-def _json_body():
-    """The request's JSON, or a 400: too large, not JSON, or nested deeper than the parser
-    recurses (RecursionError is not a ValueError, so get_json(silent=True) lets it through)."""
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY:
-        raise RelayError(f"the body is {len(raw)} bytes; at most {MAX_BODY} are accepted", status=413)
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise RelayError("the body must be JSON (Content-Type: application/json)", status=400) from None
 
 
 @bp.get("/sessions/alive")
 def sessions_alive():
     return ok(sessions=alive())
+
+
+@bp.get("/dashboard")
+def dashboard():
+    return ok(dashboard=dashboard_view.dashboard(context()))
+
+
+@bp.get("/display")
+def display():
+    return ok(display=live.display(context()))

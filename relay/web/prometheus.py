@@ -12,6 +12,8 @@ import time
 
 from flask import Blueprint, Response, current_app
 
+from relay.costs import prices, quota
+from relay.costs.cost import priced_groups
 from relay.store import totals_queries
 
 bp = Blueprint("metrics", __name__)
@@ -113,7 +115,6 @@ class Tally:
         self.rowid = batch.hi
 
     def _price(self, conn, table, batch):
-        from relay.costs.cost import priced_groups
         for g in priced_groups(conn, batch, table):
             model = g["model"] or "(unknown)"
             if g["cost"] is None:
@@ -193,7 +194,6 @@ def _quota(out, report):
 
 def collect(ctx, tally, table, now=None):
     """The whole exposition for one app context, as text."""
-    from relay.costs import quota
     out = Exposition()
     totals = tally.update(ctx.store, table)
     out.family("relay_start_time_seconds", "gauge", "When this relay process started (epoch seconds).")
@@ -213,7 +213,6 @@ def collect(ctx, tally, table, now=None):
 
 @bp.get("/metrics")
 def metrics():
-    from relay.costs import prices
     app = current_app
     tally = app.extensions.setdefault("relay_metrics_tally", Tally())
     text = collect(app.extensions["relay"], tally, prices.load(), now=time.time())

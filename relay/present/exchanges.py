@@ -1,0 +1,62 @@
+"""Recorded requests, relay's own health and what pruning removed."""
+import time
+
+from relay import __version__
+from relay.store import queries
+
+RECENT_REQUESTS = 50
+
+
+def exchange(ex):
+    """One recorded request as every reader shows it."""
+    return ex.to_dict()
+
+
+def requests(ctx, limit=RECENT_REQUESTS):
+    """The newest recorded requests."""
+    return [exchange(r) for r in ctx.store.read(lambda c: queries.list_exchanges(c, limit=limit))]
+
+
+def health(ctx, counts):
+    """relay's own state, from the Context and the store's counts."""
+    return {
+        "version": __version__,
+        # Monotonic: a wall-clock jump (NTP, suspend, a user changing the time) must not make
+        # uptime negative or huge.
+        "uptime_s": round(time.monotonic() - ctx.started_mono, 3),
+        "db_path": str(ctx.store.path),
+        "store": store_status(ctx.store),
+        "store_pending": ctx.store.pending,
+        "store_queued": ctx.store.queued,
+        "history_skipped": ctx.store.skipped,
+        "upstream": {name: ctx.settings[f"upstream_{name}"] for name in ("anthropic", "openai", "gemini")},
+        "counts": counts,
+        "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
+    }
+
+
+def store_status(store):
+    """"ok", or "failing: <why>" while the database refuses writes (they wait and are retried)."""
+    if store.failure is None and not store.dropped and not store.skipped:
+        return "ok"
+    parts = [f"failing: {store.failure}"] if store.failure else ["ok"]
+    if store.pending:
+        parts.append(f"{store.pending} write(s) waiting to be retried")
+    if store.dropped:
+        parts.append(f"{store.dropped} write(s) given up (backlog full)")
+    if store.skipped:
+        parts.append(f"{store.skipped} history capture(s) skipped (writer behind)")
+    return "; ".join(parts)
+
+
+def prune_report(rows):
+    """Pruning edits per strategy and decision, with totals of what was really removed."""
+    applied = [r for r in rows if r["decision"] == "applied"]
+    return {
+        "by_strategy": rows,
+        "applied": {"edits": sum(r["edits"] for r in applied),
+                    "bytes_removed": sum(r["bytes_removed"] for r in applied),
+                    "tokens_removed": sum(r["tokens_removed"] for r in applied),
+                    "cost_delta": round(sum(r["cost_delta"] for r in applied), 3)},
+        "cost_unit": "input tokens at the model's base input price (negative saves money)",
+    }

@@ -1,0 +1,118 @@
+"""Captured history replayed: sessions, turns with their composition pies, one turn's messages."""
+import json
+import math
+
+from relay.store import history_queries
+
+PIE_PARTS = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system",
+             "system_prompt", "tool_schemas")
+
+
+def history_turn(row):
+    """One captured turn as the API and `relay history show` list it."""
+    return {"index": row["turn"], "exchange_id": row["exchange_id"], "ts": row["ts"], "kind": row["kind"],
+            "reason": row["reason"], "message_count": row["message_count"], "base_count": row["base_count"],
+            "body_bytes": row["body_bytes"],
+            "tokens": {"estimated": row["est_tokens"], "measured": row["measured_tokens"],
+                       "cache_creation": row["cache_creation_tokens"]}}
+
+
+def _block_summary(block):
+    kind = block.get("type") if isinstance(block, dict) else None
+    if kind == "text":
+        return {"type": kind, "chars": len(block.get("text") or ""), "preview": (block.get("text") or "")[:120]}
+    if kind in ("thinking", "redacted_thinking"):
+        return {"type": kind, "chars": len(block.get("thinking") or "")}
+    if kind in ("tool_use", "server_tool_use"):
+        return {"type": kind, "name": block.get("name"), "input": block.get("input", block.get("input_json"))}
+    if kind == "tool_result":
+        content = block.get("content")
+        size = len(content) if isinstance(content, str) else sum(
+            len(b.get("text") or "") for b in content or [] if isinstance(b, dict))
+        return {"type": kind, "tool_use_id": block.get("tool_use_id"), "chars": size}
+    return {"type": kind}
+
+
+def history_request(turn, body, response):
+    """A reconstructed turn: its messages summarised (role, blocks) and its response."""
+    data = json.loads(body)
+    messages = []
+    for i, msg in enumerate(data.get("messages") or []):
+        content = msg.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        messages.append({"index": i, "role": msg.get("role"), "blocks": [_block_summary(b) for b in blocks]})
+    return {"turn": history_turn(turn), "model": data.get("model"), "body_bytes": len(body),
+            "messages": messages,
+            "response": None if response is None else {**response, "content": [
+                _block_summary(b) for b in response.get("content") or []]}}
+
+
+def pie(percent):
+    """Slices of an inline SVG pie (r=40 around 50,50) from {part: percent}; each slice carries
+    its SVG path, so templates draw it and no script builds markup."""
+    parts = [(name, float(percent.get(name) or 0)) for name in PIE_PARTS if (percent.get(name) or 0) > 0]
+    total = sum(v for _, v in parts)
+    slices, angle = [], -math.pi / 2
+    for name, value in parts:
+        share = value / total
+        end = angle + 2 * math.pi * share
+        if share >= 0.9999:
+            path = None  # a full circle has no arc path; the template draws a <circle>
+        else:
+            x1, y1 = 50 + 40 * math.cos(angle), 50 + 40 * math.sin(angle)
+            x2, y2 = 50 + 40 * math.cos(end), 50 + 40 * math.sin(end)
+            large = 1 if share > 0.5 else 0
+            path = f"M50,50 L{x1:.2f},{y1:.2f} A40,40 0 {large},1 {x2:.2f},{y2:.2f} Z"
+        slices.append({"part": name, "percent": round(100 * share, 1), "path": path})
+        angle = end
+    return slices
+
+
+def session_replay(session_id, turns, compositions, compactions):
+    """One session's replay: turns in order, each with its composition and whether a compaction
+    landed on it; the timeline positions are percentages of the session's span."""
+    by_turn = {c["turn"]: c["composition"] for c in compositions}
+    compacted = {c["turn"]: c for c in compactions}
+    first = turns[0]["ts"] if turns else 0
+    span = (turns[-1]["ts"] - first) if turns else 0
+    out = []
+    for row in turns:
+        comp = by_turn.get(row["turn"])
+        out.append({**history_turn(row), "compaction": compacted.get(row["turn"]),
+                    "offset_pct": round(100 * (row["ts"] - first) / span, 2) if span else 0.0,
+                    "composition": composition(comp)})
+    return {"session_id": session_id, "turns": out, "compactions": compactions}
+
+
+def composition(data):
+    """A stored composition with its pie slices; None when there is none to draw."""
+    return None if not data or "percent" not in data else {"percent": data["percent"], "slices": pie(data["percent"])}
+
+
+def sessions(ctx, limit=100):
+    """The sessions relay captured, newest first."""
+    return ctx.store.read(lambda c: history_queries.list_history_sessions(c, limit=limit))
+
+
+def session(ctx, session_id):
+    """One session's replay, or None when nothing was captured for it."""
+    def gather(conn):
+        if not history_queries.has_session(conn, session_id):
+            return None
+        return session_replay(session_id, history_queries.list_turns(conn, session_id),
+                              history_queries.list_compositions(conn, session_id),
+                              history_queries.list_compactions(conn, session_id))
+    return ctx.store.read(gather)
+
+
+def turn(ctx, session_id, index):
+    """One captured turn replayed: its messages (role, block summaries) and response; None when
+    the session or turn was not captured."""
+    def gather(conn):
+        row = next((r for r in history_queries.list_turns(conn, session_id) if r["turn"] == index), None)
+        if row is None:
+            return None
+        replay = history_request(row, history_queries.request_body(conn, session_id, index),
+                                 history_queries.response(conn, session_id, index))
+        return {"session_id": session_id, **replay}
+    return ctx.store.read(gather)

@@ -1,0 +1,40 @@
+"""/api/v1 over money and limits: cost, quota, cache hit rate, cache TTL tiers, error rates."""
+from flask import Blueprint, request
+
+from relay.costs import cost as costs
+from relay.costs import quota as quota_service
+from relay.costs import rates
+from relay.present import costs as view
+from relay.web.api import PREFIX, context, ok, read
+
+bp = Blueprint("api_costs", __name__, url_prefix=PREFIX)
+
+
+@bp.get("/cost")
+def cost():
+    """Cost since ?since= (7d, 24h, a date, today; default 7d) grouped ?by= model, provider, session,
+    project or day."""
+    # workers=1: the index update runs in this process; no process pool inside the server
+    result = costs.query(context().store, since=request.args.get("since") or "7d",
+                         by=request.args.get("by") or "model", workers=1)
+    return ok(cost=view.cost_report(result))
+
+
+@bp.get("/quota")
+def quota():
+    return ok(quota=view.quota(read(quota_service.report)))
+
+
+@bp.get("/cache")
+def cache_metrics():
+    return ok(cache=view.cache_metrics(read(rates.cache)))
+
+
+@bp.get("/ttl")
+def ttl_metrics():
+    return ok(ttl=view.ttl_metrics(read(rates.ttl)))
+
+
+@bp.get("/errors")
+def error_metrics():
+    return ok(errors=view.error_metrics(read(rates.errors)))
