@@ -3,6 +3,8 @@ import importlib
 
 import click
 
+from relay import runtime
+
 # (module, command attribute) in the order `relay -h` lists them; modules load lazily so that
 # `relay serve` does not import the session parsers and `relay scan` does not import Flask.
 COMMANDS = {
@@ -40,7 +42,6 @@ def _print_version(ctx, param, value):
     # A callback, not click.version_option: the commit may take a `git` call, only paid on --version.
     if not value or ctx.resilient_parsing:
         return
-    from relay import runtime
     click.echo(runtime.version_line())
     ctx.exit()
 

@@ -1,6 +1,8 @@
 """`relay mcp`: relay's MCP server over stdio (what Claude Code starts)."""
 import click
 
+from relay.mcp.server import main
+
 
 @click.command("mcp")
 def command():
@@ -9,5 +11,4 @@ def command():
     Reads relay's database directly, so it works whether or not `relay serve` runs. Register it
     with `relay init`, or `claude mcp add --scope user relay -- relay mcp`.
     """
-    from relay.mcp.server import main
     main()

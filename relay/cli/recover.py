@@ -6,6 +6,7 @@ Exit code 0 when the file is repaired or was healthy, 2 when it cannot be found 
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.diagnostics.recover import recover
 from relay.sessions.discover import PROVIDERS
 
 
@@ -47,7 +48,6 @@ def _outcome(report):
 @guarded
 def command(session_id, provider, dry_run, fmt):
     """Repair a session that cannot be resumed: torn lines, tool calls without results, broken chains."""
-    from relay.diagnostics.recover import recover
 
     report = recover(session_id, provider=provider, dry_run=dry_run)
     emit(report, fmt, plain=_plain, rich=_rich)

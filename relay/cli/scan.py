@@ -8,7 +8,9 @@ import sys
 import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.diagnostics import scan
 from relay.sessions.discover import PROVIDERS
+from relay.store import user_store
 
 RICH_PROGRESS_BYTES = 64 << 20      # a progress bar only when there is that much to read
 
@@ -90,8 +92,6 @@ def _rich_progress():
 @guarded
 def command(provider, since, session_id, fmt):
     """Parse the session files (incrementally) and report tokens, composition and findings."""
-    from relay.diagnostics import scan
-    from relay.store import user_store
 
     with user_store() as store:
         payload = scan.run(store, providers=[provider] if provider else None, since=since, session_id=session_id,

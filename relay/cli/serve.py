@@ -4,8 +4,15 @@ import sys
 
 import click
 
-from relay import config, paths
+from relay import config, paths, runtime
+from relay.bus import Bus
 from relay.cli.output import guarded
+from relay.proxy.routes import ROUTES
+from relay.proxy.upstream import Upstream
+from relay.store import open_user_store
+from relay.store.writes import mark_unfinished
+from relay.web import server as web_server
+from relay.web.app import create_app
 
 STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be written
 
@@ -47,13 +54,6 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
                             "guard_on_alert": guard_on_alert, "guard_notify": guard_notify})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    from relay.bus import Bus
-    from relay.proxy.routes import ROUTES
-    from relay.proxy.upstream import Upstream
-    from relay.store import open_user_store
-    from relay.store.writes import mark_unfinished
-    from relay.web import server as web_server
-    from relay.web.app import create_app
 
     store = open_user_store()
     claim, alone = web_server.claim_data_dir(paths.lock_path())
@@ -75,7 +75,6 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, db {store.path}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
-        from relay import runtime
         liveness, note = runtime.liveness_mode()
         if liveness != "psutil":
             click.echo(f"relay: liveness: {note}", err=True)

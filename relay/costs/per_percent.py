@@ -13,6 +13,7 @@ left out (counted in `skipped_intervals`). Usage from other apps and devices als
 quota, so the figure is a lower bound of what relay's own traffic buys per percent.
 """
 from relay.costs import cost as costs
+from relay.store import quota_queries
 
 WINDOWS = ("5h", "7d")
 MIN_POINTS = 2.0                  # the headers are coarse (about whole percents); fewer is noise
@@ -154,7 +155,6 @@ def _walk(rows, column):
 def report(conn, table, now):
     """compute() over the finished Anthropic rows of the look-back, read narrow: SQL extracts the
     two headers per window and prices each row with cost_of's exact float steps."""
-    from relay.store import quota_queries
 
     rows = quota_queries.measurement_rows(conn, now - LOOKBACK_S, WINDOWS, table.lookup, costs.KINDS, costs.PER_TOKEN)
     out = {window: _summary(_walk(rows, 2 * n)) for n, window in enumerate(WINDOWS)}

@@ -10,6 +10,7 @@ import re
 import time
 from datetime import datetime, timezone
 
+from relay.costs import per_percent, prices
 from relay.store import metrics_queries
 
 UNIFIED = "anthropic-ratelimit-unified-"
@@ -242,6 +243,5 @@ def report(conn, now=None):
     rejected = metrics_queries.rejected_rows(conn, now - longest)
     out["rejections"] = {name: split_rejections([r for r in rejected if r["ts"] >= now - span])
                          for name, span in REJECTION_WINDOWS.items()}
-    from relay.costs import per_percent, prices
     out["per_percent"] = per_percent.report(conn, prices.load(), now)
     return out

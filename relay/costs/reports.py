@@ -12,6 +12,7 @@ from datetime import datetime
 from relay.costs.price_table import LONG_THRESHOLD
 from relay.costs.prices import KINDS
 from relay.errors import RelayError
+from relay.sessions import discover, index
 from relay.store import usage_index
 
 BLOCK_S = 5 * 3600
@@ -21,7 +22,6 @@ PROVIDERS = ("claude-code", "codex", "gemini")
 
 def refresh(store, providers, environ=None, workers=None):
     """Index whatever changed in the session files of `providers`; returns the index report."""
-    from relay.sessions import discover, index
     return index.update(store, discover.discover(list(providers), environ), providers=list(providers),
                         workers=workers)
 

@@ -12,6 +12,7 @@ request id), brought up to date first: only files changed since the last index a
 from dataclasses import astuple, dataclass, replace
 
 from relay.costs.prices import normalize as normalize_model
+from relay.costs.reports import PROVIDERS, refresh
 from relay.models import Usage
 from relay.store import queries, usage_index
 
@@ -44,7 +45,6 @@ def usage_of(row):
 def file_items(store, since=None, providers=None, environ=None, workers=None):
     """Items of every session file message (main thread and subagents) since `since`, from the
     session index after updating it."""
-    from relay.costs.reports import PROVIDERS, refresh
 
     providers = tuple(providers or PROVIDERS)
     refresh(store, providers, environ, workers)

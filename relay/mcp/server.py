@@ -13,6 +13,7 @@ from pydantic import Field
 from relay import __version__
 from relay.errors import RelayError
 from relay.mcp import tools
+from relay.store import open_user_store
 
 CliName = Annotated[Literal["claude", "codex", "gemini"], Field(description="Which CLI: claude, codex or gemini.")]
 Task = Annotated[str, Field(description="The task, as you would type it to the CLI.", min_length=1)]
@@ -30,7 +31,6 @@ def store():
     global _store
     with _store_lock:
         if _store is None:
-            from relay.store import open_user_store
             _store = open_user_store()
         return _store
 

@@ -1,27 +1,16 @@
 """One session's index row: aggregates, composition and findings, computed once per change.
 
-The detectors and the composition are imported on first use (they live in their own modules and
-are heavy to import for commands that never scan). `require()` checks they are there before a
-scan starts, so a broken install is one clear error rather than a failure inside a worker.
+Only relay.sessions.worker imports this module, and only when a file changed: the detectors, the
+composition and the parsers behind them stay out of warm reports.
 Tokens count the main thread and its subagents, since both were paid for; `turns` counts the
 model responses of the main thread.
 """
 import dataclasses
 import time
 
-from relay.errors import RelayError
 from relay.models import SEVERITIES, analysing
-
-
-def require():
-    """(compose_session, detect_all), or a RelayError that says what is missing."""
-    try:
-        from relay.sessions.composition import compose_session
-        from relay.sessions.detectors import detect_all
-    except ImportError as exc:
-        raise RelayError(f"session analysis is not available: {exc}",
-                         hint="reinstall relay; the session detectors and composition ship with it") from exc
-    return compose_session, detect_all
+from relay.sessions.composition import compose_session
+from relay.sessions.detectors import detect_all
 
 
 def tokens(session):
@@ -55,7 +44,6 @@ def worst(findings):
 
 def row(source, session):
     """The `session_index` row (as a dict) for `session`, the parsed form of `source`."""
-    compose_session, detect_all = require()
     with analysing(session):      # the detectors and the composition share one grouping into turns
         findings = [f.to_dict() for f in detect_all(session)]
         composition = compose_session(session)

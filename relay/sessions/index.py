@@ -135,9 +135,6 @@ def update(store, sources, providers=None, wanted=None, progress=None, workers=N
     report = Report(sessions=len(sources), files=sum(len(s.files) for s in sources))
     report.removed = _prune(store, sources, rows, indexed, directory)
     todo, report.unchanged = _plan(sources, rows, indexed, wanted)
-    if todo:
-        from relay.sessions import analysis
-        analysis.require()      # only sessions to refresh need the detectors and the composition
     tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
              for src in todo]
     report.bytes_total = sum(src.size for src in todo)

@@ -14,7 +14,9 @@ import sys
 import threading
 import time
 
+from relay import runtime
 from relay.errors import RelayError
+from relay.paths import private_dir
 from relay.proxy.handler import UpstreamTruncated
 
 log = logging.getLogger("relay.server")
@@ -122,7 +124,6 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
     keep-alive connections are not waited for), then the server stops."""
     _return_freed_memory()
     if kind == "gevent" and not gevent_available():
-        from relay import runtime
         mode, note = runtime.server_mode()
         print(f"relay: server: {note if mode == 'waitress' else 'waitress (gevent could not patch this process)'}",
               file=sys.stderr)
@@ -191,7 +192,6 @@ def claim_data_dir(lock_path):
         import fcntl
     except ImportError:
         return None, True
-    from relay.paths import private_dir
     private_dir(lock_path.parent)
     handle = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
     try:
@@ -204,7 +204,6 @@ def claim_data_dir(lock_path):
 
 
 def write_pid(path):
-    from relay.paths import private_dir
     private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
