@@ -18,15 +18,15 @@ import os
 from pathlib import Path
 
 from relay.diagnostics import recover_formats
-from relay.diagnostics.doctor import backup
 from relay.diagnostics.recover_formats import Change, Line
 from relay.errors import NotFound, RelayError
+from relay.sessions.discover import discover
+from relay.userfiles import backup
 
 # --- finding the file ------------------------------------------------------------------------
 
 def find_session_file(session_id, provider=None, environ=None):
     """(provider, path) of the main file of session `session_id`, via relay.sessions.discover."""
-    from relay.sessions.discover import discover
     matches = []
     for source in discover([provider] if provider else None, environ):
         main = source.main

@@ -1,20 +1,17 @@
 """Find the session files of each CLI and group them into sessions; stat them, read nothing.
 
-A `Source` is one session: a stable `key`, its provider, a project name and its files with
-their stat (size, mtime_ns, inode), the main file first. Layouts:
-  claude-code  <claude_home>/projects/<escaped-cwd>/<uuid>.jsonl, and the sidechains of that
-               session in <uuid>/subagents/agent-*.jsonl (role "subagent")
-  codex        <codex_home>/sessions/YYYY/MM/DD/rollout-*.jsonl (older: flat under sessions/)
-  gemini       <gemini_home>/tmp/<project>/chats/session-*.jsonl and the older *.json; files
-               ending in the same session-id prefix are one session (a `--resume` leaves a
-               stub file): the largest is "main", the others "alt" (tracked, not parsed)
+A `Source` is one session: a stable `key`, its provider (the client's name: claude, codex,
+gemini), a project name and its files with their stat (size, mtime_ns, inode), the main file
+first. The layouts are in relay.clients; here:
+  claude-code  the sidechains of a session are its files of role "subagent"
+  gemini   files ending in the same session-id prefix are one session (a `--resume` leaves a
+           stub file): the largest is "main", the others "alt" (tracked, not parsed)
 Missing or unreadable directories yield nothing: a user may have only one of the CLIs.
 """
-import json
 import os
 from dataclasses import dataclass, field
 
-from relay import paths
+from relay import clients
 
 PROVIDERS = ("claude-code", "codex", "gemini")
 
@@ -72,7 +69,7 @@ def _add(source, entry, role):
 
 def claude_code(environ=None):
     sources = []
-    for project in _entries(os.path.join(paths.claude_home(environ), "projects")):
+    for project in _entries(clients.claude.session_root(environ)):
         if not project.is_dir():
             continue
         groups = {}
@@ -94,7 +91,7 @@ def claude_code(environ=None):
 
 
 def codex(environ=None):
-    root = os.path.join(paths.codex_home(environ), "sessions")
+    root = str(clients.codex.session_root(environ))
     sources, stack = [], [(root, 0)]
     while stack:
         directory, depth = stack.pop()
@@ -110,21 +107,11 @@ def codex(environ=None):
     return sources
 
 
-def _gemini_projects(home):
-    """Short project name -> absolute cwd, from projects.json (absent in older versions)."""
-    try:
-        with open(os.path.join(home, "projects.json"), "rb") as f:
-            projects = json.load(f).get("projects", {})
-        return {name: cwd for cwd, name in projects.items() if isinstance(name, str)}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
 def gemini(environ=None):
-    home = str(paths.gemini_home(environ))
-    names = _gemini_projects(home)
+    # short project name -> absolute cwd
+    names = {name: cwd for cwd, name in clients.gemini.projects(environ).items()}
     sources = []
-    for project in _entries(os.path.join(home, "tmp")):
+    for project in _entries(clients.gemini.session_root(environ)):
         groups = {}
         for entry in _entries(os.path.join(project.path, "chats")):
             stem, dot, ext = entry.name.rpartition(".")
