@@ -43,8 +43,8 @@ def find_session_file(session_id, provider=None, environ=None):
 
 
 def _names(source, path, session_id):
-    if source.provider == "claude-code":
-        return source.key == f"claude-code:{session_id}"
+    if source.provider == "claude":
+        return source.key == f"claude:{session_id}"
     if source.provider == "codex":
         return Path(path).name.endswith(f"-{session_id}.jsonl")
     # Gemini names files by the first 8 characters of the id; the header holds the whole id.

@@ -41,6 +41,9 @@ import json
 import re
 import shlex
 
+from relay.models import Message
+from relay.sessions.parsers.claude import _PREFIX_SYNTHETIC, blocks_of
+
 CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
 SIGNAL = ("user_text", "assistant_text")
 MAX_TURNS = 200
@@ -222,8 +225,6 @@ _WIRE_SYNTHETIC = (("This session is being continued from a previous conversatio
 
 def _wire_messages(messages):
     """Models for API messages: one Message per user-role block, so each is judged alone."""
-    from relay.models import Message
-    from relay.sessions.parsers.claude_code import _PREFIX_SYNTHETIC, blocks_of
     out = []
     for raw in messages:
         if not isinstance(raw, dict):

@@ -3,7 +3,7 @@
 A `Source` is one session: a stable `key`, its provider (the client's name: claude, codex,
 gemini), a project name and its files with their stat (size, mtime_ns, inode), the main file
 first. The layouts are in relay.clients; here:
-  claude-code  the sidechains of a session are its files of role "subagent"
+  claude   the sidechains of a session are its files of role "subagent"
   gemini   files ending in the same session-id prefix are one session (a `--resume` leaves a
            stub file): the largest is "main", the others "alt" (tracked, not parsed)
 Missing or unreadable directories yield nothing: a user may have only one of the CLIs.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from relay import clients
 
-PROVIDERS = ("claude-code", "codex", "gemini")
+PROVIDERS = clients.NAMES
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _add(source, entry, role):
         source.files.append(f)
 
 
-def claude_code(environ=None):
+def claude(environ=None):
     sources = []
     for project in _entries(clients.claude.session_root(environ)):
         if not project.is_dir():
@@ -76,12 +76,12 @@ def claude_code(environ=None):
         for entry in _entries(project.path):
             if entry.name.endswith(".jsonl") and entry.is_file():
                 stem = entry.name[:-6]
-                _add(groups.setdefault(stem, Source("claude-code", f"claude-code:{stem}", project.name)), entry, "main")
+                _add(groups.setdefault(stem, Source("claude", f"claude:{stem}", project.name)), entry, "main")
             elif entry.is_dir():
                 subs = [e for e in _entries(os.path.join(entry.path, "subagents"))
                         if e.name.startswith("agent-") and e.name.endswith(".jsonl")]
                 if subs:
-                    source = groups.setdefault(entry.name, Source("claude-code", f"claude-code:{entry.name}", project.name))
+                    source = groups.setdefault(entry.name, Source("claude", f"claude:{entry.name}", project.name))
                     for sub in sorted(subs, key=lambda e: e.name):
                         _add(source, sub, "subagent")
         for source in groups.values():
@@ -131,7 +131,7 @@ def gemini(environ=None):
     return sources
 
 
-_FINDERS = {"claude-code": claude_code, "codex": codex, "gemini": gemini}
+_FINDERS = {"claude": claude, "codex": codex, "gemini": gemini}
 
 
 def discover(providers=None, environ=None):
