@@ -42,9 +42,9 @@ def _in_process(runs):
     check, query = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        reports.refresh(store, ("claude-code",))
+        reports.refresh(store, ("claude",))
         t1 = time.perf_counter()
-        reports_view.usage_report("daily", reports.aggregate(store, table, "day", ("claude-code",)))
+        reports_view.usage_report("daily", reports.aggregate(store, table, "day", ("claude",)))
         t2 = time.perf_counter()
         check.append((t1 - t0) * 1000)
         query.append((t2 - t1) * 1000)

@@ -179,7 +179,7 @@ class Turn:
 
 @dataclass
 class Session:
-    provider: str                     # claude-code, codex, gemini
+    provider: str                     # the client: claude, codex, gemini
     session_id: str
     path: str
     project: str | None = None

@@ -3,16 +3,20 @@
 The data dir is RELAY_HOME, else the platform's user data dir. Run from a built artifact (the
 PyInstaller binary or the .pyz), a relative RELAY_HOME (RELAY_HOME=./relay-data) is taken beside
 the artifact, and a `relay-data/` folder beside it is used without any setting: portable use from
-a USB stick keeps the database, config and caches on the stick. Session roots of the three CLIs
-can be moved with RELAY_CLAUDE_HOME, RELAY_CODEX_HOME and RELAY_GEMINI_HOME (tests always do).
+a USB stick keeps the database, config and caches on the stick. The CLIs' own homes are not
+relay's places: relay.clients knows them.
 templates/ and static/ sit beside the package in a source checkout, in <prefix>/share/relay after
 `pip install .`, and inside the unpack dir of a PyInstaller build (sys._MEIPASS); a zipapp
 extracts them once to a cache dir (see resource_dir).
 """
 import os
+import shutil
 import sys
 import zipfile
 from pathlib import Path
+
+from relay import __version__
+from relay.errors import RelayError
 
 APP = "relay"
 PORTABLE_DIR = "relay-data"
@@ -83,25 +87,6 @@ def config_path(environ=None):
     return data_dir(environ) / "config.toml"
 
 
-def _cli_home(env_var, dotdir, environ):
-    env = os.environ if environ is None else environ
-    if env.get(env_var):
-        return Path(env[env_var]).expanduser()
-    return Path(env.get("HOME") or Path.home()) / dotdir
-
-
-def claude_home(environ=None):
-    return _cli_home("RELAY_CLAUDE_HOME", ".claude", environ)
-
-
-def codex_home(environ=None):
-    return _cli_home("RELAY_CODEX_HOME", ".codex", environ)
-
-
-def gemini_home(environ=None):
-    return _cli_home("RELAY_GEMINI_HOME", ".gemini", environ)
-
-
 def self_command():
     """The argv that runs this relay again (`relay init` registers it with Claude Code and starts
     the server with it): the frozen binary, this checkout's relay.py, the zipapp, or -m relay."""
@@ -127,7 +112,6 @@ def resource_dir(name):
     for candidate in (here / name, Path(sys.prefix) / "share" / APP / name):
         if candidate.is_dir():
             return candidate
-    from relay.errors import RelayError
     raise RelayError(f"relay's {name}/ folder is missing beside {here}",
                      hint="reinstall relay (pip install .) or run it from a source checkout")
 
@@ -136,7 +120,6 @@ def _extract_from_zipapp(archive, name):
     # Jinja and send_from_directory need real files. The cache is keyed on the archive's size and
     # mtime, so a rebuilt .pyz never serves the templates of an older one; it is unpacked into a
     # private folder first and renamed into place, so two first runs at once cannot see half of it.
-    from relay import __version__
     stat = archive.stat()
     target = data_dir() / "cache" / f"resources-{__version__}-{stat.st_size:x}-{int(stat.st_mtime):x}"
     if not (target / name).is_dir():
@@ -149,6 +132,5 @@ def _extract_from_zipapp(archive, name):
         except OSError:
             if not (target / name).is_dir():
                 raise
-        import shutil
         shutil.rmtree(partial, ignore_errors=True)
     return target / name

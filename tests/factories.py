@@ -53,7 +53,7 @@ def system(*blocks, **fields):
     return make_message("system", *blocks, **fields)
 
 
-def make_session(messages=(), provider="claude-code", session_id="sess-1", compactions=(), resumes=(),
+def make_session(messages=(), provider="claude", session_id="sess-1", compactions=(), resumes=(),
                  stats=None, path="/tmp/sess-1.jsonl", **fields):
     messages = list(messages)
     line = 0

@@ -26,10 +26,10 @@ def populate(environ=None):
     out = {}
     for name, project in (("session-text-resume-compact", "-scratch-work1"), ("session-tool-bash", "-scratch-work2"),
                           ("session-agent-parent", "-scratch-work10")):
-        src = DATA / "claude-code" / f"{name}.jsonl"
+        src = DATA / "claude" / f"{name}.jsonl"
         out[name] = _copy(src, claude / "projects" / project / f"{_session_id(src)}.jsonl")
     parent = out["session-agent-parent"]
-    out["subagent"] = _copy(DATA / "claude-code" / "agent-a96acca0d5dba28f4.jsonl",
+    out["subagent"] = _copy(DATA / "claude" / "agent-a96acca0d5dba28f4.jsonl",
                             parent.with_suffix("") / "subagents" / "agent-a96acca0d5dba28f4.jsonl")
     for name, stamp in (("rollout-text-then-resume", "2026-11-22T14-52-28"),
                         ("rollout-tool-exec_command", "2026-11-22T14-52-38")):

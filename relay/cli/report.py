@@ -77,8 +77,8 @@ def _options(fn):
     fn = click.option("--since", default=None, metavar="YYYYMMDD", help="First UTC day to include.")(fn)
     fn = click.option("--until", default=None, metavar="YYYYMMDD", help="Last UTC day to include.")(fn)
     fn = click.option("--breakdown", is_flag=True, help="A row per model under each row.")(fn)
-    fn = click.option("--provider", type=click.Choice(["claude-code", "codex", "gemini", "all"]),
-                      default="claude-code", show_default=True, help="Whose session files.")(fn)
+    fn = click.option("--provider", type=click.Choice(["claude", "codex", "gemini", "all"]),
+                      default="claude", show_default=True, help="Whose session files.")(fn)
     return guarded(fn)
 
 

@@ -18,7 +18,7 @@ from relay.store import totals_queries
 
 GROUPINGS = ("model", "provider", "session", "project", "day")
 # Session files name the CLI, proxy rows the API; `by="provider"` groups both under the API's name.
-_API_OF_CLI = {"claude-code": "anthropic", "codex": "openai"}
+_API_OF_CLI = {"claude": "anthropic", "codex": "openai"}
 PER_TOKEN = 1_000_000        # table rates are per million tokens
 
 
@@ -148,8 +148,8 @@ def today_by_model(store, table, since):
     priced = [r["cost"] for r in rows if r["cost"] is not None]
     total = {"key": "total", "requests": sum(r["requests"] for r in rows),
              "cost": sum(priced) if priced or not rows else None}
-    return {"rows": rows, "total": total,
-            "unpriced": [{"model": m, "requests": n} for m, n in sorted(unpriced.items())]}
+    unpriced = [{"model": m, "requests": n} for m, n in sorted(unpriced.items())]
+    return {"rows": rows, "total": total, "unpriced": unpriced}
 
 
 def report(store, table, since=None, by="model", environ=None, files=True, proxy=True, workers=None):

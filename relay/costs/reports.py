@@ -17,7 +17,7 @@ from relay.store import usage_index
 
 BLOCK_S = 5 * 3600
 PER_TOKEN = 1_000_000
-PROVIDERS = ("claude-code", "codex", "gemini")
+PROVIDERS = ("claude", "codex", "gemini")
 
 
 def refresh(store, providers, environ=None, workers=None):
@@ -96,7 +96,7 @@ def aggregate(store, table, by, providers=PROVIDERS, since_day=None, until_day=N
         _merge(group, {**row, "messages": row["messages"]}, dollars(price, row, bool(row["long"])), model)
     for model in by_row:          # an override with its own long-context threshold: row by row
         price = table.lookup(model)
-        for row in store.read(lambda c: usage_index.rows(c, providers, since_day, until_day, model=model)):
+        for row in store.read(lambda c, model=model: usage_index.rows(c, providers, since_day, until_day, model=model)):
             key = {"day": row["day"], "month": row["day"][:7], "session": row["session_id"]}[by]
             group = groups.setdefault(key, _empty(key))
             _merge(group, {**row, "messages": 1, "first_ts": row["ts"], "last_ts": row["ts"]},

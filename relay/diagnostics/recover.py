@@ -18,15 +18,15 @@ import os
 from pathlib import Path
 
 from relay.diagnostics import recover_formats
-from relay.diagnostics.doctor import backup
 from relay.diagnostics.recover_formats import Change, Line
 from relay.errors import NotFound, RelayError
+from relay.sessions.discover import discover
+from relay.userfiles import backup
 
 # --- finding the file ------------------------------------------------------------------------
 
 def find_session_file(session_id, provider=None, environ=None):
     """(provider, path) of the main file of session `session_id`, via relay.sessions.discover."""
-    from relay.sessions.discover import discover
     matches = []
     for source in discover([provider] if provider else None, environ):
         main = source.main
@@ -43,8 +43,8 @@ def find_session_file(session_id, provider=None, environ=None):
 
 
 def _names(source, path, session_id):
-    if source.provider == "claude-code":
-        return source.key == f"claude-code:{session_id}"
+    if source.provider == "claude":
+        return source.key == f"claude:{session_id}"
     if source.provider == "codex":
         return Path(path).name.endswith(f"-{session_id}.jsonl")
     # Gemini names files by the first 8 characters of the id; the header holds the whole id.

@@ -2,7 +2,7 @@
 
 Each repair answers every tool call left without a result with an error result in the shape
 the CLI writes itself, and removes results whose call is gone:
-  claude-code  a `user` line with a tool_result block (is_error) right after the assistant line,
+  claude       a `user` line with a tool_result block (is_error) right after the assistant line,
                chained to it by parentUuid; lines that hung from the assistant line (and
                last-prompt leafUuid) now hang from the new line; afterwards every parentUuid /
                leafUuid that points at a missing line is re-pointed.
@@ -20,7 +20,7 @@ STUB = ("[relay recover] this tool call was cut off before its result was record
         "it may or may not have run")
 # How each provider's top-level record starts: used to find a whole record after a tear.
 RECORD_STARTS = {
-    "claude-code": (b'{"parentUuid":', b'{"type":', b'{"uuid":', b'{"isSidechain":'),
+    "claude": (b'{"parentUuid":', b'{"type":', b'{"uuid":', b'{"isSidechain":'),
     "codex": (b'{"timestamp":', b'{"type":', b'{"id":'),
     "gemini": (b'{"id":', b'{"$set":', b'{"sessionId":'),
 }
@@ -54,7 +54,7 @@ class Change:
 
 def is_record(provider, obj):
     """True when `obj` has the top-level keys of a record of this provider's files."""
-    if provider == "claude-code":
+    if provider == "claude":
         return "type" in obj and "sessionId" in obj
     if provider == "codex":
         return "type" in obj and ("payload" in obj or "timestamp" in obj)
@@ -62,7 +62,7 @@ def is_record(provider, obj):
 
 
 def repair(provider, lines):
-    return {"claude-code": _claude, "codex": _codex, "gemini": _gemini}[provider](lines)
+    return {"claude": _claude, "codex": _codex, "gemini": _gemini}[provider](lines)
 
 
 def _edit(line, obj):
@@ -212,7 +212,7 @@ def _gemini(lines):
         if "id" in ln.obj and "type" in ln.obj and isinstance(ln.obj.get("id"), (str, int)):
             last[ln.obj["id"]] = i
     inserts, changes = {}, []
-    for rid, i in last.items():
+    for i in last.values():
         rec = lines[i].obj
         calls = rec.get("toolCalls") if rec.get("type") == "gemini" else None
         missing = [tc for tc in calls or [] if isinstance(tc, dict) and "result" not in tc]

@@ -1,11 +1,13 @@
-"""What relay knows about each CLI: its binary, how to run one task non-interactively, how to
-read the answer and its token counts, and where its credentials would be (never their values).
+"""How relay delegates to each CLI: how to run one task non-interactively and how to read the
+answer and its token counts. Its binary, home and login are relay.clients'.
 
 The argv follow ../shared/REAL-CLIENTS.md: `claude -p`, `codex exec --skip-git-repo-check`,
 `gemini -p` with the workspace trusted (headless Gemini exits 55 in an untrusted directory).
 """
 import json
 from dataclasses import dataclass, field
+
+from relay.clients import claude, codex, gemini
 
 
 @dataclass(frozen=True)
@@ -14,8 +16,6 @@ class CliSpec:
     binary: str
     provider: str                      # the provider relay's proxy records its traffic under
     model_prefixes: tuple              # how a model name in the cost tables maps back to this CLI
-    auth_env: tuple                    # env vars whose presence means "has credentials"
-    auth_files: tuple                  # files under the CLI's home that hold a login
     extra_env: dict = field(default_factory=dict)
 
     def argv(self, binary_path, task):
@@ -90,17 +90,15 @@ class Gemini(CliSpec):
                 stats = event.get("stats") or {}
         if not texts and stats is None:
             return stdout, {}
-        tokens = _tokens(stats.get("input_tokens"), stats.get("output_tokens"), stats.get("total_tokens")) if stats else {}
-        return "".join(texts), tokens
+        if not stats:
+            return "".join(texts), {}
+        return "".join(texts), _tokens(stats.get("input_tokens"), stats.get("output_tokens"), stats.get("total_tokens"))
 
 
 SPECS = {
-    "claude": Claude("claude", "claude", "anthropic", ("claude",), ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"),
-                     (".credentials.json",)),
-    "codex": Codex("codex", "codex", "openai", ("gpt", "codex", "o1", "o3", "o4"), ("OPENAI_API_KEY",),
-                   ("auth.json",)),
-    "gemini": Gemini("gemini", "gemini", "gemini", ("gemini",), ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-                     ("oauth_creds.json",), {"GEMINI_CLI_TRUST_WORKSPACE": "true"}),
+    claude.NAME: Claude(claude.NAME, claude.BINARY, "anthropic", ("claude",)),
+    codex.NAME: Codex(codex.NAME, codex.BINARY, "openai", ("gpt", "codex", "o1", "o3", "o4")),
+    gemini.NAME: Gemini(gemini.NAME, gemini.BINARY, "gemini", ("gemini",), {"GEMINI_CLI_TRUST_WORKSPACE": "true"}),
 }
 NAMES = tuple(SPECS)
 

@@ -4,26 +4,25 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
+import threading
+import time
 
-from relay import paths
-from relay.errors import RelayError
+from relay import clients
+from relay.diagnostics.doctor.probes import relay_answers
 from relay.orch.clis import NAMES, SPECS
 
 VERSION_TIMEOUT = 10.0
 _VERSION = re.compile(r"\d+\.\d+(?:\.\d+)?(?:[-+.][0-9A-Za-z.]+)?")
-_HOMES = {"claude": paths.claude_home, "codex": paths.codex_home, "gemini": paths.gemini_home}
 
 
 def spec_for(name):
-    if name not in SPECS:
-        raise RelayError(f"unknown CLI {name!r}", hint=f"choose one of {', '.join(NAMES)}", status=400)
+    clients.get(name)       # an unknown name is the user's error (400), not a KeyError
     return SPECS[name]
 
 
 def find(name, environ=None):
     env = os.environ if environ is None else environ
-    return shutil.which(spec_for(name).binary, path=env.get("PATH", os.defpath))
+    return shutil.which(clients.get(name).BINARY, path=env.get("PATH", os.defpath))
 
 
 def version(binary_path, environ=None):
@@ -39,12 +38,7 @@ def version(binary_path, environ=None):
 
 def auth(name, environ=None):
     """{"state": "env"|"login"|"none", "env": [names set], "files": [names present]}."""
-    env = os.environ if environ is None else environ
-    spec = spec_for(name)
-    home = _HOMES[name](env)
-    names = [v for v in spec.auth_env if env.get(v)]
-    files = [f for f in spec.auth_files if (home / f).is_file()]
-    return {"state": "env" if names else "login" if files else "none", "env": names, "files": files}
+    return clients.get(name).auth(os.environ if environ is None else environ)
 
 
 def status(name, environ=None, with_version=True):
@@ -64,43 +58,18 @@ def available(environ=None):
     return [n for n in NAMES if find(n, environ)]
 
 
-def _base_url(name, env, home):
-    if name == "claude":
-        from relay.diagnostics.doctor import read_json
-        data, _ = read_json(home / "settings.json")
-        configured = ((data or {}).get("env") or {}).get("ANTHROPIC_BASE_URL") if isinstance(data, dict) else None
-        return configured or env.get("ANTHROPIC_BASE_URL")
-    if name == "codex":
-        from relay.setup import codex_config
-        return codex_config.base_url(home / "config.toml")
-    from relay.setup import env_file
-    return env_file.read(home / ".env").get("GOOGLE_GEMINI_BASE_URL") or env.get("GOOGLE_GEMINI_BASE_URL")
-
-
 def probe(name, environ=None):
     """status() plus the CLI's home, the config files that exist there, the base URL its traffic
     goes to, and whether that is a relay that answers."""
     env = os.environ if environ is None else environ
     out = status(name, env)
-    home = _HOMES[name](env)
-    configs = ["settings.json", "config.toml", ".env"]
-    out["home"] = str(home)
-    out["config_files"] = [c for c in configs if (home / c).is_file()]
-    if name == "claude" and (Path(env.get("HOME") or Path.home()) / ".claude.json").is_file():
-        out["config_files"].append(str(Path("~") / ".claude.json"))
-    url = _base_url(name, env, home)
+    client = clients.get(name)
+    out["home"] = str(client.home(env))
+    out["config_files"] = client.config_files(env)
+    url = client.base_url(env)
     out["base_url"] = url
-    out["through_relay"] = bool(url) and _relay_answers(url)
+    out["through_relay"] = bool(url) and relay_answers(url)
     return out
-
-
-def _relay_answers(url):
-    from relay.diagnostics.doctor import endpoint
-    from relay.setup.server import health
-    ep = endpoint(url)
-    if ep is None or ep[0] != "loopback":
-        return False
-    return health(ep[1]) is not None
 
 
 class Cache:
@@ -110,8 +79,6 @@ class Cache:
     entry wait for one discovery instead of starting their own."""
 
     def __init__(self, ttl=60.0, clock=None, run=None):
-        import threading
-        import time
         self.ttl, self.clock = ttl, clock or time.monotonic
         self.run = run or discover
         self._lock = threading.Lock()

@@ -16,12 +16,12 @@ import os
 
 import psutil
 
+from relay import clients
 from relay.sessions import live_files
 
-CLIS = ("claude", "codex", "gemini")
+CLIS = clients.NAMES
 # Package paths seen in the cmdline of the node launchers of each CLI.
-_PACKAGE_MARKS = {"claude": ("@anthropic-ai/claude-code",), "codex": ("@openai/codex",),
-                  "gemini": ("@google/gemini-cli",)}
+_PACKAGE_MARKS = {c.NAME: (c.PACKAGE,) for c in clients.all_clients()}
 _INTERPRETERS = ("node", "bun", "deno", "python", "python3")
 # Tailscale hands out addresses from the CGNAT range and, for IPv6, from its own ULA prefix.
 _TAILNETS = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd7a:115c:a1e0::/48"))
@@ -126,7 +126,7 @@ def alive_sessions(settings=None, processes=None, terminals=None, environ=None):
     """
     found = _matches(psutil.process_iter() if processes is None else processes)
     launchers = set()
-    for pid, (proc, cli) in found.items():
+    for proc, cli in found.values():
         parent = _safe(proc.ppid, None)
         if parent in found and found[parent][1] == cli:
             launchers.add(parent)

@@ -42,7 +42,7 @@ import re
 import shlex
 
 from relay.models import Message
-from relay.sessions.parsers.claude_code import _PREFIX_SYNTHETIC, blocks_of
+from relay.sessions.parsers.claude import _PREFIX_SYNTHETIC, blocks_of
 
 CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
 SIGNAL = ("user_text", "assistant_text")

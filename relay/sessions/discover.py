@@ -1,22 +1,19 @@
 """Find the session files of each CLI and group them into sessions; stat them, read nothing.
 
-A `Source` is one session: a stable `key`, its provider, a project name and its files with
-their stat (size, mtime_ns, inode), the main file first. Layouts:
-  claude-code  <claude_home>/projects/<escaped-cwd>/<uuid>.jsonl, and the sidechains of that
-               session in <uuid>/subagents/agent-*.jsonl (role "subagent")
-  codex        <codex_home>/sessions/YYYY/MM/DD/rollout-*.jsonl (older: flat under sessions/)
-  gemini       <gemini_home>/tmp/<project>/chats/session-*.jsonl and the older *.json; files
-               ending in the same session-id prefix are one session (a `--resume` leaves a
-               stub file): the largest is "main", the others "alt" (tracked, not parsed)
+A `Source` is one session: a stable `key`, its provider (the client's name: claude, codex,
+gemini), a project name and its files with their stat (size, mtime_ns, inode), the main file
+first. The layouts are in relay.clients; here:
+  claude   the sidechains of a session are its files of role "subagent"
+  gemini   files ending in the same session-id prefix are one session (a `--resume` leaves a
+           stub file): the largest is "main", the others "alt" (tracked, not parsed)
 Missing or unreadable directories yield nothing: a user may have only one of the CLIs.
 """
-import json
 import os
 from dataclasses import dataclass, field
 
-from relay import paths
+from relay import clients
 
-PROVIDERS = ("claude-code", "codex", "gemini")
+PROVIDERS = clients.NAMES
 
 
 @dataclass
@@ -70,21 +67,21 @@ def _add(source, entry, role):
         source.files.append(f)
 
 
-def claude_code(environ=None):
+def claude(environ=None):
     sources = []
-    for project in _entries(os.path.join(paths.claude_home(environ), "projects")):
+    for project in _entries(clients.claude.session_root(environ)):
         if not project.is_dir():
             continue
         groups = {}
         for entry in _entries(project.path):
             if entry.name.endswith(".jsonl") and entry.is_file():
                 stem = entry.name[:-6]
-                _add(groups.setdefault(stem, Source("claude-code", f"claude-code:{stem}", project.name)), entry, "main")
+                _add(groups.setdefault(stem, Source("claude", f"claude:{stem}", project.name)), entry, "main")
             elif entry.is_dir():
                 subs = [e for e in _entries(os.path.join(entry.path, "subagents"))
                         if e.name.startswith("agent-") and e.name.endswith(".jsonl")]
                 if subs:
-                    source = groups.setdefault(entry.name, Source("claude-code", f"claude-code:{entry.name}", project.name))
+                    source = groups.setdefault(entry.name, Source("claude", f"claude:{entry.name}", project.name))
                     for sub in sorted(subs, key=lambda e: e.name):
                         _add(source, sub, "subagent")
         for source in groups.values():
@@ -94,7 +91,7 @@ def claude_code(environ=None):
 
 
 def codex(environ=None):
-    root = os.path.join(paths.codex_home(environ), "sessions")
+    root = str(clients.codex.session_root(environ))
     sources, stack = [], [(root, 0)]
     while stack:
         directory, depth = stack.pop()
@@ -110,21 +107,11 @@ def codex(environ=None):
     return sources
 
 
-def _gemini_projects(home):
-    """Short project name -> absolute cwd, from projects.json (absent in older versions)."""
-    try:
-        with open(os.path.join(home, "projects.json"), "rb") as f:
-            projects = json.load(f).get("projects", {})
-        return {name: cwd for cwd, name in projects.items() if isinstance(name, str)}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
 def gemini(environ=None):
-    home = str(paths.gemini_home(environ))
-    names = _gemini_projects(home)
+    # short project name -> absolute cwd
+    names = {name: cwd for cwd, name in clients.gemini.projects(environ).items()}
     sources = []
-    for project in _entries(os.path.join(home, "tmp")):
+    for project in _entries(clients.gemini.session_root(environ)):
         groups = {}
         for entry in _entries(os.path.join(project.path, "chats")):
             stem, dot, ext = entry.name.rpartition(".")
@@ -144,7 +131,7 @@ def gemini(environ=None):
     return sources
 
 
-_FINDERS = {"claude-code": claude_code, "codex": codex, "gemini": gemini}
+_FINDERS = {"claude": claude, "codex": codex, "gemini": gemini}
 
 
 def discover(providers=None, environ=None):

@@ -1,27 +1,21 @@
 """Which session file a running CLI is writing, from its cwd, its start time and its open files.
 
-Layouts (see discover.py):
-  claude  <claude_home>/projects/<cwd with every non-alphanumeric char as "-">/<session id>.jsonl
-  codex   <codex_home>/sessions/YYYY/MM/DD/rollout-*.jsonl whose first record (session_meta) has the cwd
-  gemini  <gemini_home>/tmp/<sha256 of cwd, or the short name projects.json gives it>/chats/session-*
+Layouts (see relay.clients):
+  claude  the project dir of the cwd (clients.claude.project_dir)
+  codex   the day dirs under the session root, a rollout whose first record (session_meta) has the cwd
+  gemini  the chats/ dirs of the cwd (clients.gemini.chat_dirs)
 A candidate must have been written since the process started: a CLI that has not written yet has
 no session file, and the newest older file belongs to a previous run, so we answer None rather
 than guess. Open files win over all of this when a CLI keeps its file open.
 """
 import datetime
-import hashlib
 import json
 import os
-import re
 
-from relay import paths
+from relay import clients
 
 # mtime resolution and clock skew between the process start and the first write.
 SLACK_S = 2.0
-
-
-def claude_project_dir(cwd):
-    return re.sub(r"[^A-Za-z0-9]", "-", cwd)
 
 
 def _files(directory, predicate):
@@ -73,7 +67,7 @@ def gemini_id(path):
 
 
 def claude_file(cwd, started_at, environ=None):
-    directory = os.path.join(paths.claude_home(environ), "projects", claude_project_dir(cwd))
+    directory = clients.claude.project_dir(cwd, environ)
     return _newest_since(_files(directory, lambda n: n.endswith(".jsonl")), started_at)
 
 
@@ -87,7 +81,7 @@ def _codex_day_dirs(root, started_at):
 
 
 def codex_file(cwd, started_at, environ=None):
-    root = os.path.join(paths.codex_home(environ), "sessions")
+    root = clients.codex.session_root(environ)
     candidates = []
     for directory in _codex_day_dirs(root, started_at):
         candidates += _files(directory, lambda n: n.startswith("rollout-") and n.endswith(".jsonl"))
@@ -100,22 +94,9 @@ def codex_file(cwd, started_at, environ=None):
     return None
 
 
-def gemini_dirs(cwd, environ=None):
-    home = str(paths.gemini_home(environ))
-    names = [hashlib.sha256(cwd.encode("utf-8", "surrogatepass")).hexdigest()]
-    try:
-        with open(os.path.join(home, "projects.json"), "rb") as f:
-            short = json.load(f).get("projects", {}).get(cwd)
-        if isinstance(short, str):
-            names.append(short)
-    except (OSError, ValueError, AttributeError):
-        pass
-    return [os.path.join(home, "tmp", name, "chats") for name in names]
-
-
 def gemini_file(cwd, started_at, environ=None):
     candidates = []
-    for directory in gemini_dirs(cwd, environ):
+    for directory in clients.gemini.chat_dirs(cwd, environ):
         candidates += _files(directory, lambda n: n.startswith("session-") and n.endswith((".jsonl", ".json")))
     return _newest_since(candidates, started_at)
 
@@ -123,14 +104,8 @@ def gemini_file(cwd, started_at, environ=None):
 FINDERS = {"claude": (claude_file, claude_id), "codex": (codex_file, codex_id), "gemini": (gemini_file, gemini_id)}
 
 
-def _roots(environ):
-    return {"claude": os.path.join(str(paths.claude_home(environ)), "projects") + os.sep,
-            "codex": os.path.join(str(paths.codex_home(environ)), "sessions") + os.sep,
-            "gemini": os.path.join(str(paths.gemini_home(environ)), "tmp") + os.sep}
-
-
 def from_open_files(cli, open_paths, environ=None):
-    root = _roots(environ)[cli]
+    root = os.path.join(str(clients.get(cli).session_root(environ)), "")
     hits = [p for p in open_paths if p.startswith(root) and p.endswith((".jsonl", ".json"))]
     return hits[-1] if hits else None
 

@@ -12,7 +12,7 @@ import os
 # hashlib and pickle are imported where a state is touched: `relay report` with nothing
 # changed never does, and their imports (OpenSSL) cost more than its queries.
 
-VERSION = 1
+VERSION = 2      # 2: the Claude Code client is "claude", no longer "claude-code"
 _HEAD = b"relay-session-state\n"
 
 

@@ -1,14 +1,12 @@
 """relay serve in the background for `relay init`: detached, output to <data dir>/relay.log; serve
 itself writes <data dir>/relay.pid. Health is GET /api/v1/health on loopback."""
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 from relay import paths
+from relay.diagnostics.doctor.probes import health_at
 from relay.errors import RelayError
 
 START_TIMEOUT = 30.0
@@ -20,13 +18,7 @@ def url(port):
 
 def health(port, timeout=1.0):
     """relay's health answer at 127.0.0.1:port, or None."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via HTTP_PROXY
-    try:
-        with opener.open(url(port) + "/api/v1/health", timeout=timeout) as resp:
-            data = json.loads(resp.read(65536))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    return data if isinstance(data, dict) and data.get("ok") is True else None
+    return health_at(url(port), timeout)
 
 
 def log_path(environ=None):
@@ -58,7 +50,7 @@ def start(port, environ=None):
 def stop(pid):
     """SIGTERM the relay serve `pid` if it is still the process relay init started; True if sent."""
     try:
-        import psutil
+        import psutil  # optional compiled package: without it relay init cannot tell its server apart
         proc = psutil.Process(pid)
         if "serve" not in proc.cmdline():
             return False

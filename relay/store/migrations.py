@@ -259,3 +259,16 @@ def m006_delegations(conn):
         )""")
     conn.execute("CREATE INDEX delegations_ts ON delegations(ts)")
     conn.execute("CREATE INDEX delegations_task ON delegations(task_id, attempt)")
+
+
+@migration
+def m007_client_name_claude(conn):
+    # The Claude Code client is named "claude" everywhere now (as codex and gemini are named by
+    # their binary); rows indexed before carry "claude-code" as provider and key prefix. The
+    # parser state version went up with this rename, so each file is also parsed once more.
+    prefix = len("claude-code:") + 1
+    for table in ("session_files", "session_index", "message_usage"):
+        conn.execute(f"UPDATE {table} SET provider = 'claude', "
+                     f"session_key = 'claude:' || substr(session_key, {prefix}) "
+                     "WHERE provider = 'claude-code' AND session_key LIKE 'claude-code:%'")
+        conn.execute(f"UPDATE {table} SET provider = 'claude' WHERE provider = 'claude-code'")

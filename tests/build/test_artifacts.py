@@ -22,7 +22,7 @@ from tests.relay_process import RelayProcess
 # The first test of a run may build both artifacts (and a venv) before it starts: about 1 to 3
 # minutes on a loaded 2-core machine, more than the suite's default per-test timeout allows.
 pytestmark = pytest.mark.timeout(900)
-BODY = (artifacts.ROOT / "tests" / "data" / "requests" / "claude-code" / "request-001-text.json").read_bytes()
+BODY = (artifacts.ROOT / "tests" / "data" / "requests" / "claude" / "request-001-text.json").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_binary_serves_in_a_root_without_python(dist, upstream, tmp_path):
 def test_parallel_scan_runs_in_both_artifacts(dist, tmp_path):
     # Over 32 MB of sessions the scan parses in spawned worker processes: in the binary that needs
     # multiprocessing.freeze_support, in the zipapp the children must find relay inside the .pyz.
-    fixtures = sorted((artifacts.ROOT / "tests" / "data" / "sessions" / "claude-code").glob("*.jsonl"))
+    fixtures = sorted((artifacts.ROOT / "tests" / "data" / "sessions" / "claude").glob("*.jsonl"))
     projects = tmp_path / "home" / ".claude" / "projects"
     size = 0
     for n in range(200):

@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 from relay import paths
+from relay.clients import claude
 from tests.health_server import dead_port, relay_up  # noqa: F401 (relay_up is a fixture)
 from tests.run_relay import run_relay as relay
 
@@ -27,7 +28,7 @@ def test_doctor_exits_1_when_a_check_fails():
 
 
 def test_doctor_fix_backs_up_what_it_changes(relay_up):  # noqa: F811 (the fixture)
-    settings = paths.claude_home() / "settings.json"
+    settings = claude.settings_path()
     settings.parent.mkdir(parents=True)
     settings.write_text('{"theme": "dark"}')
     pid_file = paths.data_dir() / "relay.pid"

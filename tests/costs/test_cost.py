@@ -126,11 +126,11 @@ def test_group_by_day_and_session(table):
 
 def test_split_message_in_claude_code_file_counted_once(isolated_home, store, table):
     # session-tool-bash.jsonl writes message msg_fake_1803... on two lines, each repeating its usage
-    lines = (DATA / "claude-code" / "session-tool-bash.jsonl").read_text().count("msg_fake_1803e6170123451984b4")
+    lines = (DATA / "claude" / "session-tool-bash.jsonl").read_text().count("msg_fake_1803e6170123451984b4")
     assert lines >= 2
     target = isolated_home / ".claude" / "projects" / "-scratch-work2" / "c6591387-3c88-4bda-9ab0-808028906ae9.jsonl"
     target.parent.mkdir(parents=True)
-    shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl", target)
+    shutil.copyfile(DATA / "claude" / "session-tool-bash.jsonl", target)
     items = sources.file_items(store)
     assert sorted(i.message_id for i in items) == ["msg_fake_1803e6170123451984b4", "msg_fake_2a6fb93e941847888895"]
     # each message: 12 input, 7 output, 1500 5m writes, 3000 reads at claude-opus-5-5 (4 / 20 / 5 / 0.2):

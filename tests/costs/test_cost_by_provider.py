@@ -10,7 +10,7 @@ from relay.models import Usage
 def test_cost_by_provider_groups_api_and_cli_names_together():
     usage = Usage(input_tokens=100_000)   # under the 200k long-context threshold
     items = [Item("proxy", 1.0, "claude-sonnet-4-5", usage, "m1", provider="anthropic"),
-             Item("file", 2.0, "claude-sonnet-4-5", usage, "m2", provider="claude-code"),
+             Item("file", 2.0, "claude-sonnet-4-5", usage, "m2", provider="claude"),
              Item("proxy", 3.0, "gpt-5-codex", usage, "r1", provider="openai"),
              Item("file", 4.0, "gpt-5-codex", usage, "r2", provider="codex"),
              Item("proxy", 5.0, "gemini-2.5-pro", usage, "g1", provider="gemini")]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from relay import config, paths
-from relay.diagnostics import doctor, doctor_checks
-from relay.diagnostics.doctor import Context, run
+from relay.clients import claude, codex, gemini
+from relay.diagnostics.doctor import Context, checks, probes, run
+from relay.setup import init
 from relay.store import Store, migrations
 from tests.health_server import VERSION, dead_port, relay_up  # noqa: F401 (relay_up is a fixture)
 
@@ -27,7 +28,7 @@ def check(name, ctx):
 
 
 def settings_file(data):
-    path = paths.claude_home() / "settings.json"
+    path = claude.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data) if not isinstance(data, str) else data)
     return path
@@ -67,6 +68,25 @@ def test_fix_points_claude_code_at_relay_after_a_backup(tmp_path, relay_up):
     url = f"http://127.0.0.1:{relay_up}"
     assert json.loads(path.read_text()) == {"model": "opus", "env": {"FOO": "1", "ANTHROPIC_BASE_URL": url}}
     assert report["checks"][0]["status"] == "pass"
+
+
+def test_init_undo_takes_back_what_doctor_fix_changed(tmp_path, relay_up):  # noqa: F811 (the fixture)
+    # one backup-and-undo scheme: doctor --fix records its edit where `relay init --undo` finds it
+    path = settings_file('{"model": "opus",   "env": {"FOO": "1"}}\n')
+    before, mode = path.read_bytes(), path.stat().st_mode
+    [action] = [a for a in run(make_ctx(tmp_path, relay_up), fix=True)["fixed"] if a["check"] == "claude_settings"]
+    assert path.read_bytes() != before and Path(action["backup"]).read_bytes() == before
+    report = init.undo()
+    assert path.read_bytes() == before and path.stat().st_mode == mode
+    assert any(str(path) in line for line in report["undone"])
+
+
+def test_init_undo_removes_a_settings_file_doctor_fix_created(tmp_path, relay_up):  # noqa: F811 (the fixture)
+    path = claude.settings_path()
+    [action] = [a for a in run(make_ctx(tmp_path, relay_up), fix=True)["fixed"] if a["check"] == "claude_settings"]
+    assert path.is_file() and action["backup"] is None
+    init.undo()
+    assert not path.exists()
 
 
 def test_no_fix_offered_while_relay_is_down_or_another_proxy_is_live(tmp_path, relay_up):
@@ -167,18 +187,18 @@ def test_pending_migration_is_applied_by_fix_after_a_backup(tmp_path, monkeypatc
 def test_session_dirs(tmp_path, monkeypatch):
     ctx = make_ctx(tmp_path, dead_port())
     assert check("session_dirs", ctx)["status"] == "warn"
-    (paths.codex_home() / "sessions").mkdir(parents=True)
+    codex.session_root().mkdir(parents=True)
     c = check("session_dirs", ctx)
     assert c["status"] == "pass" and "codex" in c["message"]
-    paths.gemini_home().mkdir(parents=True)
-    (paths.gemini_home() / "tmp").write_text("oops")
+    gemini.home().mkdir(parents=True)
+    gemini.session_root().write_text("oops")
     c = check("session_dirs", ctx)
     assert c["status"] == "fail" and "not a directory" in c["message"]
-    (paths.gemini_home() / "tmp").unlink()
+    gemini.session_root().unlink()
 
     def denied(path):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(doctor_checks, "list_dir", denied)
+    monkeypatch.setattr(probes, "list_dir", denied)
     c = check("session_dirs", ctx)
     assert c["status"] == "fail" and "Permission denied" in c["message"] and "chmod" in c["fix"]
 
@@ -232,14 +252,14 @@ def test_live_relay_pid_passes_and_a_reused_pid_is_stale(tmp_path, monkeypatch):
                              "relay", "serve"], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "up\n"      # running its own command line by now
-        assert doctor_checks.pid_state(proc.pid) == "relay"
+        assert probes.pid_state(proc.pid) == "relay"
         pid_file = paths.data_dir() / "relay.pid"
         pid_file.parent.mkdir(parents=True)
         pid_file.write_text(str(proc.pid))
         ctx = make_ctx(tmp_path, dead_port())
         c = check("stale_pids", ctx)
         assert c["status"] == "pass" and str(proc.pid) in c["message"]
-        monkeypatch.setattr(doctor_checks, "pid_state", lambda pid: "other")
+        monkeypatch.setattr(probes, "pid_state", lambda pid: "other")
         assert check("stale_pids", ctx)["status"] == "warn"
     finally:
         proc.kill()
@@ -250,13 +270,13 @@ def test_live_relay_pid_passes_and_a_reused_pid_is_stale(tmp_path, monkeypatch):
 def test_pid_state_with_and_without_psutil(monkeypatch, hide_psutil):
     if hide_psutil:
         monkeypatch.setitem(sys.modules, "psutil", None)      # import psutil now raises ImportError
-    assert doctor_checks.pid_state(_gone_pid()) == "dead"
-    assert doctor_checks.pid_state(0) == "dead"
+    assert probes.pid_state(_gone_pid()) == "dead"
+    assert probes.pid_state(0) == "dead"
     proc = subprocess.Popen([sys.executable, "-c", "import signal; print('up', flush=True); signal.pause()", "relay"],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline() == "up\n"
-        assert doctor_checks.pid_state(proc.pid) == "relay"
+        assert probes.pid_state(proc.pid) == "relay"
     finally:
         proc.kill()
         proc.wait()
@@ -286,15 +306,15 @@ def test_disagreeing_urls_and_two_credentials_warn(tmp_path):
 
 
 def test_only_loopback_urls_are_probed():
-    assert doctor.listening("http://example.com:80", 0.1) is None
-    assert doctor.endpoint("http://localhost:8083/") == doctor.endpoint("http://127.0.0.1:8083")
-    assert doctor.endpoint("not a url") is None
+    assert probes.listening("http://example.com:80", 0.1) is None
+    assert probes.endpoint("http://localhost:8083/") == probes.endpoint("http://127.0.0.1:8083")
+    assert probes.endpoint("not a url") is None
 
 
 def test_a_crashing_check_fails_alone(tmp_path, monkeypatch):
     def check_boom(ctx):
         raise RuntimeError("kaput")
-    monkeypatch.setattr(doctor_checks, "CHECKS", [check_boom] + doctor_checks.CHECKS[1:])
+    monkeypatch.setattr(checks, "CHECKS", [check_boom] + checks.CHECKS[1:])
     report = run(make_ctx(tmp_path, dead_port()))
     assert report["checks"][0] == {"name": "boom", "status": "fail", "fixable": False,
                                    "message": "the check itself failed: RuntimeError: kaput",
@@ -303,8 +323,8 @@ def test_a_crashing_check_fails_alone(tmp_path, monkeypatch):
 
 
 def test_mcp_registration_in_the_binary_names_the_binary(monkeypatch, tmp_path):
-    monkeypatch.setattr(doctor_checks.shutil, "which", lambda name: None)
+    monkeypatch.setattr(checks.shutil, "which", lambda name: None)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "relay"))
     # the same entry `relay init` writes (paths.self_command): the binary is its own command
-    assert doctor_checks._register_command() == f"relay init (or: claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp)"
+    assert checks._register_command() == f"relay init (or: claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp)"

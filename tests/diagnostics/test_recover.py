@@ -43,16 +43,16 @@ def _claude_chain_ok(path):
 def test_claude_file_cut_at_a_tool_call_with_a_torn_last_line_is_made_resumable():
     path = populate()["session-tool-bash"]
     original = _cut(path, 22, torn_from=23)
-    bad, torn, found = _problems("claude-code", path)
+    bad, torn, found = _problems("claude", path)
     assert torn and [f.detector for f in found] == ["orphan", "resume"]
 
     report = recover(CLAUDE_ID)
 
-    assert report["written"] and report["provider"] == "claude-code" and report["path"] == str(path)
+    assert report["written"] and report["provider"] == "claude" and report["path"] == str(path)
     assert [(c["kind"], c["line"]) for c in report["changes"]] == [("added_result", 20), ("dropped_line", 23)]
     backup = path.with_name(report["backup"].rsplit("/", 1)[-1])
     assert backup.read_bytes() == original
-    assert _problems("claude-code", path) == (0, False, [])
+    assert _problems("claude", path) == (0, False, [])
     assert _claude_chain_ok(path)
     repaired = _lines(path)
     assert repaired[:20] == original.split(b"\n")[:20]        # untouched lines stay byte for byte
@@ -83,7 +83,7 @@ def test_record_after_a_tear_is_salvaged_and_the_chain_relinked():
     report = recover(CLAUDE_ID)
     kinds = [(c["kind"], c["line"]) for c in report["changes"]]
     assert ("salvaged_record", 24) in kinds and ("relinked", 25) in kinds
-    assert _claude_chain_ok(path) and _problems("claude-code", path) == (0, False, [])
+    assert _claude_chain_ok(path) and _problems("claude", path) == (0, False, [])
     assert json.loads(_lines(path)[23])["type"] == "api-request"
 
 
@@ -92,7 +92,7 @@ def test_result_without_its_call_is_removed_and_children_follow_its_parent():
     result = json.loads(lines[22])
     result["message"]["content"][0]["tool_use_id"] = "toolu_ghost"
     data = b"\n".join(lines[:22] + [json.dumps(result).encode()] + lines[23:])
-    body, changes = repair(data, "claude-code")
+    body, changes = repair(data, "claude")
     assert [(c.kind, c.line) for c in changes] == [("added_result", 20), ("removed_result", 23), ("relinked", 24)]
     objs = [json.loads(x) for x in body.splitlines()]
     assert all(o.get("uuid") != result["uuid"] for o in objs)
@@ -129,7 +129,7 @@ def test_gemini_tool_call_without_result_is_answered_in_its_own_format():
 
 def test_find_session_file_by_id_per_provider():
     files = populate()
-    assert find_session_file(CLAUDE_ID) == ("claude-code", files["session-tool-bash"])
+    assert find_session_file(CLAUDE_ID) == ("claude", files["session-tool-bash"])
     assert find_session_file(CODEX_ID, provider="codex") == ("codex", files["rollout-tool-exec_command"])
     # The resume stub shares the id prefix; the main file is the one repaired.
     assert find_session_file("d8aecb06-3bb0-4604-9578-89c7c27aa04c")[1] == files["session-text-then-resume"]
@@ -159,6 +159,6 @@ def test_file_that_changes_during_the_repair_is_not_replaced(monkeypatch):
 
 def test_parse_of_repaired_bytes_matches_the_file_layout():
     data = b'{"type":"user","sessionId":"s","uuid":"a","parentUuid":null,"message":{"role":"user","content":"hi"}}'
-    body, changes = repair(data, "claude-code")
+    body, changes = repair(data, "claude")
     assert [c.kind for c in changes] == ["added_newline"] and body == data + b"\n"
-    assert parse_bytes("claude-code", body).stats.truncated_tail is False
+    assert parse_bytes("claude", body).stats.truncated_tail is False

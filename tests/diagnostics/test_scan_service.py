@@ -35,7 +35,7 @@ def test_payload_shape(store):
     assert summary["sessions"] == 8
     assert summary["turns"] == sum(s["turns"] for s in payload["sessions"])
     assert summary["tokens"]["total"] == sum(s["tokens"]["total"] for s in payload["sessions"])
-    assert summary["providers"] == {"claude-code": 3, "codex": 2, "gemini": 3}
+    assert summary["providers"] == {"claude": 3, "codex": 2, "gemini": 3}
     assert summary["findings"] == {sev: sum(f["severity"] == sev for s in payload["sessions"] for f in s["findings"])
                                    for sev in ("info", "warning", "error")}
 
@@ -43,7 +43,7 @@ def test_payload_shape(store):
 def test_numbers_of_known_sessions(store):
     files = populate()
     sessions = by_id(scan.run(store))
-    parent = sessions[("claude-code", "9043e173-9b6d-4aca-8263-f7dc88d302fe")]
+    parent = sessions[("claude", "9043e173-9b6d-4aca-8263-f7dc88d302fe")]
     assert parent["tokens"]["total"] == 2 * 4519 + 4519           # two replies + the subagent's
     assert parent["path"] == str(files["session-agent-parent"])
     assert parent["project"] == "/scratch/work10"

@@ -15,7 +15,7 @@ from tests.conftest import REQUESTS
 from tests.prune.builders import asst, bash_pair, body, raw, read_pair, system_entry, text, user
 from tests.prune.test_strategies import ACCESS, FILE_A, REMINDER
 
-FIXTURES = [p for p in sorted((REQUESTS / "claude-code").glob("request-*.json"))
+FIXTURES = [p for p in sorted((REQUESTS / "claude").glob("request-*.json"))
             if json.loads(p.read_text())["body"]]
 assert len(FIXTURES) >= 4, "the recorded request bodies are missing from tests/data/requests"
 
@@ -64,7 +64,7 @@ def test_real_claude_code_bodies_stay_valid_and_identical(path, tier):
 
 @pytest.mark.parametrize("tier", strategies.TIERS)
 def test_a_grown_claude_code_body_is_pruned_and_stays_valid(tier):
-    b = json.loads((REQUESTS / "claude-code" / "request-tool-followup.json").read_text())["body"]
+    b = json.loads((REQUESTS / "claude" / "request-tool-followup.json").read_text())["body"]
     history = [asst("ran it"), user(text(REMINDER), text("now read a.py twice")), *read_pair("r1", "/a", FILE_A),
                *read_pair("r2", "/a", FILE_A), *bash_pair("b1", "boot\n" + ACCESS + "\nbye"), asst("done"),
                user(text(REMINDER), text("thanks"))]

@@ -65,7 +65,7 @@ def test_changed_thinking_of_the_turn_in_progress_is_a_problem_only_against_the_
 
 
 def test_real_claude_code_bodies_are_valid():
-    paths = sorted((REQUESTS / "claude-code").glob("request-*.json"))
+    paths = sorted((REQUESTS / "claude").glob("request-*.json"))
     bodies = [json.loads(p.read_text())["body"] for p in paths]
     assert len([b for b in bodies if b]) >= 4
     for path, b in zip(paths, bodies):

@@ -95,9 +95,9 @@ def test_removing_a_file_keeps_its_messages_copied_elsewhere():
 def test_blocks_are_five_hour_windows_with_gaps(store):
     write("sess-a", session_a())
     write("sess-b", session_b())
-    reports.refresh(store, ("claude-code",))
+    reports.refresh(store, ("claude",))
     table = prices.load()
-    payload = reports_view.usage_blocks(reports.blocks(store, table, ("claude-code",), now=2_000_000_000))
+    payload = reports_view.usage_blocks(reports.blocks(store, table, ("claude",), now=2_000_000_000))
     got = [(b["id"], b["isGap"], b["entries"], round(b["costUSD"], 6)) for b in payload["blocks"]]
     assert got == [("2026-11-20T10:00:00.000Z", False, 2, 0.03255),     # msg-1, msg-2 (within 5 h)
                    ("gap-2026-11-20T17:00:00.000Z", True, 0, 0.0),       # 5 h after msg-2 until msg-3
@@ -118,10 +118,10 @@ def test_blocks_are_five_hour_windows_with_gaps(store):
 
 def test_active_block_burn_rate_and_projection(store):
     write("sess-a", session_a())
-    reports.refresh(store, ("claude-code",))
+    reports.refresh(store, ("claude",))
     # "now" is 11-20 13:00: the first block (10:00-15:00, last message 12:00) is active
     now = 1_795_179_600.0              # 2026-11-20T13:00:00Z
-    result = reports.blocks(store, prices.load(), ("claude-code",), until_day="2026-11-20", now=now)
+    result = reports.blocks(store, prices.load(), ("claude",), until_day="2026-11-20", now=now)
     block = reports_view.usage_blocks(result)["blocks"][0]
     assert block["isActive"]
     # 105 minutes from 10:15 to 12:00; input + output = 1100 + 3000 = 4100 tokens -> 39.047.../min;
@@ -143,7 +143,7 @@ def test_daily_on_a_recorded_claude_code_session():
     import shutil
 
     from tests.session_homes import DATA
-    shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl",
+    shutil.copyfile(DATA / "claude" / "session-tool-bash.jsonl",
                     write("c6591387-3c88-4bda-9ab0-808028906ae9", [], project="-scratch-work2"))
     (day,) = report("daily")["daily"]
     # msg_fake_1803... is written on two lines with the same usage: two messages, not three;
@@ -157,7 +157,7 @@ def test_daily_on_a_recorded_claude_code_session():
 def test_an_index_made_before_m005_is_filled_once(store):
     from relay.store import Store
     write("sess-a", session_a())
-    reports.refresh(store, ("claude-code",))
+    reports.refresh(store, ("claude",))
     # roll the database back to before m005: no table, files marked as indexed
     store.write(lambda c: (c.execute("DROP TABLE message_usage"),
                            c.execute("DELETE FROM _relay_migrations WHERE name = 'm005_message_usage'")))
@@ -166,8 +166,8 @@ def test_an_index_made_before_m005_is_filled_once(store):
     reopened = Store(path)
     try:
         assert reopened.read(lambda c: c.execute("SELECT COUNT(*) FROM session_files").fetchone()[0]) == 0
-        reports.refresh(reopened, ("claude-code",))
-        result = reports.aggregate(reopened, prices.load(), "day", ("claude-code",))
+        reports.refresh(reopened, ("claude",))
+        result = reports.aggregate(reopened, prices.load(), "day", ("claude",))
         assert [(g["key"], round(g["cost"], 6)) for g in result["groups"]] == [("2026-11-20", 0.03405),
                                                                               ("2026-11-21", 0.003)]
     finally:

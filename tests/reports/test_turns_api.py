@@ -40,7 +40,7 @@ def test_turns_from_proxy_rows_with_cost_fill_and_zone(relay):
 
 
 def test_session_turns_fall_back_to_the_session_index(relay):
-    shutil.copyfile(DATA / "claude-code" / "session-tool-bash.jsonl",
+    shutil.copyfile(DATA / "claude" / "session-tool-bash.jsonl",
                     write("c6591387-3c88-4bda-9ab0-808028906ae9", [], project="-scratch-work2"))
     indexed = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", "daily"], capture_output=True,
                              text=True, timeout=60)

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from relay.sessions import alive, live_files
+from relay.clients import claude
+from relay.sessions import alive
 from tests.fake_clis import WAIT, FakeCLIs
 
 
@@ -32,7 +33,7 @@ def _write(path, lines):
 def test_claude_native_maps_cwd_to_newest_file_written_since_start(spawn, tmp_path, isolated_home):
     work = tmp_path / "my.project"
     work.mkdir()
-    project = isolated_home / ".claude" / "projects" / live_files.claude_project_dir(str(work))
+    project = isolated_home / ".claude" / "projects" / claude.project_dir_name(str(work))
     old = _write(project / "old-session.jsonl", [{"type": "user"}])
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     proc = spawn("claude", work)

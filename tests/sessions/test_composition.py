@@ -59,7 +59,7 @@ def test_context_restarts_after_a_compaction():
 
 
 def test_recorded_session_is_mostly_system_context():
-    c = compose_session(fixture_session("claude-code", "session-tool-bash.jsonl"))
+    c = compose_session(fixture_session("claude", "session-tool-bash.jsonl"))
     assert c["chars"]["user_text"] == len("run echo")
     assert c["chars"]["tool_result"] == len("hello-from-tool")
     assert c["chars"]["system"] > 9000 and c["snr"] < 0.01

@@ -16,8 +16,8 @@ def test_nothing_installed_finds_nothing():
 def test_each_cli_layout_is_found_and_grouped_per_session():
     files = populate()
     sources = _by_key(discover())
-    assert sorted(s.provider for s in sources.values()) == ["claude-code"] * 3 + ["codex"] * 2 + ["gemini"] * 3
-    parent = sources["claude-code:9043e173-9b6d-4aca-8263-f7dc88d302fe"]
+    assert sorted(s.provider for s in sources.values()) == ["claude"] * 3 + ["codex"] * 2 + ["gemini"] * 3
+    parent = sources["claude:9043e173-9b6d-4aca-8263-f7dc88d302fe"]
     assert [(f.role, f.path) for f in parent.files] == [("main", str(files["session-agent-parent"])),
                                                         ("subagent", str(files["subagent"]))]
     assert parent.project == "-scratch-work10"
@@ -32,7 +32,7 @@ def test_each_cli_layout_is_found_and_grouped_per_session():
 
 def test_stat_is_taken_during_discovery():
     files = populate()
-    main = _by_key(discover(["claude-code"]))["claude-code:c6591387-3c88-4bda-9ab0-808028906ae9"].files[0]
+    main = _by_key(discover(["claude"]))["claude:c6591387-3c88-4bda-9ab0-808028906ae9"].files[0]
     st = os.stat(files["session-tool-bash"])
     assert (main.size, main.mtime_ns, main.inode) == (st.st_size, st.st_mtime_ns, st.st_ino)
 
@@ -42,4 +42,4 @@ def test_provider_filter_and_unrelated_files():
     (files["session-tool-bash"].parent / "notes.txt").write_text("x")
     (files["session-tool-bash"].parent / "memory").mkdir()
     assert {s.provider for s in discover(["codex"])} == {"codex"}
-    assert len(discover(["claude-code"])) == 3
+    assert len(discover(["claude"])) == 3

@@ -10,8 +10,8 @@ from relay.sessions.parsers import parse_file
 from relay.store import Store, session_index
 from tests.session_homes import populate
 
-BASH_KEY = "claude-code:c6591387-3c88-4bda-9ab0-808028906ae9"
-AGENT_KEY = "claude-code:9043e173-9b6d-4aca-8263-f7dc88d302fe"
+BASH_KEY = "claude:c6591387-3c88-4bda-9ab0-808028906ae9"
+AGENT_KEY = "claude:9043e173-9b6d-4aca-8263-f7dc88d302fe"
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_append_reads_only_the_new_bytes(store, files):
     assert (c.groups, c.files_parsed, c.files_resumed, c.files_restarted) == (1, 1, 1, 0)
     assert c.bytes_read == len(extra)
     row = rows(store)[BASH_KEY]
-    fresh = parse_file("claude-code", files["session-tool-bash"])
+    fresh = parse_file("claude", files["session-tool-bash"])
     assert row["tokens"]["total"] == fresh.usage.total == 9038 + 2 * 10
     assert row["turns"] == 4
 
@@ -116,7 +116,7 @@ def test_a_file_that_was_not_just_appended_to_is_parsed_from_zero(store, files, 
     c = report.counters
     assert (c.files_parsed, c.files_restarted, c.files_resumed) == (1, 1, 0)
     assert c.bytes_read == path.stat().st_size
-    fresh = parse_file("claude-code", path)
+    fresh = parse_file("claude", path)
     row = rows(store)[BASH_KEY]
     assert row["tokens"]["total"] == fresh.usage.total
     assert row["parse_stats"]["lines"] == fresh.stats.lines

@@ -35,7 +35,7 @@ def text(value):
 BASIC = jl(cc_user("hi", "u1"), cc_reply("m1", "a1", [text("hello")], rid="r1"))
 
 
-@pytest.mark.parametrize("provider,name", [("claude-code", "x.jsonl"), ("codex", "x.jsonl"), ("gemini", "x.jsonl"),
+@pytest.mark.parametrize("provider,name", [("claude", "x.jsonl"), ("codex", "x.jsonl"), ("gemini", "x.jsonl"),
                                            ("gemini", "x.json")])
 def test_empty_and_blank_files_give_an_empty_session(provider, name):
     for data in (b"", b"\n\n  \n"):
@@ -46,7 +46,7 @@ def test_empty_and_blank_files_give_an_empty_session(provider, name):
 
 def test_truncated_last_line_is_left_unread_and_flagged():
     data = BASIC + b'{"type":"user","uuid":"u2","message":{"role":"us'
-    parser = parser_for("claude-code")
+    parser = parser_for("claude")
     read_into(parser, __import__("io").BytesIO(data))
     session = parser.result()
     assert session.stats.truncated_tail is True
@@ -55,7 +55,7 @@ def test_truncated_last_line_is_left_unread_and_flagged():
 
 
 def test_complete_last_line_without_newline_is_taken():
-    session = parse_bytes("claude-code", BASIC + json.dumps(cc_user("more", "u2")).encode())
+    session = parse_bytes("claude", BASIC + json.dumps(cc_user("more", "u2")).encode())
     assert [m.uuid for m in session.messages] == ["u1", "a1", "u2"]
     assert not session.stats.truncated_tail
 
@@ -64,14 +64,14 @@ def test_invalid_json_and_wrong_shapes_are_counted_not_raised():
     data = (jl(cc_user("hi", "u1")) + b"{not json\n" + b"[1,2]\n"
             + jl({"type": "assistant", "message": "oops"}, {"type": "user", "message": {"content": 5}},
                  {"type": "attachment", "rendered": "x"}, cc_reply("m1", "a1", [text("ok")])))
-    session = parse_bytes("claude-code", data)
+    session = parse_bytes("claude", data)
     assert session.stats.bad_lines == 2
     assert [m.uuid for m in session.messages if m.uuid] == ["u1", "a1"]
 
 
 def test_non_utf8_bytes_are_replaced_and_counted():
     line = json.dumps(cc_user("caf\u00e9", "u1"), ensure_ascii=False).encode().replace("é".encode(), b"\xe9")
-    session = parse_bytes("claude-code", line + b"\n" + jl(cc_reply("m1", "a1", [text("ok")])))
+    session = parse_bytes("claude", line + b"\n" + jl(cc_reply("m1", "a1", [text("ok")])))
     assert session.stats.non_utf8_lines == 1
     assert session.messages[0].text == "caf\ufffd"
 
@@ -81,7 +81,7 @@ def test_split_reply_is_merged_and_keeps_the_last_usage_unless_it_shrinks():
               cc_reply("m1", "a1", [text("part 1")], output=3),
               cc_reply("m1", "a2", [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"p": 1}}], output=9),
               cc_reply("m1", "a3", [text("late")], output=4))
-    session = parse_bytes("claude-code", data)
+    session = parse_bytes("claude", data)
     (reply,) = [m for m in session.messages if m.role == "assistant"]
     assert [b.kind for b in reply.blocks] == ["text", "tool_use", "text"]
     assert reply.usage.output_tokens == 9
@@ -90,13 +90,13 @@ def test_split_reply_is_merged_and_keeps_the_last_usage_unless_it_shrinks():
 
 def test_dedupe_key_is_message_id_plus_request_id():
     data = jl(cc_reply("m1", "a1", [text("one")], rid="r1"), cc_reply("m1", "a2", [text("two")], rid="r2"))
-    assert len(parse_bytes("claude-code", data).messages) == 2
+    assert len(parse_bytes("claude", data).messages) == 2
     data = jl(cc_reply("m1", "a1", [text("one")], rid="r1"), cc_reply("m1", "a2", [text("two")], rid="r1"))
-    assert len(parse_bytes("claude-code", data).messages) == 1
+    assert len(parse_bytes("claude", data).messages) == 1
 
 
 def test_a_rewritten_line_with_a_known_uuid_is_a_duplicate():
-    session = parse_bytes("claude-code", jl(cc_user("hi", "u1"), cc_user("hi", "u1")))
+    session = parse_bytes("claude", jl(cc_user("hi", "u1"), cc_user("hi", "u1")))
     assert len(session.messages) == 1 and session.stats.duplicate_lines == 1
 
 
@@ -106,7 +106,7 @@ def test_user_lines_written_by_the_cli_are_marked_synthetic():
               {**cc_user("side", "u5"), "isSidechain": True},
               {"type": "user", "uuid": "u6", "message": {"content": [
                   {"type": "tool_result", "tool_use_id": "t9", "content": [text("a"), text("b")], "is_error": True}]}})
-    session = parse_bytes("claude-code", data)
+    session = parse_bytes("claude", data)
     assert [m.synthetic for m in session.messages] == ["interrupt", "command", "meta", "compact_summary", None,
                                                        "tool_result"]
     assert session.messages[4].sidechain is True
@@ -117,7 +117,7 @@ def test_resume_appended_to_the_same_file_is_recorded_where_the_new_run_starts()
     run1 = jl(cc_user("hi", "u1"), cc_reply("m1", "a1", [text("ok")]), {"type": "cost-state", "sessionId": "s1"})
     run2 = jl({"type": "queue-operation", "operation": "enqueue"}, cc_user("again", "u2"),
               cc_reply("m2", "a2", [text("ok")]), {"type": "cost-state", "sessionId": "s1"})
-    session = parse_bytes("claude-code", run1 + run2)
+    session = parse_bytes("claude", run1 + run2)
     assert session.resumes == [4]
     assert session.usage.output_tokens == 10
 
@@ -125,7 +125,7 @@ def test_resume_appended_to_the_same_file_is_recorded_where_the_new_run_starts()
 def test_unknown_record_types_are_counted_and_known_bookkeeping_is_not():
     data = jl({"type": "brand-new"}, {"type": "brand-new"}, {"type": "file-history-snapshot"},
               {"type": "summary", "summary": "x"}, {"type": "mode", "mode": "normal"}, cc_user("hi", "u1"))
-    session = parse_bytes("claude-code", data)
+    session = parse_bytes("claude", data)
     assert session.stats.unknown_types == {"brand-new": 2}
     rollout = jl({"type": "session_meta", "payload": {"id": "c1"}}, {"type": "mystery", "payload": {}},
                  {"type": "response_item", "payload": {"type": "new_item"}})

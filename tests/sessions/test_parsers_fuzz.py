@@ -9,7 +9,7 @@ from relay.sessions.parsers import parse_bytes, parser_for
 from tests.regen_sessions import cases, facts
 
 SAMPLES = [path.read_bytes() for _, path in cases()]
-PARSERS = [("claude-code", "f.jsonl"), ("codex", "f.jsonl"), ("gemini", "f.jsonl"), ("gemini", "f.json")]
+PARSERS = [("claude", "f.jsonl"), ("codex", "f.jsonl"), ("gemini", "f.jsonl"), ("gemini", "f.json")]
 KEYS = ["type", "subtype", "message", "content", "usage", "payload", "id", "requestId", "uuid", "role", "text",
         "tool_use_id", "input", "name", "$set", "messages", "tokens", "toolCalls", "result", "functionResponse",
         "response", "output", "info", "total_token_usage", "last_token_usage", "call_id", "arguments", "rendered",

@@ -18,7 +18,7 @@ def test_file_parses_to_its_golden_facts(provider, path):
 
 
 def test_every_provider_has_golden_cases():
-    assert {provider for provider, _ in CASES} == {"claude-code", "codex", "gemini"}
+    assert {provider for provider, _ in CASES} == {"claude", "codex", "gemini"}
     assert all(expected_path(path).exists() for _, path in CASES)
 
 
@@ -27,7 +27,7 @@ def _raw_lines(path):
 
 
 def test_claude_usage_is_summed_once_per_api_message():
-    path = DATA / "claude-code" / "session-tool-bash.jsonl"
+    path = DATA / "claude" / "session-tool-bash.jsonl"
     raw = [r for r in _raw_lines(path) if r.get("type") == "assistant"]
     per_id = {}
     for r in raw:
@@ -35,7 +35,7 @@ def test_claude_usage_is_summed_once_per_api_message():
         per_id[r["message"]["id"]] = (u["input_tokens"] + u["output_tokens"] + u["cache_read_input_tokens"]
                                       + u["cache_creation_input_tokens"])
     assert len(raw) == 3 and len(per_id) == 2          # one reply was split over two lines
-    session = parse_file("claude-code", path)
+    session = parse_file("claude", path)
     assert session.usage.total == sum(per_id.values())
     merged = [m for m in session.messages if m.role == "assistant"]
     assert [b.kind for b in merged[0].blocks] == ["text", "tool_use"]
@@ -45,11 +45,11 @@ def test_claude_usage_is_summed_once_per_api_message():
 
 
 def test_claude_compaction_and_resumes_come_from_the_right_lines():
-    path = DATA / "claude-code" / "session-text-resume-compact.jsonl"
+    path = DATA / "claude" / "session-text-resume-compact.jsonl"
     raw = _raw_lines(path)
     boundary = next(i for i, r in enumerate(raw, 1) if r.get("subtype") == "compact_boundary")
     runs_end = [i for i, r in enumerate(raw, 1) if r["type"] == "cost-state"]
-    session = parse_file("claude-code", path)
+    session = parse_file("claude", path)
     (compaction,) = session.compactions
     assert compaction.line == boundary
     meta = raw[boundary - 1]["compactMetadata"]

@@ -7,17 +7,17 @@ and `parse_file` are the one-shot forms used by tests and tools.
 """
 import io
 
-from relay.sessions.parsers.claude_code import ClaudeCodeParser
+from relay.sessions.parsers.claude import ClaudeParser
 from relay.sessions.parsers.codex import CodexParser
 from relay.sessions.parsers.gemini import GeminiJsonParser, GeminiParser
 
-PROVIDERS = ("claude-code", "codex", "gemini")
+PROVIDERS = ("claude", "codex", "gemini")
 CHUNK = 8 << 20
 
 
 def parser_for(provider, path="", session_id=None):
-    if provider == "claude-code":
-        return ClaudeCodeParser(path, session_id)
+    if provider == "claude":
+        return ClaudeParser(path, session_id)
     if provider == "codex":
         return CodexParser(path, session_id)
     if provider == "gemini":

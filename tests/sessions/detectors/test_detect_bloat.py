@@ -12,7 +12,7 @@ def _session(*sizes):
 
 def test_results_at_or_under_the_limit_pass():
     assert bloat.detect(_session(bloat.MAX_RESULT_CHARS, 10)) == []
-    assert bloat.detect(fixture_session("claude-code", "session-tool-bash.jsonl")) == []
+    assert bloat.detect(fixture_session("claude", "session-tool-bash.jsonl")) == []
 
 
 def test_oversized_results_are_reported_largest_first():

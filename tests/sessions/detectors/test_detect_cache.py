@@ -17,7 +17,7 @@ MISS = make_usage(input=10, cache_read=0, cache_write=20_500)
 
 def test_warm_cache_throughout_passes():
     assert cache.detect(_turns(WARM, WARM, WARM)) == []
-    assert cache.detect(fixture_session("claude-code", "session-text-resume-compact.jsonl")) == []
+    assert cache.detect(fixture_session("claude", "session-text-resume-compact.jsonl")) == []
 
 
 def test_cache_read_dropping_to_zero_after_warm_is_a_warning():

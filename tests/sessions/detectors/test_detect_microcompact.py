@@ -19,7 +19,7 @@ def _with_compactions(turns, at_turns):
 
 def test_spread_out_compactions_pass():
     assert microcompact.detect(_with_compactions(30, {5, 15, 25})) == []
-    assert microcompact.detect(fixture_session("claude-code", "session-text-resume-compact.jsonl")) == []
+    assert microcompact.detect(fixture_session("claude", "session-text-resume-compact.jsonl")) == []
 
 
 def test_three_compactions_close_together_are_a_loop():

@@ -9,7 +9,7 @@ def test_answered_calls_are_not_orphans():
 
 
 def test_recorded_tool_session_has_no_orphans():
-    assert orphan.detect(fixture_session("claude-code", "session-tool-bash.jsonl")) == []
+    assert orphan.detect(fixture_session("claude", "session-tool-bash.jsonl")) == []
 
 
 def test_unanswered_call_followed_by_more_conversation_is_an_error():

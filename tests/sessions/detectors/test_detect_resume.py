@@ -4,7 +4,7 @@ from tests.factories import assistant, fixture_session, make_session, text, tool
 
 
 def test_clean_resumes_pass():
-    assert resume.detect(fixture_session("claude-code", "session-text-resume-compact.jsonl")) == []
+    assert resume.detect(fixture_session("claude", "session-text-resume-compact.jsonl")) == []
     assert resume.detect(fixture_session("gemini", "session-text-then-resume.jsonl")) == []
 
 

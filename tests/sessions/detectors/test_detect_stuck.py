@@ -22,7 +22,7 @@ def test_six_repeats_are_an_error():
 
 def test_two_repeats_or_interrupted_runs_are_fine():
     assert stuck.detect(_replies("same", "same", "other", "same", "same")) == []
-    assert stuck.detect(fixture_session("claude-code", "session-text-resume-compact.jsonl")) == []
+    assert stuck.detect(fixture_session("claude", "session-text-resume-compact.jsonl")) == []
 
 
 def _calls(results):

@@ -9,7 +9,7 @@ def test_person_typed_turns_and_tool_results_are_not_reported():
 
 
 def test_recorded_compaction_session_reports_each_kind_once():
-    found = synthetic.detect(fixture_session("claude-code", "session-text-resume-compact.jsonl"))
+    found = synthetic.detect(fixture_session("claude", "session-text-resume-compact.jsonl"))
     kinds = {f.where["kind"]: f for f in found}
     assert set(kinds) == {"compact_summary", "meta", "command"}
     assert all(f.severity == "info" for f in found)

@@ -6,32 +6,25 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from relay import paths
-from relay.diagnostics.doctor import (
-    FAIL_FREE_BYTES,
-    FULL_CHECK_MAX_BYTES,
-    WARN_FREE_BYTES,
-    Check,
-    backup,
-    backup_path,
-    claude_settings_path,
-    endpoint,
-    health,
-    listening,
-    read_json,
-    settings_base_url,
-    write_json,
-)
-from relay.store import migrations
+from relay import clients, paths, runtime, userfiles
+from relay.clients import claude
+from relay.diagnostics.doctor import probes
+from relay.diagnostics.doctor.model import Check
+from relay.diagnostics.doctor.probes import endpoint, health, listening
+from relay.store import Store, migrations
+
+FULL_CHECK_MAX_BYTES = 256 << 20
+WARN_FREE_BYTES = 1 << 30
+FAIL_FREE_BYTES = 100 << 20
 
 # --- 1. Claude Code -> relay ---------------------------------------------------------------
 
 def check_claude_settings(ctx):
-    path = claude_settings_path(ctx)
-    data, error = read_json(path)
+    path = claude.settings_path(ctx.environ)
+    _, error = userfiles.read_json(path)
     if error:
         return Check("claude_settings", "fail", error, f"fix the JSON syntax of {path}")
-    from_file, from_env = settings_base_url(ctx), ctx.environ.get("ANTHROPIC_BASE_URL")
+    from_file, from_env = claude.settings_base_url(ctx.environ), ctx.environ.get(claude.BASE_URL_VAR)
     configured = from_file or from_env
     source = "settings.json" if from_file else "the environment"
     answer = health(ctx)
@@ -49,7 +42,7 @@ def check_claude_settings(ctx):
     # environment, so a live proxy named in either one is left alone.
     apply = None
     if answer and _unset_or_dead(from_file, ctx) and (from_file or _unset_or_dead(from_env, ctx)):
-        apply = functools.partial(_point_settings_at, path, data, relay)
+        apply = functools.partial(_point_settings_at, ctx.environ, relay)
     if configured:
         return Check("claude_settings", "warn",
                      f"Claude Code goes to {configured} (from {source}), not to relay at {relay}",
@@ -63,45 +56,17 @@ def _unset_or_dead(url, ctx):
     return not url or listening(url, ctx.timeout) is False
 
 
-def _point_settings_at(path, data, url):
-    data = data if isinstance(data, dict) else {}
-    saved = backup(path) if path.exists() else None
-    env = data.get("env") if isinstance(data.get("env"), dict) else {}
-    data["env"] = {**env, "ANTHROPIC_BASE_URL": url}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, data)
-    return [{"did": f"set env.ANTHROPIC_BASE_URL to {url} in {path}", "backup": str(saved) if saved else None}]
+def _point_settings_at(environ, url):
+    # The same edit `relay init` makes, recorded in the same manifest: `relay init --undo` takes it back.
+    path = claude.settings_path(environ)
+    plan = userfiles.plan_json(path, claude.base_url_setting(url))
+    if plan is None:
+        return []
+    entry = userfiles.apply(userfiles.Manifest(environ), path, *plan)
+    return [{"did": f"set env.{claude.BASE_URL_VAR} to {url} in {path}", "backup": entry["backup"]}]
 
 
 # --- 2. MCP registration -------------------------------------------------------------------
-
-def _is_relay_server(name, spec):
-    if not isinstance(spec, dict):
-        return False
-    args = [a for a in spec.get("args") or [] if isinstance(a, str)]
-    words = [spec.get("command") or ""] + args
-    return name.lower() == "relay" or (any("relay" in w for w in words) and "mcp" in args)
-
-
-def _registrations(ctx):
-    """(where, name, spec) of every relay MCP server registration Claude Code would read."""
-    found = []
-    for path in dict.fromkeys([ctx.home / ".claude.json", paths.claude_home(ctx.environ) / ".claude.json"]):
-        data, _ = read_json(path)
-        if not isinstance(data, dict):
-            continue
-        scopes = [("user scope", data.get("mcpServers"))]
-        projects = data.get("projects") if isinstance(data.get("projects"), dict) else {}
-        scopes += [(f"project {p}", (v or {}).get("mcpServers")) for p, v in projects.items() if isinstance(v, dict)]
-        for where, servers in scopes:
-            if isinstance(servers, dict):
-                found += [(where, n, s) for n, s in servers.items() if _is_relay_server(n, s)]
-    data, _ = read_json(ctx.cwd / ".mcp.json")
-    servers = data.get("mcpServers") if isinstance(data, dict) else None
-    if isinstance(servers, dict):
-        found += [(f"{ctx.cwd / '.mcp.json'}", n, s) for n, s in servers.items() if _is_relay_server(n, s)]
-    return found
-
 
 def _command_exists(command):
     if not command:
@@ -124,7 +89,7 @@ def _register_command():
 def check_mcp(ctx):
     here = f"project {ctx.cwd}"
     register = _register_command()
-    found = _registrations(ctx)
+    found = claude.registrations(ctx.environ, ctx.cwd)
     if not found:
         return Check("mcp", "warn", "relay is not registered as an MCP server in Claude Code", f"run `{register}`")
     broken = [(w, n, s) for w, n, s in found if not _runnable(s)]
@@ -139,25 +104,11 @@ def check_mcp(ctx):
         return Check("mcp", "warn", f"relay is registered only for {found[0][0]}, not for {ctx.cwd}",
                      f"run `{register}` to make it available in every project")
     where, name = usable[0]
-    if where.endswith(".mcp.json") and not _approved(ctx, name):
+    if where.endswith(".mcp.json") and not claude.approved(ctx.environ, ctx.cwd, name):
         local = ctx.cwd / ".claude" / "settings.local.json"
         return Check("mcp", "warn", f"relay is in {where} as {name!r} but not approved: Claude Code keeps it pending",
                      f'run `claude` in {ctx.cwd} and approve it, or add "enabledMcpjsonServers": ["{name}"] to {local}')
     return Check("mcp", "pass", f"relay is registered as MCP server {name!r} ({where})")
-
-
-def _approved(ctx, name):
-    """A project-scope (.mcp.json) server runs only once approved, in ~/.claude.json or a settings file."""
-    data, _ = read_json(ctx.home / ".claude.json")
-    project = ((data or {}).get("projects") or {}).get(str(ctx.cwd)) if isinstance(data, dict) else None
-    sources = [project] + [read_json(p)[0] for p in (ctx.cwd / ".claude" / "settings.json",
-                                                      ctx.cwd / ".claude" / "settings.local.json",
-                                                      claude_settings_path(ctx))]
-    for src in sources:
-        if isinstance(src, dict) and (src.get("enableAllProjectMcpServers") is True
-                                      or name in (src.get("enabledMcpjsonServers") or [])):
-            return True
-    return False
 
 
 # --- 3. database -----------------------------------------------------------------------------
@@ -196,8 +147,7 @@ def check_database(ctx):
 
 
 def _migrate(path):
-    from relay.store import Store
-    saved = backup_path(path)
+    saved = userfiles.backup_path(path)
     # The backup API, not a file copy: it includes what still sits in the -wal file.
     src, dst = sqlite3.connect(str(path)), sqlite3.connect(str(saved))
     try:
@@ -212,14 +162,7 @@ def _migrate(path):
 # --- 4. session directories ------------------------------------------------------------------
 
 def _session_roots(ctx):
-    env = ctx.environ
-    return [("claude-code", paths.claude_home(env) / "projects"), ("codex", paths.codex_home(env) / "sessions"),
-            ("gemini", paths.gemini_home(env) / "tmp")]
-
-
-def list_dir(path):
-    with os.scandir(path) as it:
-        return [e.name for e in it]
+    return [(c.NAME, c.session_root(ctx.environ)) for c in clients.all_clients()]
 
 
 def check_session_dirs(ctx):
@@ -231,7 +174,7 @@ def check_session_dirs(ctx):
             problems.append(f"{provider}: {root} is not a directory")
             continue
         try:
-            seen.append(f"{provider} ({len(list_dir(root))} entries)")
+            seen.append(f"{provider} ({len(probes.list_dir(root))} entries)")
         except OSError as exc:
             problems.append(f"{provider}: {root} cannot be listed ({exc.strerror or exc})")
     if problems:
@@ -248,10 +191,7 @@ def check_session_dirs(ctx):
 # --- 5. disk space ---------------------------------------------------------------------------
 
 def check_disk_space(ctx):
-    where = paths.data_dir(ctx.environ)
-    while not where.exists() and where != where.parent:
-        where = where.parent
-    free = ctx.disk_usage(where).free
+    where, free = probes.free_space(ctx, paths.data_dir(ctx.environ))
     text = f"{free / (1 << 30):.1f} GB free at {where}"
     fix = "free space on that disk, or move RELAY_HOME to a disk with room"
     if free < FAIL_FREE_BYTES:
@@ -262,36 +202,6 @@ def check_disk_space(ctx):
 
 
 # --- 6. stale pid and lock files -------------------------------------------------------------
-
-def pid_state(pid):
-    """"dead", "relay" (alive, a relay process, or one whose command line cannot be read) or
-    "other" (alive, and its command line does not mention relay: the pid was reused)."""
-    if pid <= 0:
-        return "dead"
-    try:
-        import psutil
-    except ImportError:
-        psutil = None
-    if psutil is not None:
-        try:
-            cmdline = " ".join(psutil.Process(pid).cmdline())
-        except psutil.NoSuchProcess:
-            return "dead"
-        except psutil.Error:
-            return "relay"      # alive but not ours to inspect: do not call it stale
-        return "relay" if "relay" in cmdline or not cmdline else "other"
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return "dead"
-    except PermissionError:
-        return "relay"
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return "relay"          # no /proc (macOS, Windows): alive is all we can tell
-    return "relay" if b"relay" in cmdline or not cmdline.strip() else "other"
-
 
 def check_stale_pids(ctx):
     directory = paths.data_dir(ctx.environ)
@@ -306,7 +216,7 @@ def check_stale_pids(ctx):
             pid = int(first[0]) if first else 0
         except (OSError, ValueError):
             pid = 0
-        state = pid_state(pid)
+        state = probes.pid_state(pid)
         if state == "dead" or (state == "other" and f == paths.pid_path(ctx.environ)):
             stale.append((f, pid))
         else:
@@ -323,7 +233,7 @@ def check_stale_pids(ctx):
 def _remove(files):
     actions = []
     for f in files:
-        saved = backup(f)
+        saved = userfiles.backup(f)
         f.unlink()
         actions.append({"did": f"removed stale {f}", "backup": str(saved)})
     return actions
@@ -337,7 +247,7 @@ BASE_URL_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "GOOGLE_GEMINI_BASE_UR
 def check_env_conflicts(ctx):
     fails, warns = [], []
     values = [(name, ctx.environ.get(name), "environment") for name in BASE_URL_VARS]
-    from_file = settings_base_url(ctx)
+    from_file = claude.settings_base_url(ctx.environ)
     values.append(("ANTHROPIC_BASE_URL", from_file, "settings.json"))
     relay = endpoint(ctx.relay_url)
     for name, value, source in values:
@@ -362,7 +272,6 @@ def check_env_conflicts(ctx):
 # --- 8. what this relay runs on --------------------------------------------------------------
 
 def check_runtime(ctx):
-    from relay import runtime
     r = runtime.describe()
     text = (f"{r['layout']} {r['version']} (commit {r['commit']}, Python {r['python']}); server: {r['server_note']}; "
             f"liveness: {r['liveness_note']}; mcp: {r['mcp_note']}")

@@ -1,20 +1,31 @@
-"""Edits of users' config files, each backed up first and undoable.
+"""The one way relay edits a user's file (a CLI's settings, config, .env, ~/.claude.json): backed
+up first, written atomically, undoable by `relay init --undo`, whoever made the edit (relay init
+or relay doctor --fix).
 
 An edit is (path, new text) computed from the current text. Before relay first touches a file it
 copies it to <data dir>/init-backups/ and notes in manifest.json whether it existed, its mode, the
 backup, and how to take relay's part out again (JSON keys with their old values, or block tags).
 Undo restores the backup byte for byte when the file is still as relay left it; when something
 else changed it since, only relay's part is taken out. Modes are kept; new files are 0600.
+
+Line-based files (TOML, .env) are edited as clearly delimited blocks that relay owns. A block
+replaces a user line it conflicts with; that line is kept inside the block as a
+`# relay-init-was: <line>` comment, so removing the block puts the line back as it was.
+Files that are not a user's settings (a session file `relay recover` repairs, a stale pid file)
+get a timestamped copy beside them instead (`backup`).
 """
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 from relay import paths
+from relay.errors import RelayError
 
+WAS = "# relay-init-was: "
 MISSING = {"$relay": "missing"}   # a JSON key that did not exist (JSON itself has no such value)
 CREATED = {"$relay": "created"}   # an object relay created to hold its key: removed on undo only if empty
 
@@ -45,6 +56,33 @@ def write_text(path, text, mode=None):
     os.chmod(tmp, mode if mode is not None else 0o600)
     os.replace(tmp, path)
 
+
+
+def read_json(path):
+    """(data, error) for a file relay only reads: data is None when it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8")), None
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as exc:
+        return None, f"{path} is not readable JSON ({exc})"
+
+
+def backup_path(path):
+    """A free `<name>.bak-<timestamp>` path beside `path`."""
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target, n = path.with_name(f"{path.name}.bak-{stamp}"), 1
+    while target.exists():
+        target, n = path.with_name(f"{path.name}.bak-{stamp}-{n}"), n + 1
+    return target
+
+
+def backup(path):
+    """Copy `path` (bytes and times) to a timestamped backup beside it; return the copy's path."""
+    target = backup_path(path)
+    shutil.copy2(path, target)
+    return target
 
 class Manifest:
     def __init__(self, environ=None):
@@ -86,18 +124,19 @@ class Manifest:
 
 
 def apply(manifest, path, new_text, undo):
-    """Write `new_text` to `path` after backing it up; records the written file's hash."""
+    """Write `new_text` to `path` after backing it up; records the written file's hash. Returns
+    the file's manifest entry (its "backup" is the copy of the original, None for a new file)."""
     entry = manifest.remember(path, undo)
     write_text(path, new_text, entry["mode"])
     entry["written_sha256"] = _sha(Path(path).read_bytes())
     manifest.save()
+    return entry
 
 
 # --- JSON ------------------------------------------------------------------------------------
 
 def load_json(text, path):
     """The JSON object in `text` ({} for no text); a RelayError naming the file otherwise."""
-    from relay.errors import RelayError
     try:
         data = json.loads(text) if text and text.strip() else {}
     except ValueError as exc:
@@ -141,11 +180,83 @@ def json_unset(text, undo_keys):
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+
+def plan_json(path, assignments):
+    """(new text, undo) that sets each (key path, value) in the JSON file at `path`, or None when
+    every value is already there (a good file is never reformatted)."""
+    text = read_text(path)
+    data = load_json(text, path)
+    if all(json_get(data, keys) == value for keys, value in assignments):
+        return None
+    new_text, undo = json_set(text, assignments, path)
+    return new_text, {"keys": undo}
+
+
+def json_get(data, keys):
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
+# --- blocks in line-based files (TOML, .env) -------------------------------------------------
+
+def _block_start(tag):
+    return f"# >>> relay init: {tag} (remove with `relay init --undo`) >>>"
+
+
+def _block_end(tag):
+    return f"# <<< relay init: {tag} <<<"
+
+
+def _find_block(lines, tag):
+    start = next((i for i, line in enumerate(lines) if line == _block_start(tag)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start, len(lines)) if lines[i] == _block_end(tag)), None)
+    return None if end is None else (start, end)
+
+
+def put_block(text, tag, body, replaces=None, at_start=False, region=None):
+    """`text` with block `tag` holding `body` lines. `replaces` is a regex for a user line the block
+    takes over (searched in lines[:region(lines)] when region is given); the block goes there,
+    else at the start or the end of the file."""
+    lines = (text or "").splitlines()
+    span = _find_block(lines, tag)
+    was = []
+    if span:
+        was = [line for line in lines[span[0]:span[1]] if line.startswith(WAS)]
+        insert_at = span[0]
+        del lines[span[0]:span[1] + 1]
+    else:
+        insert_at = 0 if at_start else len(lines)
+        if replaces:
+            limit = region(lines) if region else len(lines)
+            hit = next((i for i in range(limit) if re.match(replaces, lines[i])), None)
+            if hit is not None:
+                was = [WAS + lines[hit]]
+                del lines[hit]
+                insert_at = hit
+    block = [_block_start(tag), *was, *body, _block_end(tag)]
+    lines[insert_at:insert_at] = block
+    return "\n".join(lines) + "\n"
+
+
+def remove_block(text, tag):
+    """`text` without block `tag`, with the user line it had taken over restored."""
+    lines = (text or "").splitlines()
+    span = _find_block(lines, tag)
+    if span is None:
+        return text
+    restored = [line[len(WAS):] for line in lines[span[0]:span[1]] if line.startswith(WAS)]
+    lines[span[0]:span[1] + 1] = restored
+    return "\n".join(lines) + "\n" if lines else ""
+
 # --- undo ------------------------------------------------------------------------------------
 
 def undo_file(path, entry):
     """Put one file back; returns what was done, as a sentence."""
-    from relay.setup import blocks
     path = Path(path)
     current = path.read_bytes() if path.exists() else None
     if current is not None and _sha(current) == entry.get("written_sha256"):
@@ -165,6 +276,6 @@ def undo_file(path, entry):
     if entry["undo"]["keys"]:
         text = json_unset(text, entry["undo"]["keys"])
     for tag in entry["undo"]["blocks"]:
-        text = blocks.remove(text, tag)
+        text = remove_block(text, tag)
     write_text(path, text, path.stat().st_mode & 0o7777)
     return f"took relay's settings out of {path} (it changed since relay init, so the rest is kept)"

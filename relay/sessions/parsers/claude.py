@@ -84,8 +84,8 @@ def _synthetic(obj, blocks):
     return None
 
 
-class ClaudeCodeParser(LineParser):
-    provider = "claude-code"
+class ClaudeParser(LineParser):
+    provider = "claude"
 
     def __init__(self, path="", session_id=None):
         super().__init__(path, session_id)
@@ -148,7 +148,8 @@ class ClaudeCodeParser(LineParser):
         return True
 
     def _message(self, obj, role, blocks, **fields):
-        return Message(role=role, blocks=blocks, uuid=as_str(obj.get("uuid")), parent_uuid=as_str(obj.get("parentUuid")),
+        return Message(role=role, blocks=blocks, uuid=as_str(obj.get("uuid")),
+                       parent_uuid=as_str(obj.get("parentUuid")),
                        timestamp=as_str(obj.get("timestamp")), line=self.line_no,
                        sidechain=obj.get("isSidechain") is True, **fields)
 

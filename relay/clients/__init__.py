@@ -1,0 +1,24 @@
+"""What relay knows about each client CLI, one module per CLI: claude, codex, gemini.
+
+Each module has the same names: NAME, BINARY, PACKAGE, HOME_ENV, AUTH_ENV, AUTH_FILES,
+home(environ), session_root(environ), base_url(environ), auth(environ), config_files(environ).
+These three names are the clients' only names across relay (session providers, index rows, the
+API); "anthropic", "openai" and "gemini" name the wire APIs the proxy mounts, not the clients.
+"""
+from relay.clients import claude, codex, gemini
+from relay.errors import RelayError
+
+CLIENTS = {m.NAME: m for m in (claude, codex, gemini)}
+NAMES = tuple(CLIENTS)
+
+
+def get(name):
+    """The module of client `name`; a RelayError (400) for an unknown name."""
+    if name not in CLIENTS:
+        raise RelayError(f"unknown CLI {name!r}", hint=f"choose one of {', '.join(NAMES)}", status=400)
+    return CLIENTS[name]
+
+
+def all_clients():
+    """The client modules, in NAMES order."""
+    return list(CLIENTS.values())

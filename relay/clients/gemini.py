@@ -1,0 +1,102 @@
+"""Gemini CLI: its home (~/.gemini or RELAY_GEMINI_HOME), session files, .env and settings.json,
+and its login.
+
+Session files: <home>/tmp/<project>/chats/session-*.jsonl and the older *.json; <project> is the
+sha256 of the cwd, or the short name projects.json gives it (absent in older versions).
+relay points Gemini at itself with GOOGLE_GEMINI_BASE_URL in <home>/.env, in a relay block.
+"""
+import hashlib
+import json
+import os
+
+from relay.clients import base
+from relay.userfiles import put_block, remove_block
+
+NAME = "gemini"
+BINARY = "gemini"
+PACKAGE = "@google/gemini-cli"
+HOME_ENV = "RELAY_GEMINI_HOME"
+BASE_URL_VAR = "GOOGLE_GEMINI_BASE_URL"
+AUTH_ENV = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+AUTH_FILES = ("oauth_creds.json",)
+CONFIG_FILES = ("settings.json", ".env")
+AUTH_TYPE_KEYS = ["security", "auth", "selectedType"]
+API_KEY_AUTH = "gemini-api-key"
+TAG = "gemini"
+
+
+def home(environ=None):
+    return base.cli_home(HOME_ENV, ".gemini", environ)
+
+
+def session_root(environ=None):
+    return home(environ) / "tmp"
+
+
+def env_path(environ=None):
+    return home(environ) / ".env"
+
+
+def settings_path(environ=None):
+    return home(environ) / "settings.json"
+
+
+def auth(environ=None):
+    return base.auth(home(environ), environ, AUTH_ENV, AUTH_FILES)
+
+
+def config_files(environ=None):
+    return [c for c in CONFIG_FILES if (home(environ) / c).is_file()]
+
+
+def projects(environ=None):
+    """cwd -> short project name, from projects.json ({} when absent or unreadable)."""
+    try:
+        with open(home(environ) / "projects.json", "rb") as f:
+            found = json.load(f).get("projects", {})
+        return {cwd: name for cwd, name in found.items() if isinstance(name, str)}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def chat_dirs(cwd, environ=None):
+    """The chats/ folders a Gemini CLI run in `cwd` writes to, by hash and by short name."""
+    names = [hashlib.sha256(cwd.encode("utf-8", "surrogatepass")).hexdigest()]
+    short = projects(environ).get(cwd)
+    if short:
+        names.append(short)
+    return [session_root(environ) / name / "chats" for name in names]
+
+
+def read_env(path):
+    """KEY=VALUE lines of a dotenv file ({} when it cannot be read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return out
+
+
+def set_key(text, key, value):
+    return put_block(text, TAG, [f"{key}={value}"], replaces=rf"\s*(export\s+)?{key}\s*=")
+
+
+def point_at(text, url):
+    """.env text that sends Gemini CLI to `url`; the rest of the file is kept."""
+    return set_key(text, BASE_URL_VAR, url)
+
+
+def unset(text):
+    return remove_block(text, TAG)
+
+
+def base_url(environ=None):
+    """Where Gemini CLI's traffic goes: its .env wins over the environment."""
+    env = os.environ if environ is None else environ
+    return read_env(env_path(env)).get(BASE_URL_VAR) or env.get(BASE_URL_VAR)

@@ -1,0 +1,55 @@
+"""`relay doctor`: eight checks of the setup around relay, each pass / warn / fail with a fix.
+
+  1 claude_settings  Claude Code's ANTHROPIC_BASE_URL (settings.json env, process env) points at
+                     relay, and relay answers GET /api/v1/health
+  2 mcp              relay is registered as an MCP server (~/.claude.json user or project scope,
+                     or ./.mcp.json) and its command and script exist
+  3 database         relay.db passes PRAGMA integrity_check (quick_check over 256 MB) and its
+                     schema is the one this relay writes
+  4 session_dirs     the Claude Code, Codex and Gemini session directories are readable
+  5 disk_space       free space where the data dir lives
+  6 stale_pids       *.pid / *.lock files in the data dir whose process is gone
+  7 env_conflicts    base-URL variables pointing at a local port where nothing listens, settings
+                     and environment disagreeing, an API key and an auth token both set
+  8 runtime          layout (source, installed, zipapp, binary), build commit, and the modes the
+                     optional compiled parts allow: server gevent or waitress, liveness via
+                     psutil or /proc, MCP available or not
+`run(ctx, fix=True)` applies only the fixes marked safe (pointing Claude Code at a relay that
+answers, migrating the database, removing stale pid files), each after a backup of the file it
+changes, then runs the checks again. An edit of a user's file goes through relay.userfiles, so
+`relay init --undo` takes it back. The checks are in checks.py, what they measure in probes.py.
+"""
+import sqlite3
+
+from relay.diagnostics.doctor import checks
+from relay.diagnostics.doctor.model import STATUSES, Check, Context
+from relay.errors import RelayError
+
+__all__ = ["STATUSES", "Check", "Context", "run"]
+
+
+def run(ctx, fix=False):
+    """Run the eight checks; with `fix`, apply the safe fixes and check again."""
+    found = [_guarded(c, ctx) for c in checks.CHECKS]
+    actions = []
+    if fix:
+        for check in found:
+            if check.apply is None:
+                continue
+            try:
+                actions.extend({"check": check.name, **a} for a in check.apply())
+            except (OSError, sqlite3.Error, ValueError, RelayError) as exc:
+                actions.append({"check": check.name, "did": f"fix failed: {exc}", "backup": None})
+        if actions:
+            found = [_guarded(c, ctx) for c in checks.CHECKS]
+    return {"ok": all(c.status != "fail" for c in found), "checks": [c.to_dict() for c in found],
+            "fixed": actions}
+
+
+def _guarded(check_fn, ctx):
+    name = check_fn.__name__.removeprefix("check_")
+    try:
+        return check_fn(ctx)
+    except Exception as exc:  # a broken check is reported, the other seven still run
+        return Check(name, "fail", f"the check itself failed: {type(exc).__name__}: {exc}",
+                     "please report this with the output of `relay doctor --format json`")
