@@ -11,6 +11,7 @@ import click
 
 from relay import config
 from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.diagnostics.doctor import Context, run
 
 _STYLE = {"pass": "green", "warn": "yellow", "fail": "red"}
 
@@ -52,7 +53,6 @@ def _rich(report):
 @guarded
 def command(fix, fmt):
     """Check relay's setup: Claude Code routing, MCP, database, session dirs, disk, pid files, env, runtime."""
-    from relay.diagnostics.doctor import Context, run
 
     ctx = Context(settings=config.load(), environ=dict(os.environ), cwd=Path.cwd())
     report = run(ctx, fix=fix)

@@ -1,7 +1,10 @@
 """`relay init`: set everything up in one go, or put it all back with --undo."""
 import click
 
+from relay import config
 from relay.cli.output import emit, format_option, guarded
+from relay.errors import RelayError
+from relay.setup import init
 
 _MARK = {"changed": "+", "unchanged": "=", "skipped": "-", "planned": "~", "failed": "!"}
 
@@ -36,16 +39,13 @@ def command(dry_run, skip_server, port, codex, gemini, undo, fmt):
     Every file is backed up before its first edit and edited in place; running it again changes
     nothing more.
     """
-    from relay.setup import init
 
     if undo:
         payload = init.undo()
     else:
         if port is None:
-            from relay import config
             port = config.load().port
         if not 1 <= port <= 65535:
-            from relay.errors import RelayError
             raise RelayError(f"--port must be from 1 to 65535, got {port}",
                              hint="relay init writes this port into the CLIs' settings, so it must be fixed")
         payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini)

@@ -4,32 +4,28 @@ Strategies, each an ordering of the installed CLIs (the first is tried first, th
 fallback chain):
   explicit      the named CLI only (with fallback: then the others in the default order)
   first         the default order: claude, codex, gemini
-  cheapest      the least dollars spent today (UTC) through relay, per CLI
+  cheapest      the least dollars spent today (local day) through relay, per CLI
   least_quota   the lowest measured quota utilization; CLIs without a measurement go last
   round_robin   the CLI after the one that last succeeded
 Every attempt is recorded in the delegations table.
 """
-import time
 import uuid
-from datetime import datetime, timezone
 
+from relay import times
+from relay.costs import cost, prices, quota
 from relay.errors import RelayError
 from relay.orch import delegate as runner
 from relay.orch import discover
 from relay.orch.clis import NAMES, for_model
+from relay.store import delegation_queries
+from relay.store.writes import record_delegation
 
 STRATEGIES = ("explicit", "first", "cheapest", "least_quota", "round_robin")
 
 
-def _today_start(now=None):
-    day = datetime.fromtimestamp(now or time.time(), timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day.timestamp()
-
-
 def spend_today(store, now=None):
-    """Dollars per CLI since 00:00 UTC from relay's proxy rows; unpriced usage counts as 0."""
-    from relay.costs import cost, prices
-    result = cost.report(store, prices.load(), since=_today_start(now), by="model", files=False)
+    """Dollars per CLI today (relay.times.start_of_day) from relay's proxy rows; unpriced usage counts as 0."""
+    result = cost.report(store, prices.load(), since=times.start_of_day(now), by="model", files=False)
     spent = dict.fromkeys(NAMES, 0.0)
     for group in result["rows"]:
         cli = for_model(group["key"])
@@ -40,7 +36,6 @@ def spend_today(store, now=None):
 
 def quota_used(store):
     """Highest measured utilization (%) per CLI; None where nothing was measured."""
-    from relay.costs import quota
     report = store.read(quota.report)
     used = dict.fromkeys(NAMES)
     for cli, block in (("claude", report["anthropic"]), ("codex", report["codex"])):
@@ -66,7 +61,6 @@ def order(strategy, installed, store=None, cli=None):
     if strategy == "least_quota":
         used = quota_used(store)
         return sorted(installed, key=lambda n: (used[n] is None, used[n] or 0.0))
-    from relay.store import delegation_queries
     last = store.read(delegation_queries.last_cli)
     if last not in installed:
         return list(installed)
@@ -78,7 +72,6 @@ def delegate(store, task, strategy=None, cli=None, cwd=None, timeout=runner.DEFA
              environ=None):
     """Run `task` on the chosen CLI, falling back to the next on failure; every attempt is written
     to the store. Returns {task_id, strategy, status, cli, output, attempts[...]}."""
-    from relay.store.writes import record_delegation
     strategy = strategy or ("explicit" if cli else "first")
     installed = discover.available(environ)
     chain = order(strategy, installed, store, cli)
