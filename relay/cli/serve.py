@@ -48,7 +48,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     from relay.bus import Bus
-    from relay.proxy.routes import ROUTES
+    from relay.proxy.mounts import ROUTES
     from relay.proxy.upstream import Upstream
     from relay.store import open_user_store
     from relay.store.writes import mark_unfinished

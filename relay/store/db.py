@@ -25,9 +25,10 @@ import sys
 from _queue import Empty, SimpleQueue
 from pathlib import Path
 
+from relay import paths
 from relay.store import migrations
 
-log = logging.getLogger("relay.store")
+log = logging.getLogger(__name__)
 _STOP = object()
 BATCH = 256
 MAX_BACKLOG = 20000     # tasks kept while the database refuses writes
@@ -74,7 +75,7 @@ def _original(module, name):
     if "gevent.monkey" not in sys.modules:
         return getattr(__import__(module), name)
     try:
-        from gevent import monkey
+        from gevent import monkey  # only when something else imported it (checked above)
         if monkey.is_module_patched(module):
             return monkey.get_original(module, name)
     except ImportError:
@@ -116,7 +117,6 @@ class Store:
     def __init__(self, path, busy_ms=10000):
         """busy_ms: how long one write waits for another process's lock before the batch goes
         back to the backlog (and is retried)."""
-        from relay import paths
         self.path = Path(path)
         paths.private_dir(self.path.parent)
         private_file(self.path)

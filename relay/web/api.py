@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from relay.errors import RelayError
-from relay.proxy.routes import ROUTES
+from relay.proxy.mounts import ROUTES
 from relay.store import history_queries, queries
 from relay.web import i18n, presenters, views
 

@@ -5,9 +5,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relay.proxy.prune import prune
-from relay.proxy.prune.strategies import TIERS
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune import prune
+from relay.proxy.stages.prune.strategies import TIERS
+from relay.proxy.stages.prune.validate import check_request
 from tests.prune.builders import asst, body, image, raw, system_entry, text, thinking, tool_result, tool_use, user
 from tests.prune.test_strategies import ACCESS, BIG, ERROR, FILE_A, FILE_B, PROGRESS, REMINDER, SUMMARY
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from relay.proxy.prune import prune
-from relay.proxy.prune.strategies import ORDER, TIERS, for_tier
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune import prune
+from relay.proxy.stages.prune.strategies import ORDER, TIERS, for_tier
+from relay.proxy.stages.prune.validate import check_request
 from tests.prune.builders import (
     BILLING,
     asst,
@@ -143,7 +143,7 @@ def test_specific_outcomes():
 
 
 def test_image_tokens_come_from_the_png_size_and_are_capped():
-    from relay.proxy.prune.edits import IMAGE_MAX_TOKENS, image_tokens
+    from relay.proxy.stages.prune.edits import IMAGE_MAX_TOKENS, image_tokens
     from tests.prune.builders import png
     assert image_tokens(image(png(800, 600))) == 640
     assert image_tokens(image(png(4000, 3000))) == IMAGE_MAX_TOKENS

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from relay.proxy.prune.validate import check_request, rule_of
+from relay.proxy.stages.prune.validate import check_request, rule_of
 from tests.conftest import REQUESTS
 from tests.prune.builders import asst, body, image, system_entry, text, thinking, tool_result, tool_use, user
 

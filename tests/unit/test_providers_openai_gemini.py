@@ -11,8 +11,8 @@ from relay.costs.cost import cost_of
 from relay.costs.prices import PriceTable
 from relay.models import Usage
 from relay.proxy.handler import redact_target
+from relay.proxy.mounts import match
 from relay.proxy.providers import gemini, openai
-from relay.proxy.routes import match
 
 STREAMS = Path(__file__).resolve().parent.parent / "data" / "streams"
 CODEX_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "codex"

@@ -15,10 +15,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from relay.proxy.prune import cost
-from relay.proxy.prune.edits import DROP_MESSAGE, Context, apply
-from relay.proxy.prune.strategies import for_tier
-from relay.proxy.prune.validate import check_request, rule_of
+from relay.proxy.stages.prune import cost
+from relay.proxy.stages.prune.edits import DROP_MESSAGE, Context, apply
+from relay.proxy.stages.prune.strategies import for_tier
+from relay.proxy.stages.prune.validate import check_request, rule_of
 
 PLANNED, SKIPPED_CONFLICT, SKIPPED_INVALID = "planned", "skipped_conflict", "skipped_invalid"
 

@@ -9,7 +9,7 @@ Safety: messages of the turn in progress (their thinking must be sent back) and 
 a cache_control breakpoint are never dropped; a `role: "system"` entry inside a run ends it.
 Thresholds: MIN_RUN = 3 identical failures.
 """
-from relay.proxy.prune.edits import Context, blocks_of, message_edit
+from relay.proxy.stages.prune.edits import Context, blocks_of, message_edit
 
 NAME = "error_retry_loops"
 TIER = "aggressive"

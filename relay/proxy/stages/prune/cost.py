@@ -23,7 +23,7 @@ edits dry_run. Edits sharing a group are decided together, at the group's earlie
 """
 import json
 
-from relay.proxy.prune.edits import block_tokens
+from relay.proxy.stages.prune.edits import block_tokens
 from relay.sessions.composition import estimate_tokens
 
 READ, WRITE_5M, WRITE_1H, INPUT = 0.1, 1.25, 2.0, 1.0

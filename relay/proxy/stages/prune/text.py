@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from relay.proxy.prune.edits import blocks_of, make_edit
+from relay.proxy.stages.prune.edits import blocks_of, make_edit
 
 
 @dataclass

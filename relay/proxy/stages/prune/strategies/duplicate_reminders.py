@@ -8,7 +8,7 @@ Thresholds: spans shorter than MIN_CHARS stay (the marker would save nothing).
 """
 import re
 
-from relay.proxy.prune.text import places
+from relay.proxy.stages.prune.text import places
 
 NAME = "duplicate_reminders"
 TIER = "standard"

@@ -12,7 +12,7 @@ Thresholds: none; each removed block is one edit.
 """
 import re
 
-from relay.proxy.prune.edits import DROP, make_edit
+from relay.proxy.stages.prune.edits import DROP, make_edit
 
 NAME = "billing_noise"
 TIER = "gentle"

@@ -16,7 +16,7 @@ rule (indices move when messages are dropped). Rules:
                the turn in progress (Context.protected) are exactly the original's
   cache        at most 4 cache_control breakpoints over tools, system and message blocks
 """
-from relay.proxy.prune.edits import Context, blocks_of
+from relay.proxy.stages.prune.edits import Context, blocks_of
 
 MAX_BREAKPOINTS = 4
 ROLES = ("user", "assistant", "system")
