@@ -100,7 +100,9 @@ class Block:
     @property
     def chars(self):
         if self.kind == "tool_use":
-            return len(self.name or "") + len(json.dumps(self.input, ensure_ascii=False)) if self.input is not None else len(self.name or "")
+            if self.input is None:
+                return len(self.name or "")
+            return len(self.name or "") + len(json.dumps(self.input, ensure_ascii=False))
         return len(self.text)
 
 
@@ -214,7 +216,8 @@ class Session:
         return list(memoized(self, "turns", self._group_turns))
 
     def _group_turns(self):
-        turns, pending = [], []
+        turns: list[Turn] = []
+        pending: list[Message] = []
         seen_ids = set()
         for msg in self.messages:
             pending.append(msg)

@@ -192,7 +192,7 @@ class ProxyHandler:
                 sent += len(chunk)
                 if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
                     self.bus.publish_throttled("exchange/chunk", exchange.id,
-                                               lambda: {**exchange.to_dict(), "response_bytes": sent},
+                                               lambda sent=sent: {**exchange.to_dict(), "response_bytes": sent},
                                                interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)

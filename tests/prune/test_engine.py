@@ -98,7 +98,7 @@ def test_stage_records_edits_and_default_stages_builds_the_tier_stages():
 
 
 def test_system_entries_stay_in_place():
-    b = body([user("old"), system_entry("# Env"), asst("a"), user("This session is being continued from a "
-                                                                  "previous conversation. Summary."), asst("b"), user("c")])
+    summary = "This session is being continued from a previous conversation. Summary."
+    b = body([user("old"), system_entry("# Env"), asst("a"), user(summary), asst("b"), user("c")])
     out = json.loads(prune(raw(b), "gentle").body)["messages"]
     assert [m["role"] for m in out] == ["system", "user", "assistant", "user"]

@@ -6,8 +6,10 @@ from relay.proxy.stages.prune.edits import json_size
 
 SAMPLES = ["", "plain", 'quote " and \\ backslash', "lines\nand\r\ntabs\t", "\b\f\x00\x01\x1f\x7f",
            "héllo wörld ✓ 日本 😀", "\u2028\u2029\x85", {"type": "text", "text": "a\nb"},
-           {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "x\"y"}], "is_error": True},
-           [1, 2.5, -3, None, True, False, 1e100, "s"], {}, [], {"a": {}, "b": []}, {1: "int key"}, 12345678901234567890]
+           {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "x\"y"}],
+            "is_error": True},
+           [1, 2.5, -3, None, True, False, 1e100, "s"], {}, [], {"a": {}, "b": []}, {1: "int key"},
+           12345678901234567890]
 
 
 def _dumps_size(value):
@@ -41,7 +43,8 @@ def test_progress_percent_shortcut_agrees_with_the_full_pattern():
 
     from relay.proxy.stages.prune.strategies.progress_ticks import _PERCENT
     alternative = re.compile(r"\d{1,3}(?:\.\d+)?\s?%")
-    for line in ["45%", "4 %", "4  %", "a%", "% 4", "12.5%", "12.%", "x 9\t%", "%%", "Downloading: 100% |###|", "\u20039\u2003%"]:
+    for line in ["45%", "4 %", "4  %", "a%", "% 4", "12.5%", "12.%", "x 9\t%", "%%", "Downloading: 100% |###|",
+                 "\u20039\u2003%"]:
         assert bool(_PERCENT.search(line)) == bool(alternative.search(line)), line
 
 
@@ -111,9 +114,9 @@ def test_http_spam_lines_match_the_whole_text_version():
                     found.add(line)
         return found
 
-    pieces = ['"GET /a HTTP/1.1" 200 9', "POST /x 201", "GET / 404 ERROR", "INFO started", "2026-01-01 10:00:00 DEBUG x",
-              "", "  ", "WARN slow", "Traceback (most recent call last):", "plain é", "OPTIONS /o 204\r", "HEAD /h HTTP/2 301",
-              "TRACE t WARNING", "get /lower 200"]
+    pieces = ['"GET /a HTTP/1.1" 200 9', "POST /x 201", "GET / 404 ERROR", "INFO started",
+              "2026-01-01 10:00:00 DEBUG x", "", "  ", "WARN slow", "Traceback (most recent call last):", "plain é",
+              "OPTIONS /o 204\r", "HEAD /h HTTP/2 301", "TRACE t WARNING", "get /lower 200"]
     rng = random.Random(3)
     for _ in range(2000):
         text = "\n".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))

@@ -45,7 +45,8 @@ def conversations(draw):
     if messages[-1]["role"] == "assistant":
         messages.append(user("go on"))
     b = body(messages)
-    marks = [blk for m in messages if isinstance(m["content"], list) for blk in m["content"] if blk.get("cache_control")]
+    marks = [blk for m in messages if isinstance(m["content"], list)
+             for blk in m["content"] if blk.get("cache_control")]
     for blk in marks[:-3]:            # at most 4 breakpoints: keep the last 3 (+ none in system here)
         blk.pop("cache_control")
     return b

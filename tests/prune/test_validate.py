@@ -46,7 +46,8 @@ def test_each_rule_reports_its_problem(messages, rule):
 
 
 def test_cache_breakpoints_over_four_across_tools_system_and_messages():
-    b = body([user(text("a", CC), text("b", CC)), asst("x"), user(tool_result("t", [text("c", CC)]) | {"tool_use_id": "t"})],
+    b = body([user(text("a", CC), text("b", CC)), asst("x"),
+              user(tool_result("t", [text("c", CC)]) | {"tool_use_id": "t"})],
              system=[text("s", CC)], tools=[{"name": "T", "input_schema": {}, "cache_control": CC}])
     b["messages"][1] = asst(tool_use("t"))
     assert rules(b) == ["cache"]

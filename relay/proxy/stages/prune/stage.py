@@ -6,6 +6,7 @@ with its decision and estimated cost delta, on exchange.changes (the store persi
 Non-JSON and non-Messages bodies pass as they are. relay.proxy.stages.default_stages() builds it
 from the prune, prune_dry_run and prune_force settings.
 """
+from relay.models import Exchange
 from relay.proxy.stages.prune.engine import prune
 from relay.proxy.stages.prune.strategies import for_tier
 
@@ -18,7 +19,7 @@ class PruneStage:
         self.tier, self.dry_run, self.force = tier, dry_run, force
         self.name = f"prune-{tier}"
 
-    def request(self, exchange, body):
+    def request(self, exchange: Exchange, body: bytes) -> bytes:
         result = prune(body, self.tier, dry_run=self.dry_run, force=self.force)
         exchange.changes.extend(dict(e.to_dict(), tier=self.tier) for e in result.edits)
         return result.body

@@ -30,7 +30,7 @@ def check_request(body, original=None):
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list) or not messages:
         return ["shape: messages must be a non-empty list"]
-    problems = []
+    problems: list[str] = []
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict) or msg.get("role") not in ROLES:
             return problems + [f"shape: message {i} is not an object with role user, assistant or system"]

@@ -17,7 +17,8 @@ _SPAN = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)
 
 
 def plan(body, ctx=None):
-    first, edits = {}, []
+    first: dict[str, int] = {}
+    edits = []
     for place in places(body, roles=("user", "system")):
         if "<system-reminder>" not in place.text:
             continue

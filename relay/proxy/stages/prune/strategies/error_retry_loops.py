@@ -61,6 +61,7 @@ def plan(body, ctx=None):
                 group = f"{NAME}:{start}"
                 note = (f"dropped a failing {name} call and its error (messages {start}-{start + 1}), "
                         f"one of {len(run)} identical failures; the last, at message {run[-1]}, stays")
-                edits += [message_edit(NAME, body, start, note, group), message_edit(NAME, body, start + 1, note, group)]
+                edits += [message_edit(NAME, body, start, note, group),
+                          message_edit(NAME, body, start + 1, note, group)]
         i = run[-1] + 2
     return edits
