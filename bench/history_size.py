@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relay.history.capture import record_turn  # noqa: E402
 from relay.models import Exchange, Usage  # noqa: E402
+from relay.proxy.stages.capture.stage import record_turn  # noqa: E402
 from relay.store import Store, history_queries  # noqa: E402
 
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"

@@ -208,7 +208,8 @@ def start_relay(upstream_url, home):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_") and k != "ANTHROPIC_BASE_URL"}
     env.update(RELAY_HOME=str(home), RELAY_LOG_LEVEL="warning", PYTHONUNBUFFERED="1")
     args = [sys.executable, str(RELAY_ROOT / "relay.py"), "serve", "--port", "0", "--upstream-anthropic", upstream_url]
-    if (RELAY_ROOT / "relay" / "proxy" / "routes.py").exists():   # a checkout with the OpenAI/Gemini mounts
+    proxy = RELAY_ROOT / "relay" / "proxy"
+    if (proxy / "mounts.py").exists() or (proxy / "routes.py").exists():   # a checkout with the OpenAI/Gemini mounts
         args += ["--upstream-openai", upstream_url, "--upstream-gemini", upstream_url]
     return start_listening(args, env=env)
 

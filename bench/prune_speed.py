@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relay.proxy.prune import prune  # noqa: E402
-from relay.proxy.prune.strategies import TIERS  # noqa: E402
+from relay.proxy.stages.prune import prune  # noqa: E402
+from relay.proxy.stages.prune.strategies import TIERS  # noqa: E402
 
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"
 RUNS = 5

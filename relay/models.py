@@ -3,6 +3,7 @@
 Plain dataclasses; `to_dict()` is the one serializer that the API, pages, SSE and MCP use.
 Nothing here does I/O.
 """
+import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -65,11 +66,23 @@ class Exchange:
     ratelimit: dict = field(default_factory=dict)
     request_bytes: int = 0
     response_bytes: int = 0
+    # Attached by the proxy's stages while the exchange runs (relay.proxy.stages); not recorded
+    # as columns, so they stay out of to_dict, equality and repr.
+    changes: list[dict] = field(default_factory=list, compare=False, repr=False,
+                                metadata={"stage": True})    # one dict per planned pruning edit
+    sent_body: bytes | None = field(default=None, compare=False, repr=False,
+                                    metadata={"stage": True})  # kept only when a stage captures
+    content_parts: list | None = field(default=None, compare=False, repr=False,
+                                       metadata={"stage": True})  # decoded response content events
 
     def to_dict(self):
-        data = _plain(self)
-        data.update(data.pop("usage"))
+        data = {f.name: getattr(self, f.name) for f in _EXCHANGE_COLUMNS}
+        data["ratelimit"] = dict(self.ratelimit)
+        data.update(data.pop("usage").to_dict())
         return data
+
+
+_EXCHANGE_COLUMNS = tuple(f for f in fields(Exchange) if not f.metadata.get("stage"))
 
 
 # --- session files -------------------------------------------------------------------------
@@ -87,8 +100,9 @@ class Block:
     @property
     def chars(self):
         if self.kind == "tool_use":
-            import json
-            return len(self.name or "") + len(json.dumps(self.input, ensure_ascii=False)) if self.input is not None else len(self.name or "")
+            if self.input is None:
+                return len(self.name or "")
+            return len(self.name or "") + len(json.dumps(self.input, ensure_ascii=False))
         return len(self.text)
 
 
@@ -202,7 +216,8 @@ class Session:
         return list(memoized(self, "turns", self._group_turns))
 
     def _group_turns(self):
-        turns, pending = [], []
+        turns: list[Turn] = []
+        pending: list[Message] = []
         seen_ids = set()
         for msg in self.messages:
             pending.append(msg)

@@ -7,7 +7,7 @@ import click
 from relay import config, paths, runtime
 from relay.bus import Bus
 from relay.cli.output import guarded
-from relay.proxy.routes import ROUTES
+from relay.proxy.mounts import ROUTES
 from relay.proxy.upstream import Upstream
 from relay.store import open_user_store
 from relay.store.writes import mark_unfinished

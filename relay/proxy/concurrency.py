@@ -10,7 +10,7 @@ import socket
 
 def _gevent_active():
     try:
-        from gevent import monkey
+        from gevent import monkey  # heavy (~20 ms); waitress and the CLI run without it
         return monkey.is_module_patched("socket")
     except ImportError:
         return False
@@ -18,7 +18,7 @@ def _gevent_active():
 
 def spawn(fn, *args):
     if _gevent_active():
-        import gevent
+        import gevent  # only reached under gevent: importing it elsewhere costs startup time
         return gevent.spawn(fn, *args)
     fn(*args)
     return None
@@ -35,7 +35,7 @@ class _Deferred:
     """fn(*args) on its own greenlet once `delay` has passed, unless settle() runs it first."""
 
     def __init__(self, delay, fn, args):
-        import gevent
+        import gevent  # only reached under gevent: importing it elsewhere costs startup time
         self._fn, self._args = fn, args
         self._state, self._error = "pending", None
         self._greenlet = gevent.spawn_later(delay, self._run)
@@ -87,7 +87,7 @@ class _Watcher:
     response, which wakes the relaying greenlet with an error)."""
 
     def __init__(self, sock, on_close):
-        import gevent
+        import gevent  # only reached under gevent: importing it elsewhere costs startup time
         self.client_gone = False
         self._sock = sock
         self._on_close = on_close

@@ -10,7 +10,7 @@ client (no default headers, no re-chunking, no decoding). Contracts:
   everything parsed from the body is parsed after the chunk has been handed to the server;
 - secrets never leave this module: only the rate-limit headers and the user agent are recorded,
   and the stored path has any `key=` query parameter (Gemini's API key) masked.
-One handler serves one mount of relay.proxy.routes: its provider module reads the traffic, its
+One handler serves one mount of relay.proxy.mounts: its provider module reads the traffic, its
 upstream receives the path with the mount prefix stripped.
 """
 import logging
@@ -28,7 +28,7 @@ from relay.proxy import concurrency
 from relay.proxy.upstream import HOP_BY_HOP
 from relay.store.writes import record_exchange_finish, record_exchange_start, record_prune_edits
 
-log = logging.getLogger("relay.proxy")
+log = logging.getLogger(__name__)
 # Upstream answers slower than this (any real one) overlap the start record with their wait.
 BEGIN_DELAY = 0.001
 CHUNK_EVENT_EVERY = 0.25   # seconds between "exchange/chunk" progress events of one stream
@@ -86,7 +86,7 @@ def _side_decoder(content_encoding):
         return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress
     if coding == "br":
         try:
-            import brotli
+            import brotli  # optional: not a dependency; br bodies are then relayed but not read
             return brotli.Decompressor().process
         except ImportError:
             return None
@@ -192,7 +192,7 @@ class ProxyHandler:
                 sent += len(chunk)
                 if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
                     self.bus.publish_throttled("exchange/chunk", exchange.id,
-                                               lambda: {**exchange.to_dict(), "response_bytes": sent},
+                                               lambda sent=sent: {**exchange.to_dict(), "response_bytes": sent},
                                                interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)
@@ -253,9 +253,8 @@ class ProxyHandler:
 
     def _record_finish(self, exchange):
         self.store.submit(record_exchange_finish(exchange))
-        changes = getattr(exchange, "changes", None)
-        if changes:
-            self.store.submit(record_prune_edits(exchange, changes))
+        if exchange.changes:
+            self.store.submit(record_prune_edits(exchange, exchange.changes))
         self.bus.forget(exchange.id)
         self.bus.publish("exchange/finish", exchange.to_dict())
         if self.guard is not None:

@@ -1,43 +1,14 @@
-"""The stage pipeline: hooks a stage may implement, and the isolation around each call.
+"""The stage pipeline: runs the hooks of the stages it is given, with isolation around each call.
 
-Hooks, in the order an exchange meets them:
-  request(exchange, body) -> body      may rewrite the request body (pruning); every change is
-                                       recorded by the stage on exchange.changes
-  response_chunk(exchange, chunk)      observes a response chunk; it cannot change it: the client
-                                       receives exactly what upstream sent
-  response(exchange)                   the exchange finished (any outcome but unreachable)
-  error(exchange, message)             upstream could not be reached
-A stage with `captures = True` (history) makes the handler keep a reference to the body sent
-upstream on exchange.sent_body and the decoded response content events on
-exchange.content_parts, for its `response` hook to hand to the store's writer.
-Every exchange gets `response` or `error`, never both. A stage that raises is logged with the
-exchange id and skipped; the client's request goes on with the body as it was before that stage.
+It knows no stage: relay.proxy.stages documents the hooks and builds the stages from the
+settings (default_stages), and whoever builds the pipeline hands them in. A stage that raises is
+logged with the exchange id and skipped; the client's request goes on with the body as it was
+before that stage.
 """
 import logging
 
-log = logging.getLogger("relay.pipeline")
+log = logging.getLogger(__name__)
 HOOKS = ("request", "response_chunk", "response", "error")
-
-
-class Stage:
-    """Base for stages: name, tier (gentle, standard, aggressive) and only the hooks needed."""
-    name = "stage"
-    tier = "gentle"
-    captures = False
-
-
-def default_stages(prune="off", dry_run=False, force=False, history=False, submit=None, full_every=50):
-    """The stages in their fixed order, from the settings; none by default, so that bodies pass
-    byte-identical unless the user asked for pruning. History capture comes last so it records
-    the body as sent upstream (after pruning); `submit` is the store's queue for its writes."""
-    stages = []
-    if prune != "off":
-        from relay.proxy.stages.prune import PruneStage
-        stages.append(PruneStage(prune, dry_run=dry_run, force=force))
-    if history:
-        from relay.history.capture import HistoryStage
-        stages.append(HistoryStage(submit, full_every=full_every))
-    return stages
 
 
 class Pipeline:

@@ -23,7 +23,7 @@ class Decoder:
 
     def feed(self, chunk):
         self._buf += chunk
-        events = []
+        events: list[Event] = []
         while True:
             line, sep, rest = self._next_line()
             if sep is None:

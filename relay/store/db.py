@@ -23,12 +23,16 @@ import sqlite3
 import stat
 import sys
 from _queue import Empty, SimpleQueue
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from relay import paths
 from relay.store import migrations
 
-log = logging.getLogger("relay.store")
+log = logging.getLogger(__name__)
 _STOP = object()
+Task = Callable[[sqlite3.Connection], object]   # what submit() and write() queue
 BATCH = 256
 MAX_BACKLOG = 20000     # tasks kept while the database refuses writes
 OPTIONAL_BOUND = 2000   # waiting writes past which optional ones are skipped (~2 s of lag at 300 exchanges/s)
@@ -74,7 +78,7 @@ def _original(module, name):
     if "gevent.monkey" not in sys.modules:
         return getattr(__import__(module), name)
     try:
-        from gevent import monkey
+        from gevent import monkey  # only when something else imported it (checked above)
         if monkey.is_module_patched(module):
             return monkey.get_original(module, name)
     except ImportError:
@@ -116,7 +120,6 @@ class Store:
     def __init__(self, path, busy_ms=10000):
         """busy_ms: how long one write waits for another process's lock before the batch goes
         back to the backlog (and is retried)."""
-        from relay import paths
         self.path = Path(path)
         paths.private_dir(self.path.parent)
         private_file(self.path)
@@ -124,11 +127,12 @@ class Store:
         self._conn.isolation_level = ""  # migrations use `with conn:` transactions
         migrations.migrate(self._conn)
         self._conn.isolation_level = None
-        self._queue = SimpleQueue()  # the C queue: never patched, put() never blocks
+        # the C queue: never patched, put() never blocks; it holds tasks, barriers and _STOP
+        self._queue: SimpleQueue[Any] = SimpleQueue()
         self._write_lock = _native_lock()
         self._readers = []
         self._thread = None
-        self._backlog = collections.deque()   # tasks and barriers, in order; the writer's own
+        self._backlog: collections.deque[Task | _Barrier] = collections.deque()   # in order; the writer's own
         self.failure = None      # why writes are failing now, or None
         self.dropped = 0         # tasks given up because the backlog was full while failing
         self.skipped = 0         # optional tasks not queued because the writer was behind
@@ -257,7 +261,7 @@ class Store:
         over = sum(not isinstance(item, _Barrier) for item in self._backlog) - MAX_BACKLOG   # tasks only
         if over <= 0:
             return
-        kept = collections.deque()
+        kept: collections.deque[Task | _Barrier] = collections.deque()
         for item in self._backlog:   # give up the oldest tasks; barriers are always kept
             if over > 0 and not isinstance(item, _Barrier):
                 over -= 1
@@ -272,10 +276,12 @@ class Store:
         committed; stops at the first batch the database refuses (it stays for the retry)."""
         backlog = self._backlog
         while backlog:
-            if isinstance(backlog[0], _Barrier):
-                backlog.popleft().set()
+            head = backlog[0]
+            if isinstance(head, _Barrier):
+                backlog.popleft()
+                head.set()
                 continue
-            batch = []
+            batch: list[Task] = []
             for item in backlog:
                 if isinstance(item, _Barrier) or len(batch) >= BATCH:
                     break

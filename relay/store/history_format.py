@@ -36,7 +36,8 @@ def _expect(text, i, char):
 def _array(text, start):
     """(elements as (parsed, raw), glue list) of the JSON array starting at text[start]."""
     i = _skip(text, _expect(text, start, "["))
-    glue_start, items, glue = start, [], []
+    glue_start, glue = start, []
+    items: list[tuple[object, str]] = []
     if i < len(text) and text[i] == "]":
         return items, [text[start:i + 1]], i + 1
     while True:
@@ -63,7 +64,8 @@ def split(body):
         raise NotSplittable("not UTF-8") from exc
     i = _skip(text, 0)
     i = _skip(text, _expect(text, i, "{"))
-    glue, values, keys = [], [], []
+    glue, keys = [], []
+    values: list[str | None] = []
     glue_start, messages, message_glue = 0, None, None
     try:
         if i < len(text) and text[i] == "}":

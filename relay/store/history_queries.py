@@ -21,7 +21,7 @@ def message_hashes(conn, session_id, turn):
         WHERE session_id = ? AND turn <= ? AND turn >= COALESCE(
             (SELECT MAX(turn) FROM history_turns WHERE session_id = ? AND turn <= ? AND kind = 'full'), 0)
         ORDER BY turn""", (session_id, turn, session_id, turn)).fetchall()
-    hashes = []
+    hashes: list[str] = []
     for row in rows:
         added = row["messages"].split(",") if row["messages"] else []
         hashes = added if row["kind"] == "full" else hashes[:row["base_count"]] + added
@@ -62,7 +62,8 @@ def list_history_sessions(conn, limit=100):
 
 
 def has_session(conn, session_id):
-    return conn.execute("SELECT 1 FROM history_turns WHERE session_id = ? LIMIT 1", (session_id,)).fetchone() is not None
+    row = conn.execute("SELECT 1 FROM history_turns WHERE session_id = ? LIMIT 1", (session_id,)).fetchone()
+    return row is not None
 
 
 def list_turns(conn, session_id):

@@ -38,7 +38,7 @@ def activity_times(conn, since):
     """Epoch seconds of every proxied request since `since`, plus the start and end of every
     indexed session file active since then (ISO strings, parsed by the caller)."""
     proxied = [r[0] for r in conn.execute("SELECT ts FROM exchanges WHERE ts >= ? ORDER BY ts", (since,))]
-    files = []
+    files: list[str] = []
     for row in conn.execute("SELECT started, ended FROM session_index WHERE started IS NOT NULL"):
         files.extend(v for v in (row[0], row[1]) if v)
     return proxied, files

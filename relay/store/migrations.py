@@ -4,9 +4,11 @@ Each migration is a function `mNNN_name(conn)` registered in MIGRATIONS; the nam
 Each runs in its own transaction together with its row in `_relay_migrations`. An applied
 migration is never edited: add a new one. Migrations use SQL only, never relay's models.
 """
+import sqlite3
 import time
+from collections.abc import Callable
 
-MIGRATIONS = []
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
 
 def migration(fn):

@@ -35,8 +35,8 @@ class Batch:
         """Rowids of this batch's range or pending set that have not finished yet."""
         marks = ", ".join("?" for _ in self.pending)
         extra = f" OR rowid IN ({marks})" if self.pending else ""
-        rows = conn.execute(f"SELECT rowid FROM exchanges WHERE outcome IS NULL AND ((rowid > ? AND rowid <= ?){extra})",
-                            (self.lo, self.hi, *self.pending))
+        rows = conn.execute("SELECT rowid FROM exchanges WHERE outcome IS NULL "
+                            f"AND ((rowid > ? AND rowid <= ?){extra})", (self.lo, self.hi, *self.pending))
         return {r[0] for r in rows}
 
 

@@ -1,7 +1,7 @@
 """create_app(settings, store, bus, upstream): the Flask app for API and pages, with the proxy
 dispatched in front of it.
 
-Provider paths (the mounts of relay.proxy.routes: /v1/..., /openai/..., /gemini/...) go straight
+Provider paths (the mounts of relay.proxy.mounts: /v1/..., /openai/..., /gemini/...) go straight
 to the proxy's WSGI handlers, before Flask: no routing, sessions or default headers touch proxied
 traffic. Everything else is Flask, guarded by a Host header check so that a web page on another
 origin (DNS rebinding) cannot read relay's API, an Origin check on state-changing methods (a page
@@ -18,8 +18,9 @@ from relay.errors import RelayError
 from relay.guard.hooks import Hooks
 from relay.present.context import Context
 from relay.proxy.handler import ProxyHandler
-from relay.proxy.pipeline import Pipeline, default_stages
-from relay.proxy.routes import ROUTES
+from relay.proxy.mounts import ROUTES
+from relay.proxy.pipeline import Pipeline
+from relay.proxy.stages import default_stages
 from relay.proxy.upstream import Upstream
 from relay.store import queries
 from relay.web import pages, prometheus, stream

@@ -6,7 +6,7 @@ import sys
 import pytest
 import requests
 
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune.validate import check_request
 from tests.proxy.conftest import wait_rows
 from tests.relay_process import ROOT, RelayProcess
 

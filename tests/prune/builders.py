@@ -39,12 +39,17 @@ def image(data=None, media="image/png"):
     return {"type": "image", "source": {"type": "base64", "media_type": media, "data": data}}
 
 
+def _content(blocks):
+    """One string stays a string (the plain form of content); anything else is a list of blocks."""
+    return blocks[0] if len(blocks) == 1 and isinstance(blocks[0], str) else list(blocks)
+
+
 def user(*blocks):
-    return {"role": "user", "content": list(blocks) if not (len(blocks) == 1 and isinstance(blocks[0], str)) else blocks[0]}
+    return {"role": "user", "content": _content(blocks)}
 
 
 def asst(*blocks):
-    return {"role": "assistant", "content": list(blocks) if not (len(blocks) == 1 and isinstance(blocks[0], str)) else blocks[0]}
+    return {"role": "assistant", "content": _content(blocks)}
 
 
 def system_entry(t):

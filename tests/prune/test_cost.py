@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from relay.proxy.prune import cost, prune
-from relay.proxy.prune.edits import Edit
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune import cost, prune
+from relay.proxy.stages.prune.edits import Edit
+from relay.proxy.stages.prune.validate import check_request
 from tests.prune.builders import asst, bash_pair, body, raw, text, user
 
 CC5, CC1H = {"type": "ephemeral"}, {"type": "ephemeral", "ttl": "1h"}

@@ -5,12 +5,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from relay.proxy import prune as prune_pkg
-from relay.proxy.pipeline import Pipeline, default_stages
-from relay.proxy.prune import prune, strategies
-from relay.proxy.prune.edits import DROP, make_edit
-from relay.proxy.prune.validate import check_request
-from relay.proxy.stages.prune import PruneStage
+from relay.models import Exchange
+from relay.proxy.pipeline import Pipeline
+from relay.proxy.stages import default_stages
+from relay.proxy.stages import prune as prune_pkg
+from relay.proxy.stages.prune import PruneStage, prune, strategies
+from relay.proxy.stages.prune.edits import DROP, make_edit
+from relay.proxy.stages.prune.validate import check_request
 from tests.conftest import REQUESTS
 from tests.prune.builders import asst, bash_pair, body, raw, read_pair, system_entry, text, user
 from tests.prune.test_strategies import ACCESS, FILE_A, REMINDER
@@ -79,13 +80,13 @@ def test_a_grown_claude_code_body_is_pruned_and_stays_valid(tier):
 def test_stage_records_edits_and_default_stages_builds_the_tier_stages():
     b = body([user("x"), *read_pair("t1", "/a", FILE_A), *read_pair("t2", "/a", FILE_A), asst("ok"), user("y")])
     data = raw(b)
-    exchange = SimpleNamespace(id="ex1")
+    exchange = Exchange(id="ex1", ts=0.0, provider="anthropic", method="POST", path="/v1/messages")
     out = Pipeline(default_stages("gentle")).request(exchange, data)
     assert len(out) < len(data)
     assert [(c["strategy"], c["decision"], c["tier"]) for c in exchange.changes] == [
         ("duplicate_snapshots", "applied", "gentle")]
     assert {"bytes_removed", "tokens_removed", "cost_delta", "note"} <= set(exchange.changes[0])
-    dry = SimpleNamespace(id="ex2", changes=[])
+    dry = Exchange(id="ex2", ts=0.0, provider="anthropic", method="POST", path="/v1/messages")
     assert PruneStage("aggressive", dry_run=True).request(dry, data) is data
     assert [c["decision"] for c in dry.changes] == ["dry_run"]
     assert default_stages() == []
@@ -97,7 +98,7 @@ def test_stage_records_edits_and_default_stages_builds_the_tier_stages():
 
 
 def test_system_entries_stay_in_place():
-    b = body([user("old"), system_entry("# Env"), asst("a"), user("This session is being continued from a "
-                                                                  "previous conversation. Summary."), asst("b"), user("c")])
+    summary = "This session is being continued from a previous conversation. Summary."
+    b = body([user("old"), system_entry("# Env"), asst("a"), user(summary), asst("b"), user("c")])
     out = json.loads(prune(raw(b), "gentle").body)["messages"]
     assert [m["role"] for m in out] == ["system", "user", "assistant", "user"]

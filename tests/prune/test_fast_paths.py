@@ -2,12 +2,14 @@
 import json
 import random
 
-from relay.proxy.prune.edits import json_size
+from relay.proxy.stages.prune.edits import json_size
 
 SAMPLES = ["", "plain", 'quote " and \\ backslash', "lines\nand\r\ntabs\t", "\b\f\x00\x01\x1f\x7f",
            "héllo wörld ✓ 日本 😀", "\u2028\u2029\x85", {"type": "text", "text": "a\nb"},
-           {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "x\"y"}], "is_error": True},
-           [1, 2.5, -3, None, True, False, 1e100, "s"], {}, [], {"a": {}, "b": []}, {1: "int key"}, 12345678901234567890]
+           {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "x\"y"}],
+            "is_error": True},
+           [1, 2.5, -3, None, True, False, 1e100, "s"], {}, [], {"a": {}, "b": []}, {1: "int key"},
+           12345678901234567890]
 
 
 def _dumps_size(value):
@@ -29,7 +31,7 @@ def test_json_size_matches_json_dumps_on_random_text():
 
 
 def test_size_change_matches_json_dumps():
-    from relay.proxy.prune.edits import size_change
+    from relay.proxy.stages.prune.edits import size_change
     old = {"type": "tool_result", "tool_use_id": "t1", "content": "line\n" * 50, "is_error": False}
     for new in ({**old, "content": "[relay x: \"cut\"]"}, {**old, "is_error": True}, {"type": "text", "text": "é"},
                 {"content": old["content"], "type": "tool_result", "tool_use_id": "t1", "is_error": False}):
@@ -39,9 +41,10 @@ def test_size_change_matches_json_dumps():
 def test_progress_percent_shortcut_agrees_with_the_full_pattern():
     import re
 
-    from relay.proxy.prune.strategies.progress_ticks import _PERCENT
+    from relay.proxy.stages.prune.strategies.progress_ticks import _PERCENT
     alternative = re.compile(r"\d{1,3}(?:\.\d+)?\s?%")
-    for line in ["45%", "4 %", "4  %", "a%", "% 4", "12.5%", "12.%", "x 9\t%", "%%", "Downloading: 100% |###|", "\u20039\u2003%"]:
+    for line in ["45%", "4 %", "4  %", "a%", "% 4", "12.5%", "12.%", "x 9\t%", "%%", "Downloading: 100% |###|",
+                 "\u20039\u2003%"]:
         assert bool(_PERCENT.search(line)) == bool(alternative.search(line)), line
 
 
@@ -70,7 +73,7 @@ def _collapse_runs_reference(strategy, text, key, min_run, keep_head, keep_tail,
 
 
 def test_trim_middle_fast_cut_matches_the_line_list_version():
-    from relay.proxy.prune.text import _line_cut, _line_cut_any, _only_newlines, trim_middle
+    from relay.proxy.stages.prune.text import _line_cut, _line_cut_any, _only_newlines, trim_middle
     rng = random.Random(1)
     fast = 0
     for _ in range(5000):
@@ -86,7 +89,7 @@ def test_trim_middle_fast_cut_matches_the_line_list_version():
 
 
 def test_collapse_runs_matches_the_loop_version():
-    from relay.proxy.prune.text import collapse_runs
+    from relay.proxy.stages.prune.text import collapse_runs
     rng = random.Random(2)
     key = lambda line: None if line.startswith("x") else line[:1]      # noqa: E731
     for _ in range(3000):
@@ -98,7 +101,7 @@ def test_collapse_runs_matches_the_loop_version():
 
 
 def test_http_spam_lines_match_the_whole_text_version():
-    from relay.proxy.prune.strategies import http_spam as h
+    from relay.proxy.stages.prune.strategies import http_spam as h
 
     def reference(text):
         found = set()
@@ -111,9 +114,9 @@ def test_http_spam_lines_match_the_whole_text_version():
                     found.add(line)
         return found
 
-    pieces = ['"GET /a HTTP/1.1" 200 9', "POST /x 201", "GET / 404 ERROR", "INFO started", "2026-01-01 10:00:00 DEBUG x",
-              "", "  ", "WARN slow", "Traceback (most recent call last):", "plain é", "OPTIONS /o 204\r", "HEAD /h HTTP/2 301",
-              "TRACE t WARNING", "get /lower 200"]
+    pieces = ['"GET /a HTTP/1.1" 200 9', "POST /x 201", "GET / 404 ERROR", "INFO started",
+              "2026-01-01 10:00:00 DEBUG x", "", "  ", "WARN slow", "Traceback (most recent call last):", "plain é",
+              "OPTIONS /o 204\r", "HEAD /h HTTP/2 301", "TRACE t WARNING", "get /lower 200"]
     rng = random.Random(3)
     for _ in range(2000):
         text = "\n".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))

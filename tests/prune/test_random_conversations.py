@@ -5,9 +5,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relay.proxy.prune import prune
-from relay.proxy.prune.strategies import TIERS
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune import prune
+from relay.proxy.stages.prune.strategies import TIERS
+from relay.proxy.stages.prune.validate import check_request
 from tests.prune.builders import asst, body, image, raw, system_entry, text, thinking, tool_result, tool_use, user
 from tests.prune.test_strategies import ACCESS, BIG, ERROR, FILE_A, FILE_B, PROGRESS, REMINDER, SUMMARY
 
@@ -45,7 +45,8 @@ def conversations(draw):
     if messages[-1]["role"] == "assistant":
         messages.append(user("go on"))
     b = body(messages)
-    marks = [blk for m in messages if isinstance(m["content"], list) for blk in m["content"] if blk.get("cache_control")]
+    marks = [blk for m in messages if isinstance(m["content"], list)
+             for blk in m["content"] if blk.get("cache_control")]
     for blk in marks[:-3]:            # at most 4 breakpoints: keep the last 3 (+ none in system here)
         blk.pop("cache_control")
     return b

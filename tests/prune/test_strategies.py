@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from relay.proxy.prune import prune
-from relay.proxy.prune.strategies import ORDER, TIERS, for_tier
-from relay.proxy.prune.validate import check_request
+from relay.proxy.stages.prune import prune
+from relay.proxy.stages.prune.strategies import ORDER, TIERS, for_tier
+from relay.proxy.stages.prune.validate import check_request
 from tests.prune.builders import (
     BILLING,
     asst,
@@ -26,7 +26,8 @@ from tests.prune.builders import (
 SUMMARY = "This session is being continued from a previous conversation that ran out of context. Summary: ..."
 FILE_A = "".join(f"{n:6}\tline {n} of a.py\n" for n in range(1, 30))
 FILE_B = FILE_A.replace("line 7", "line seven")
-REMINDER = "<system-reminder>\nThe task list is empty. " + "Keep going with the user's request. " * 5 + "\n</system-reminder>"
+REMINDER = ("<system-reminder>\nThe task list is empty. " + "Keep going with the user's request. " * 5
+            + "\n</system-reminder>")
 PROGRESS = "\n".join(f"Downloading torch: {p}% |{'#' * (p // 10)}| {p}/100 MB" for p in range(0, 101, 5)) + "\ndone"
 ACCESS = "\n".join(f'127.0.0.1 - - [01/Jan/2026 10:00:{s:02}] "GET /api/items/{s} HTTP/1.1" 200 512' for s in range(30))
 BIG = "".join(f"row {n}: " + "x" * 40 + "\n" for n in range(700))          # ~33k chars, 700 lines
@@ -129,7 +130,8 @@ def test_nothing_to_do_returns_the_original_bytes(name):
 def test_specific_outcomes():
     bodies = positive_bodies()
     out = json.loads(prune(raw(bodies["pre_compaction"]), "gentle").body)["messages"]
-    assert [m["role"] for m in out] == ["system", "user", "assistant", "user"] and out[1]["content"][0]["text"] == SUMMARY
+    assert [m["role"] for m in out] == ["system", "user", "assistant", "user"]
+    assert out[1]["content"][0]["text"] == SUMMARY
     out = json.loads(prune(raw(bodies["old_thinking"]), "standard").body)["messages"]
     assert [b["type"] for b in out[1]["content"]] == ["text"]
     assert out[3]["content"][0] == thinking("recent thoughts", "sigLatest")
@@ -143,7 +145,7 @@ def test_specific_outcomes():
 
 
 def test_image_tokens_come_from_the_png_size_and_are_capped():
-    from relay.proxy.prune.edits import IMAGE_MAX_TOKENS, image_tokens
+    from relay.proxy.stages.prune.edits import IMAGE_MAX_TOKENS, image_tokens
     from tests.prune.builders import png
     assert image_tokens(image(png(800, 600))) == 640
     assert image_tokens(image(png(4000, 3000))) == IMAGE_MAX_TOKENS

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from relay.proxy.prune.validate import check_request, rule_of
+from relay.proxy.stages.prune.validate import check_request, rule_of
 from tests.conftest import REQUESTS
 from tests.prune.builders import asst, body, image, system_entry, text, thinking, tool_result, tool_use, user
 
@@ -46,7 +46,8 @@ def test_each_rule_reports_its_problem(messages, rule):
 
 
 def test_cache_breakpoints_over_four_across_tools_system_and_messages():
-    b = body([user(text("a", CC), text("b", CC)), asst("x"), user(tool_result("t", [text("c", CC)]) | {"tool_use_id": "t"})],
+    b = body([user(text("a", CC), text("b", CC)), asst("x"),
+              user(tool_result("t", [text("c", CC)]) | {"tool_use_id": "t"})],
              system=[text("s", CC)], tools=[{"name": "T", "input_schema": {}, "cache_control": CC}])
     b["messages"][1] = asst(tool_use("t"))
     assert rules(b) == ["cache"]

@@ -8,7 +8,8 @@ from relay import config, paths
 from relay.bus import Bus
 from relay.errors import ConfigError
 from relay.models import Exchange, Usage
-from relay.proxy.pipeline import Pipeline, Stage
+from relay.proxy.pipeline import Pipeline
+from relay.proxy.stages import Stage
 from relay.store import Store, migrations, queries
 from relay.store.writes import mark_unfinished, record_exchange_finish, record_exchange_start
 

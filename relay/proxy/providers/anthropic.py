@@ -135,7 +135,8 @@ def assemble_content(parts):
     """The content blocks of a response from ResponseReader.content_parts: text and thinking
     deltas joined, a signature kept, a tool_use input parsed from its partial JSON (kept as the
     raw string under `input_json` when it does not parse, e.g. a cut stream)."""
-    blocks, partial = {}, {}
+    blocks: dict[int, dict] = {}
+    partial: dict[int, list[str]] = {}
     for part in parts or ():
         kind = part.get("type")
         if kind == "content":           # a non-stream response: the blocks as they came

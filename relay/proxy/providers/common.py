@@ -52,17 +52,17 @@ class BodyReader:
         self.error = None
         self.events = 0
         self.completed = False
-        self.content_parts = [] if keep_content else None
+        self.content_parts: list[dict] | None = [] if keep_content else None
         self._decoder = Decoder() if self.is_sse else None
-        self._body = None if self.is_sse else []
+        self._body: list[bytes] | None = None if self.is_sse else []   # None once finished
         self._size = 0
 
     def feed(self, chunk):
-        if self.is_sse:
+        if self._decoder is not None:   # an SSE stream
             for event in self._decoder.feed(chunk):
                 self.events += 1
                 self.on_event(event)
-        elif self._size <= self.MAX_JSON:
+        elif self._body is not None and self._size <= self.MAX_JSON:
             self._body.append(chunk)
             self._size += len(chunk)
 

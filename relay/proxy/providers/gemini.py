@@ -54,7 +54,8 @@ def usage_from(meta):
         return None
     cached, thoughts = as_int(meta.get("cachedContentTokenCount")), as_int(meta.get("thoughtsTokenCount"))
     prompt = as_int(meta.get("promptTokenCount")) + as_int(meta.get("toolUsePromptTokenCount"))
-    return Usage(input_tokens=max(prompt - cached, 0), output_tokens=as_int(meta.get("candidatesTokenCount")) + thoughts,
+    return Usage(input_tokens=max(prompt - cached, 0),
+                 output_tokens=as_int(meta.get("candidatesTokenCount")) + thoughts,
                  cache_read_input_tokens=cached, reasoning_tokens=thoughts)
 
 

@@ -3,7 +3,7 @@ from flask import Blueprint, request
 
 from relay.errors import RelayError
 from relay.present import exchanges
-from relay.proxy.routes import ROUTES
+from relay.proxy.mounts import ROUTES
 from relay.store import queries
 from relay.web import i18n
 from relay.web.api import PREFIX, context, int_arg, ok, read

@@ -12,7 +12,7 @@ Thresholds: none; each removed block is one edit.
 """
 import re
 
-from relay.proxy.prune.edits import DROP, make_edit
+from relay.proxy.stages.prune.edits import DROP, make_edit
 
 NAME = "billing_noise"
 TIER = "gentle"
@@ -32,7 +32,8 @@ def plan(body, ctx=None):
                    and _HEADER.match(b.get("text") or "")]
         for j in headers[1:]:
             if _is_header(system[j]):
-                edits.append(make_edit(NAME, system[j], None, 0, j, f"dropped a repeated billing header, system block {j}",
+                edits.append(make_edit(NAME, system[j], None, 0, j,
+                                       f"dropped a repeated billing header, system block {j}",
                                        action=DROP, where="system"))
     for i, msg in enumerate(body.get("messages") or []):
         content = msg.get("content") if isinstance(msg, dict) else None

@@ -232,7 +232,7 @@ def superseded_reads(ctx, identical, min_chars):
     that a later read of the same path and range superseded: with identical=True one that
     returned the same text, else the latest read when it returned different text."""
     latest, last_same = {}, {}
-    for i, j, path, rng, text in ctx.reads:
+    for i, _j, path, rng, text in ctx.reads:
         latest[(path, rng)] = (i, text)
         last_same[(path, rng, text)] = i
     for i, j, path, rng, text in ctx.reads:
@@ -265,7 +265,7 @@ class _Call:
 
 def _apply_content(content, edits):
     """A new content list with block- and sub-level edits applied; the old list is untouched."""
-    by_block = {}
+    by_block: dict[int | None, list[Edit]] = {}
     for e in edits:
         by_block.setdefault(e.block, []).append(e)
     out = []
@@ -301,7 +301,7 @@ def apply(body, edits):
     system = [e for e in edits if e.where == "system"]
     if system and isinstance(body.get("system"), list):
         new["system"] = _apply_content(body["system"], system)
-    per_message = {}
+    per_message: dict[int, list[Edit]] = {}
     for e in edits:
         if e.where == "messages":
             per_message.setdefault(e.message, []).append(e)

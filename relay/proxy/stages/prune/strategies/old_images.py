@@ -6,7 +6,7 @@ type and size. Images of the current turn stay: the model is still working with 
 cache_control breakpoint on the image moves to the marker, so the client's cache layout holds.
 Thresholds: none; an image costs up to ~1,600 tokens whatever its byte size (edits.image_tokens).
 """
-from relay.proxy.prune.edits import Context, blocks_of, is_real_user, make_edit
+from relay.proxy.stages.prune.edits import Context, blocks_of, is_real_user, make_edit
 
 NAME = "old_images"
 TIER = "aggressive"

@@ -10,7 +10,7 @@ chars or more.
 """
 import re
 
-from relay.proxy.prune.text import collapse_runs, tool_output
+from relay.proxy.stages.prune.text import collapse_runs, tool_output
 
 NAME = "http_spam"
 TIER = "aggressive"
@@ -49,7 +49,7 @@ def _spam_lines(text, lines, access, level, bad):
     line breaks), so those come from a whole-text pass and a line lookup per match. A line lookup
     per match of every pattern, and a bad-word test per line, were most of the 10 MB time budget;
     the bad-word test now runs per line only when the text may hold a bad word at all."""
-    found = set()
+    found: set[str] = set()
     for pattern in access:      # _ACCESS, one method at a time: a literal start lets the regex skip ahead
         found.update(filter(pattern.search, lines))
     if level:

@@ -8,7 +8,7 @@ Thresholds: spans shorter than MIN_CHARS stay (the marker would save nothing).
 """
 import re
 
-from relay.proxy.prune.text import places
+from relay.proxy.stages.prune.text import places
 
 NAME = "duplicate_reminders"
 TIER = "standard"
@@ -17,7 +17,8 @@ _SPAN = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)
 
 
 def plan(body, ctx=None):
-    first, edits = {}, []
+    first: dict[str, int] = {}
+    edits = []
     for place in places(body, roles=("user", "system")):
         if "<system-reminder>" not in place.text:
             continue

@@ -6,7 +6,7 @@ changed, the earlier text is stale, and its tool_result content becomes a marker
 and the later message. (Identical later reads are duplicate_snapshots' case.) The pair stays.
 Thresholds: the stale text must be at least MIN_CHARS chars.
 """
-from relay.proxy.prune.edits import Context, replace_reads
+from relay.proxy.stages.prune.edits import Context, replace_reads
 
 NAME = "stale_tool_results"
 TIER = "standard"

@@ -12,7 +12,7 @@ chars or more.
 """
 import re
 
-from relay.proxy.prune.text import collapse_runs, tool_output
+from relay.proxy.stages.prune.text import collapse_runs, tool_output
 
 NAME = "progress_ticks"
 TIER = "gentle"

@@ -4,7 +4,7 @@ Every strategy module has NAME, TIER, a docstring with its rule and thresholds, 
 plan(body, ctx=None) -> [Edit] that never mutates the body; edits.apply(body, edits) applies any
 of them. When two strategies edit the same block, the one earlier in ORDER wins (engine.py).
 """
-from relay.proxy.prune.strategies import (
+from relay.proxy.stages.prune.strategies import (
     billing_noise,
     duplicate_reminders,
     duplicate_snapshots,

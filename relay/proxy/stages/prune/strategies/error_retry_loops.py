@@ -9,7 +9,7 @@ Safety: messages of the turn in progress (their thinking must be sent back) and 
 a cache_control breakpoint are never dropped; a `role: "system"` entry inside a run ends it.
 Thresholds: MIN_RUN = 3 identical failures.
 """
-from relay.proxy.prune.edits import Context, blocks_of, message_edit
+from relay.proxy.stages.prune.edits import Context, blocks_of, message_edit
 
 NAME = "error_retry_loops"
 TIER = "aggressive"
@@ -61,6 +61,7 @@ def plan(body, ctx=None):
                 group = f"{NAME}:{start}"
                 note = (f"dropped a failing {name} call and its error (messages {start}-{start + 1}), "
                         f"one of {len(run)} identical failures; the last, at message {run[-1]}, stays")
-                edits += [message_edit(NAME, body, start, note, group), message_edit(NAME, body, start + 1, note, group)]
+                edits += [message_edit(NAME, body, start, note, group),
+                          message_edit(NAME, body, start + 1, note, group)]
         i = run[-1] + 2
     return edits

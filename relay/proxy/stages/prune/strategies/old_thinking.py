@@ -7,7 +7,7 @@ back; it does need the current turn's, signatures intact, so those are never tou
 Safety: a message is left alone when dropping would leave it with no blocks.
 Thresholds: none; each dropped block is one edit.
 """
-from relay.proxy.prune.edits import DROP, Context, blocks_of, make_edit
+from relay.proxy.stages.prune.edits import DROP, Context, blocks_of, make_edit
 
 NAME = "old_thinking"
 TIER = "standard"

@@ -6,7 +6,7 @@ that says how many chars and lines were cut and what was kept. The last message 
 the model has not read it yet.
 Thresholds: MAX_CHARS = 24,000 (about 6k tokens), HEAD_CHARS = 6,000, TAIL_CHARS = 4,000.
 """
-from relay.proxy.prune.text import tool_output, trim_long
+from relay.proxy.stages.prune.text import tool_output, trim_long
 
 NAME = "oversized_tool_output"
 TIER = "standard"

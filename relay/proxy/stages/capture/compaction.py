@@ -5,7 +5,7 @@ of the same session. Pure.
                    asked to summarise the conversation (the history is about to be replaced)
   shrink           fewer messages than the previous request while the session goes on
   summary          the first user message is a new "This session is being continued ..." summary
-A compact_request and the shrink/summary request that follows it are one compaction: capture.py
+A compact_request and the shrink/summary request that follows it are one compaction: stage.py
 records one event per compaction with tokens before and after and the cache write that follows.
 """
 SUMMARY_PREFIX = "This session is being continued from a previous conversation"

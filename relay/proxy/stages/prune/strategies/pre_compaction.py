@@ -10,7 +10,7 @@ sent back), or when a leftover holds a cache_control breakpoint (the client plac
 there). All drops form one group: dropping only part of the history could orphan a tool_use.
 Thresholds: none.
 """
-from relay.proxy.prune.edits import SUMMARY_PREFIX, Context, blocks_of, message_edit
+from relay.proxy.stages.prune.edits import SUMMARY_PREFIX, Context, blocks_of, message_edit
 
 NAME = "pre_compaction"
 TIER = "gentle"

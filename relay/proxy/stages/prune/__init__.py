@@ -1,4 +1,4 @@
-"""Request pruning for the Anthropic Messages API: pure, no I/O (issue 4, scope 4 and 5).
+"""Request pruning for the Anthropic Messages API (issue 4, scope 4 and 5), and the stage running it.
 
   edits.py       Edit (one planned change), Context (facts about a body shared by strategies),
                  size estimates and apply(body, edits)
@@ -7,8 +7,10 @@
   cost.py        cache-aware decision per edit (applied | skipped_cost | dry_run)
   strategies/    twelve strategies, four per tier, each plan(body, ctx) -> [Edit]
   engine.py      prune(body_bytes, tier, dry_run, force) -> PruneResult
-The stage that runs it in the proxy is relay/proxy/stages/prune.py.
+  stage.py       PruneStage: the proxy stage that runs prune() on each request body
+All pure, no I/O: the stage's only effect is the list of edits it records on the exchange.
 """
-from relay.proxy.prune.engine import PruneResult, prune
+from relay.proxy.stages.prune.engine import PruneResult, prune
+from relay.proxy.stages.prune.stage import PruneStage
 
-__all__ = ["PruneResult", "prune"]
+__all__ = ["PruneResult", "PruneStage", "prune"]

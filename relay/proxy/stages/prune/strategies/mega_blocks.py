@@ -7,7 +7,7 @@ rarely read whole. Assistant messages (the model's own words, next to signed thi
 Claude Code's `role: "system"` entries (client instructions) are not touched.
 Thresholds: MAX_CHARS = 100,000 (about 25k tokens), HEAD_CHARS = 20,000, TAIL_CHARS = 10,000.
 """
-from relay.proxy.prune.text import places, trim_long
+from relay.proxy.stages.prune.text import places, trim_long
 
 NAME = "mega_blocks"
 TIER = "aggressive"

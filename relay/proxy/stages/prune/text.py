@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from relay.proxy.prune.edits import blocks_of, make_edit
+from relay.proxy.stages.prune.edits import blocks_of, make_edit
 
 
 @dataclass
@@ -67,7 +67,8 @@ _OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")   # str.s
 
 def _only_newlines(text):
     """No line break but \n: a few scans in C (the regex, slower, only for non-ASCII text)."""
-    return not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e") and (text.isascii() or _OTHER_BREAKS.search(text) is None)
+    return not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e") \
+        and (text.isascii() or _OTHER_BREAKS.search(text) is None)
 
 
 def _line_cut(text, head_chars, tail_chars):

@@ -23,7 +23,7 @@ edits dry_run. Edits sharing a group are decided together, at the group's earlie
 """
 import json
 
-from relay.proxy.prune.edits import block_tokens
+from relay.proxy.stages.prune.edits import Edit, block_tokens
 from relay.sessions.composition import estimate_tokens
 
 READ, WRITE_5M, WRITE_1H, INPUT = 0.1, 1.25, 2.0, 1.0
@@ -38,7 +38,8 @@ class Layout:
     """Units of the prompt in cache order, their tokens and the breakpoints among them."""
 
     def __init__(self, body):
-        self.tokens, self.marks = [], []          # per unit: tokens, cache_control or None
+        self.tokens: list[int] = []   # per unit: tokens
+        self.marks: list[object] = []   # per unit: its cache_control or None
         for tool in body.get("tools") or []:
             self._add(estimate_tokens(len(json.dumps(tool, ensure_ascii=False))), tool)
         system = body.get("system")
@@ -72,8 +73,10 @@ class Layout:
     def _add(self, tokens, block):
         self.tokens.append(tokens)
         cc = block.get("cache_control") if isinstance(block, dict) else None
-        if not cc and isinstance(block, dict) and block.get("type") == "tool_result" and isinstance(block.get("content"), list):
-            cc = next((s["cache_control"] for s in block["content"] if isinstance(s, dict) and s.get("cache_control")), None)
+        if not cc and isinstance(block, dict) and block.get("type") == "tool_result" \
+                and isinstance(block.get("content"), list):
+            cc = next((s["cache_control"] for s in block["content"]
+                       if isinstance(s, dict) and s.get("cache_control")), None)
         self.marks.append(cc or None)
 
     def unit(self, edit):
@@ -91,10 +94,11 @@ def decide(body, edits, force=False, dry_run=False):
     if not edits:
         return 0.0
     layout = Layout(body)
-    groups = {}
+    groups: dict[str, list[Edit]] = {}
     for e in edits:
         groups.setdefault(e.group, []).append(e)
-    prefix, after = [], []
+    prefix: list[tuple[int, list[Edit]]] = []
+    after: list[tuple[int, list[Edit]]] = []
     for members in groups.values():
         pos = min(layout.unit(e) for e in members)
         (prefix if pos <= layout.last_bp else after).append((pos, members))

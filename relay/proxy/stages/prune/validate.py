@@ -16,7 +16,7 @@ rule (indices move when messages are dropped). Rules:
                the turn in progress (Context.protected) are exactly the original's
   cache        at most 4 cache_control breakpoints over tools, system and message blocks
 """
-from relay.proxy.prune.edits import Context, blocks_of
+from relay.proxy.stages.prune.edits import Context, blocks_of
 
 MAX_BREAKPOINTS = 4
 ROLES = ("user", "assistant", "system")
@@ -30,7 +30,7 @@ def check_request(body, original=None):
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list) or not messages:
         return ["shape: messages must be a non-empty list"]
-    problems = []
+    problems: list[str] = []
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict) or msg.get("role") not in ROLES:
             return problems + [f"shape: message {i} is not an object with role user, assistant or system"]

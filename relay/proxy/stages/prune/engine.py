@@ -15,10 +15,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from relay.proxy.prune import cost
-from relay.proxy.prune.edits import DROP_MESSAGE, Context, apply
-from relay.proxy.prune.strategies import for_tier
-from relay.proxy.prune.validate import check_request, rule_of
+from relay.proxy.stages.prune import cost
+from relay.proxy.stages.prune.edits import DROP_MESSAGE, Context, Edit, apply
+from relay.proxy.stages.prune.strategies import for_tier
+from relay.proxy.stages.prune.validate import check_request, rule_of
 
 PLANNED, SKIPPED_CONFLICT, SKIPPED_INVALID = "planned", "skipped_conflict", "skipped_invalid"
 
@@ -58,8 +58,9 @@ def prune(body_bytes, tier, dry_run=False, force=False):
 
 def _resolve_conflicts(edits):
     """One strategy per block: the first claim wins; a dropped message cannot be edited."""
-    dropped, touched, whole, subs = set(), set(), set(), set()
-    groups = {}
+    dropped, touched, whole = set(), set(), set()
+    subs: set[tuple] = set()
+    groups: dict[str, list[Edit]] = {}
     for e in edits:
         groups.setdefault(e.group, []).append(e)
     for members in groups.values():
@@ -98,7 +99,8 @@ def _validated(body, chosen, problems):
     new = apply(body, chosen)
     if not adds_problems(new):
         return new
-    kept, new = [], body
+    kept: list[Edit] = []
+    new = body
     for name in dict.fromkeys(e.strategy for e in chosen):
         mine = [e for e in chosen if e.strategy == name]
         trial = apply(body, kept + mine)

@@ -15,34 +15,34 @@ events); everything else runs in the writer thread. Bodies that are not a JSON o
 import json
 import logging
 
-from relay.history.compaction import signals as compaction_signals
-from relay.proxy.pipeline import Stage
+from relay.models import Exchange
 from relay.proxy.providers.anthropic import assemble_content
+from relay.proxy.stages.capture.compaction import signals as compaction_signals
 from relay.sessions.composition import compose_request
 from relay.store import blobs
 from relay.store.history_format import NotSplittable, compact_glue, split
 from relay.store.history_queries import last_turn, message_hashes
 
-log = logging.getLogger("relay.history")
+log = logging.getLogger(__name__)
 UNKNOWN_SESSION = "unknown"
 # How many trailing messages of the previous turn may come back changed in a delta (see above).
 CHANGED_TAIL = 1
 
 
-class HistoryStage(Stage):
+class HistoryStage:
     name = "history"
     captures = True
 
     def __init__(self, submit, full_every=50):
         self.submit, self.full_every = submit, full_every
 
-    def response(self, exchange):
-        body = getattr(exchange, "sent_body", None)
+    def response(self, exchange: Exchange) -> None:
+        body = exchange.sent_body
         path = exchange.path.split("?", 1)[0].rstrip("/")
         if not body or exchange.method != "POST" or not path.endswith("/v1/messages") \
                 or exchange.outcome != "ok":
             return
-        self.submit(record_turn(exchange, body, getattr(exchange, "content_parts", None), self.full_every))
+        self.submit(record_turn(exchange, body, exchange.content_parts, self.full_every))
 
 
 def _common_prefix(a, b):
@@ -107,7 +107,8 @@ def record_turn(exchange, body, parts, full_every=50):
         response = blobs.put(conn, _response_blob(exchange, parts)) if parts is not None else None
         conn.execute("""INSERT INTO history_turns (session_id, turn, exchange_id, ts, kind, reason, base_count,
                         message_count, frame, layout, messages, response, body_bytes, est_tokens, measured_tokens,
-                        cache_creation_tokens, composition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        cache_creation_tokens, composition)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                      (session_id, turn, exchange.id, exchange.ts, kind, reason, base, len(hashes), frame,
                       json.dumps(compact_glue(cut["message_glue"]), ensure_ascii=False), ",".join(hashes[base:]),
                       response, len(body), composition["total_tokens"], measured or None,

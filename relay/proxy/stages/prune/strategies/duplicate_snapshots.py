@@ -7,7 +7,7 @@ copy, which the model read last, stays. The tool_use/tool_result pair stays.
 Thresholds: the copy must be at least MIN_CHARS chars (a marker should not outgrow what it
 replaces).
 """
-from relay.proxy.prune.edits import Context, replace_reads
+from relay.proxy.stages.prune.edits import Context, replace_reads
 
 NAME = "duplicate_snapshots"
 TIER = "gentle"
