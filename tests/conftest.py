@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
-REQUESTS = DATA / "requests"   # request bodies recorded from the real CLIs (copied from ../shared/fixtures)
+REQUESTS = DATA / "requests"   # request bodies recorded from the real CLIs (recorded facts, kept with the tests)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -15,7 +15,7 @@ from relay.proxy.providers import gemini, openai
 from relay.proxy.routes import match
 
 STREAMS = Path(__file__).resolve().parent.parent / "data" / "streams"
-CODEX_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "codex"
+CODEX_REQUESTS = Path(__file__).resolve().parent.parent / "data" / "requests" / "codex"
 
 
 def read(provider, name, content_type="text/event-stream", step=None):
@@ -82,7 +82,7 @@ def test_openai_json_bodies_and_errors():
 
 
 def test_openai_request_meta_from_codex_fixture():
-    captured = json.loads((CODEX_FIXTURES / "request-001-text.json").read_text())
+    captured = json.loads((CODEX_REQUESTS / "request-001-text.json").read_text())
     headers = {k.lower(): v for k, v in captured["headers"].items()}
     body = json.dumps(captured["body"]).encode()
     assert openai.request_meta(body, headers) == ("gpt-5-codex", True, "01a203be-8902-7872-be43-11f689f1e26b")
@@ -126,7 +126,8 @@ def test_gemini_json_and_array_bodies():
 def test_gemini_request_meta_from_path():
     path = "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
     assert gemini.request_meta(b"{}", {}, path) == ("gemini-2.5-pro", True, None)
-    assert gemini.request_meta(b"", {}, "/v1beta/models/gemini-3-flash:generateContent")[:2] == ("gemini-3-flash", False)
+    path = "/v1beta/models/gemini-3-flash:generateContent"
+    assert gemini.request_meta(b"", {}, path)[:2] == ("gemini-3-flash", False)
     assert gemini.request_meta(b"", {}, "/v1beta/models")[:2] == (None, False)
 
 
@@ -141,7 +142,8 @@ def test_error_bodies_are_provider_shaped(provider, shape):
 def test_routes_and_key_redaction():
     assert match("/v1/messages").provider.PROVIDER == "anthropic"
     route = match("/openai/v1/responses")
-    assert route.provider.PROVIDER == "openai" and route.upstream_target("/openai/v1/responses?x=1") == "/v1/responses?x=1"
+    assert route.provider.PROVIDER == "openai"
+    assert route.upstream_target("/openai/v1/responses?x=1") == "/v1/responses?x=1"
     route = match("/gemini/v1beta/models/m:countTokens")
     assert route.provider.PROVIDER == "gemini" and route.upstream_target("/gemini/v1beta/x") == "/v1beta/x"
     assert match("/openaiX/v1") is None and match("/api/v1/health") is None and match("/v1x") is None
