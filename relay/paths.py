@@ -109,7 +109,14 @@ def resource_dir(name):
     if archive is not None:
         return _extract_from_zipapp(archive, name)
     here = Path(__file__).resolve().parent.parent
-    for candidate in (here / name, Path(sys.prefix) / "share" / APP / name):
+    if (here / "relay.py").is_file() and (here / name).is_dir():
+        return here / name   # a checkout (or an editable install of one); never a stray site-packages/templates
+    # Installed, the folders are data files under the install scheme's prefix: the venv or
+    # sys.prefix, ~/.local for --user, the --prefix given. The package sits at
+    # <prefix>/lib/pythonX.Y/site-packages/relay (<prefix>/Lib/site-packages/relay on Windows),
+    # so the first ancestor holding share/relay/<name> is that prefix, whichever scheme it was.
+    for prefix in (*here.parents, Path(sys.prefix)):
+        candidate = prefix / "share" / APP / name
         if candidate.is_dir():
             return candidate
     raise RelayError(f"relay's {name}/ folder is missing beside {here}",

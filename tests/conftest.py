@@ -4,12 +4,12 @@ import os
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 DATA = Path(__file__).resolve().parent / "data"
-REQUESTS = DATA / "requests"   # request bodies recorded from the real CLIs (copied from ../shared/fixtures)
+REQUESTS = DATA / "requests"   # request bodies recorded from the real CLIs (recorded facts, kept with the tests)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -81,7 +81,70 @@ def _secret_hits(root):
     return hits
 
 
+# --- processes: a test that starts a process stops it ---------------------------------------------
+# After the run, any process still alive that the run started fails it: a descendant of pytest, or a
+# detached one (relay init's server, a daemon that double-forked) whose cwd or home lies in the
+# run's temp root. Each is named, then killed so it does not outlive the run.
+_LEAK_GRACE = 3.0   # seconds for processes already told to stop (terminate, then wait) to go
+# Python's own helpers live as long as the interpreter that started them, by design.
+_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def _cmdline(proc):
+    try:
+        return " ".join(proc.cmdline()) or proc.name()
+    except psutil.Error:
+        return "?"
+
+
+def _lives_in(proc, root):
+    try:
+        places = [proc.cwd(), *(v for k, v in proc.environ().items() if k in _ISOLATED)]
+    except psutil.Error:
+        return False
+    return any(place == str(root) or place.startswith(str(root) + os.sep) for place in places)
+
+
+def _leftover_processes(root):
+    me = psutil.Process()
+    found = {p.pid: p for p in me.children(recursive=True)}
+    if root is not None:
+        found.update((p.pid, p) for p in psutil.process_iter() if p.pid != me.pid and _lives_in(p, root))
+    candidates = [p for p in found.values() if not any(h in _cmdline(p) for h in _HELPERS)]
+    _, alive = psutil.wait_procs(candidates, timeout=_LEAK_GRACE)
+    leaks = []
+    for proc in alive:
+        try:
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            leaks.append(f"pid {proc.pid}: {_cmdline(proc)[:300]}")
+            proc.kill()
+        except psutil.Error:
+            continue
+    return leaks
+
+
 def pytest_sessionfinish(session, exitstatus):
+    # Under xdist each worker checks its own children; the controller's children are the workers.
+    worker = getattr(session.config, "workerinput", None) is not None
+    if worker or not session.config.pluginmanager.hasplugin("dsession"):
+        _check_processes(session)
+    _check_secrets(session)
+
+
+def _check_processes(session):
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    try:
+        root = factory.getbasetemp() if factory is not None else None
+    except (OSError, ValueError):
+        root = None
+    leaks = _leftover_processes(root)
+    if leaks:
+        print("\nPROCESSES LEFT RUNNING by the tests (killed now):\n  " + "\n  ".join(leaks))
+        session.exitstatus = 1
+
+
+def _check_secrets(session):
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or getattr(session.config, "workerinput", None) is not None:
         return

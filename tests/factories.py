@@ -91,7 +91,7 @@ DATA_SESSIONS = Path(__file__).resolve().parent / "data" / "sessions"
 
 
 def fixture_path(provider, name):
-    """A recorded session file copied from ../shared/fixtures into tests/data/sessions/<provider>/."""
+    """A recorded session file of a real CLI, kept in tests/data/sessions/<provider>/."""
     return DATA_SESSIONS / provider / name
 
 

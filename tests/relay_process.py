@@ -15,7 +15,7 @@ class RelayProcess:
     all_stderr = []   # every line any relay wrote to stderr in this run (tests/conftest.py scans it for secrets)
 
     def __init__(self, upstream_url, *extra_args, env=None, command=None, cwd=None, preexec_fn=None):
-        # command: how relay is run (default this checkout's relay.py; tests/build runs artifacts)
+        # command: how relay is run (default this checkout's relay.py; tests/artifacts runs built ones)
         self.cwd = str(cwd or ROOT)
         self.args = [*(command or [sys.executable, str(ROOT / "relay.py")]), "serve", "--port", "0",
                      "--upstream-anthropic", upstream_url, "--upstream-openai", upstream_url,

@@ -120,7 +120,8 @@ def test_on_alert_hook_gets_the_alert_as_json_and_env(tmp_path):
 
 
 def test_a_hanging_hook_is_killed_at_its_timeout(tmp_path):
-    assert guard_hooks.run_command(f"{sys.executable} -c 'import signal; signal.pause()'",
+    # exec: the timeout kills the shell, and a child the shell forked would outlive it
+    assert guard_hooks.run_command(f"exec {sys.executable} -c 'import signal; signal.pause()'",
                                    {"id": 1, "zone": "quota"}, timeout=0.5) is None
     assert guard_hooks.run_command("exit 3", {"id": 2}, timeout=5) == 3
 

@@ -36,7 +36,7 @@ def wait_alerts(relay_url, count, timeout=10):
 def test_live_relay_moves_the_quota_zone_and_runs_the_hook(upstream, tmp_path):
     cmd, out = _recorder(tmp_path)
     env = dict(os.environ, RELAY_GUARD_QUOTA_WARN="60")
-    with RelayProcess(upstream.url, "--on-alert", cmd, env=env).start() as relay:
+    with RelayProcess(upstream.url, "--on-alert", cmd, env=env) as relay:
         send(relay.url, "5h=0.61,7d=0.2")                 # 61% >= 60 -> warn
         state = wait_alerts(relay.url, 1)
         assert state["source"] == "live" and state["zones"] == {"quota": "warn", "context": "ok"}
@@ -62,7 +62,7 @@ def run_cli(*args, env=None):
 
 
 def test_relay_guard_reads_the_live_relay_then_the_database(upstream):
-    with RelayProcess(upstream.url).start() as relay:
+    with RelayProcess(upstream.url) as relay:
         send(relay.url, "5h=0.8")
         wait_alerts(relay.url, 1)
         port = relay.url.rsplit(":", 1)[1]

@@ -15,7 +15,7 @@ from relay.proxy.mounts import match
 from relay.proxy.providers import gemini, openai
 
 STREAMS = Path(__file__).resolve().parent.parent / "data" / "streams"
-CODEX_FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "codex"
+CODEX_REQUESTS = Path(__file__).resolve().parent.parent / "data" / "requests" / "codex"
 
 
 def read(provider, name, content_type="text/event-stream", step=None):
@@ -82,7 +82,7 @@ def test_openai_json_bodies_and_errors():
 
 
 def test_openai_request_meta_from_codex_fixture():
-    captured = json.loads((CODEX_FIXTURES / "request-001-text.json").read_text())
+    captured = json.loads((CODEX_REQUESTS / "request-001-text.json").read_text())
     headers = {k.lower(): v for k, v in captured["headers"].items()}
     body = json.dumps(captured["body"]).encode()
     assert openai.request_meta(body, headers) == ("gpt-5-codex", True, "01a203be-8902-7872-be43-11f689f1e26b")

@@ -2,7 +2,7 @@
 
 The binary also runs chrooted into a Debian bookworm minbase root made by debootstrap (cached;
 no Python in it), and into a root that holds only its own file and the system libraries it maps
-(tests/build/artifacts.py), which needs no mirror. Building takes about a minute the
+(tests/artifacts/artifacts.py), which needs no mirror. Building takes about a minute the
 first time per source hash; later runs reuse the cached dist.
 """
 import json
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.build import artifacts
+from tests.artifacts import artifacts
 from tests.fake_upstream import FakeUpstream
 from tests.relay_process import RelayProcess
 
@@ -180,8 +180,8 @@ def test_binary_serves_in_a_debian_minbase_without_python(dist, upstream, tmp_pa
     if root is None:
         pytest.skip(why)   # the library-only root above still proves the no-Python run
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    probe = subprocess.run([chroot, str(root), "/bin/sh", "-c", "command -v python3 python python3.11 || ls /usr/lib | grep -i python"],
-                           capture_output=True, text=True)
+    look = "command -v python3 python python3.11 || ls /usr/lib | grep -i python"
+    probe = subprocess.run([chroot, str(root), "/bin/sh", "-c", look], capture_output=True, text=True)
     assert probe.returncode != 0 and not probe.stdout.strip(), probe.stdout
     inside = Path(root) / "opt" / f"relay-{os.getpid()}"
     inside.mkdir(parents=True, exist_ok=True)
