@@ -66,7 +66,8 @@ def main():
             continue
         times = [cold_start(command) for _ in range(args.runs)]
         size = f"{path.stat().st_size / 1e6:.1f} MB" if name != "source" else "-"
-        print(f"{name:<8} {size:>9} {statistics.median(times):>13.3f} s {min(times):>6.3f} s {max(times):>6.3f} s  {target}")
+        print(f"{name:<8} {size:>9} {statistics.median(times):>13.3f} s {min(times):>6.3f} s "
+              f"{max(times):>6.3f} s  {target}")
 
 
 if __name__ == "__main__":

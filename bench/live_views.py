@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from relay.costs import prices  # noqa: E402
 from relay.models import Exchange, Usage  # noqa: E402
+from relay.present.context import Context  # noqa: E402
 from relay.store import Store  # noqa: E402
 from relay.store.writes import record_exchange_finish  # noqa: E402
-from relay.present.context import Context  # noqa: E402
 from relay.web.prometheus import Tally, collect  # noqa: E402
 
 U = "anthropic-ratelimit-unified-"
@@ -49,8 +49,9 @@ def _fill(store, start, count, now):
                           path="/v1/messages", model=MODELS[n % len(MODELS)], session_id=f"s{n % 50}",
                           status=200 if n % 20 else 529, outcome="ok" if n % 20 else "upstream_error",
                           ttfb_ms=50 + n % 900, duration_ms=200 + n % 30000,
-                          usage=Usage(input_tokens=10 + n % 500, output_tokens=n % 2000, cache_read_input_tokens=n % 90000,
-                                      cache_creation_input_tokens=n % 3000, cache_creation_1h_input_tokens=n % 3000))
+                          usage=Usage(input_tokens=10 + n % 500, output_tokens=n % 2000,
+                                      cache_read_input_tokens=n % 90000, cache_creation_input_tokens=n % 3000,
+                                      cache_creation_1h_input_tokens=n % 3000))
             record_exchange_finish(ex)(conn)
     store.write(write)
 

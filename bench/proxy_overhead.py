@@ -14,10 +14,11 @@ generator (this process for 1 and 2, a gevent subprocess for 3). All on 127.0.0.
    ../shared/fixtures/claude-code/request-001-text.json; OpenAI: Codex's POST /v1/responses
    (../shared/fixtures/codex/request-001-text.json, 39 KB) sent to relay as /openai/v1/responses;
    Gemini: the Gemini CLI's streamGenerateContent?alt=sse (../shared/fixtures/gemini/
-   request-002-text.json, 39 KB) sent to relay under /gemini; the fake answers each in its format, over one keep-alive connection per path
-   (direct to the fake, through relay), interleaved ABBA so drift hits both paths alike. TTFB is
-   from the first byte of the request sent to the recv() that returns the first byte of response
-   body (chunk data, after the status line and headers). Added = relayed - direct, per percentile.
+   request-002-text.json, 39 KB) sent to relay under /gemini; the fake answers each in its format,
+   over one keep-alive connection per path (direct to the fake, through relay), interleaved ABBA so
+   drift hits both paths alike. TTFB is from the first byte of the request sent to the recv() that
+   returns the first byte of response body (chunk data, after the status line and headers).
+   Added = relayed - direct, per percentile.
 2. Per-event delay. Streams of N text deltas M ms apart; the fake writes the CLOCK_MONOTONIC ns
    at which it handed each event to its socket into the event, the client notes when the recv()
    completing that event's chunk returned (same clock, system-wide). Added delay per relayed
@@ -546,7 +547,8 @@ def main(argv=None):
     fake, fake_url = start_fake(args.fake)
     rows = []
     load = os.getloadavg()
-    print(f"relay proxy overhead ({RELAY_ROOT}): python {sys.version.split()[0]}, {os.cpu_count()} cores, fake upstream: "
+    print(f"relay proxy overhead ({RELAY_ROOT}): python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, fake upstream: "
           f"{'bench/fast_upstream.py (gevent, canned SSE)' if args.fake == 'fast' else 'tests/fake_upstream.py'}")
     try:
         if parts & {"ttfb", "events"}:

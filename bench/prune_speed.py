@@ -22,7 +22,8 @@ from relay.proxy.stages.prune.strategies import TIERS  # noqa: E402
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"
 RUNS = 5
 TARGETS = {1: 20.0, 10: 150.0}
-REMINDER = "<system-reminder>\nThe task list is empty; keep working on the user's request.\n" + "Note. " * 30 + "</system-reminder>"
+REMINDER = ("<system-reminder>\nThe task list is empty; keep working on the user's request.\n"
+            + "Note. " * 30 + "</system-reminder>")
 
 
 def _file(n, version):

@@ -35,8 +35,8 @@ def _cli(kind="daily"):
 
 def _in_process(runs):
     from relay.costs import prices, reports
-    from relay.store import Store
     from relay.present import reports as reports_view
+    from relay.store import Store
     store = Store(os.path.join(os.environ["RELAY_HOME"], "relay.db"))
     table = prices.load()
     check, query = [], []

@@ -49,7 +49,8 @@ def pct(values, p):
 
 def fmt(values):
     ms = [v * 1000 for v in values]
-    return f"p50 {pct(ms, 50):7.1f} ms  p99 {pct(ms, 99):7.1f} ms  max {max(ms) if ms else float('nan'):7.1f} ms  (n={len(ms)})"
+    return (f"p50 {pct(ms, 50):7.1f} ms  p99 {pct(ms, 99):7.1f} ms  "
+            f"max {max(ms) if ms else float('nan'):7.1f} ms  (n={len(ms)})")
 
 
 class Clients:

@@ -70,7 +70,8 @@ def claude_session(rng, text, target, day):
                       renderedRole="system"),
                  conv("attachment", attachment={"type": "prompt_snapshot", "systemPrompt": [text(40000)],
                                                 "tools": [text(15000)]}),
-                 _dumps({"type": "api-request-shape", "sessionId": sid, "shapeHash": sid, "shape": {"system": text(36000)}})]
+                 _dumps({"type": "api-request-shape", "sessionId": sid, "shapeHash": sid,
+                         "shape": {"system": text(36000)}})]
         for _ in range(rng.randrange(1, 8)):
             mid, rid, usage = f"msg_{rng.getrandbits(64):x}", f"req_{rng.getrandbits(64):x}", _cc_usage(rng)
             tool_id = f"toolu_{rng.getrandbits(64):x}"
@@ -79,7 +80,8 @@ def claude_session(rng, text, target, day):
             batch.append(_dumps({"type": "api-request", "sessionId": sid, "id": rid, "params": {"model": "x"}}))
             batch.append(conv("assistant", message={**msg, "content": [{"type": "text", "text": text(300)}]},
                               requestId=rid))
-            batch.append(conv("assistant", message={**msg, "content": [{"type": "tool_use", "id": tool_id, "name": "Bash",
+            batch.append(conv("assistant", message={**msg, "content": [{"type": "tool_use", "id": tool_id,
+                                                                        "name": "Bash",
                                                                         "input": {"command": text(60)}}]},
                               requestId=rid))
             out = text(min(int(rng.paretovariate(1.2) * 800), 50000))
@@ -87,7 +89,8 @@ def claude_session(rng, text, target, day):
                 {"tool_use_id": tool_id, "type": "tool_result", "content": out, "is_error": False}]},
                 toolUseResult={"stdout": out, "stderr": "", "interrupted": False}))
         batch.append(conv("assistant", message={"id": f"msg_{rng.getrandbits(64):x}", "role": "assistant",
-                                                "model": "claude-opus-5-5", "content": [{"type": "text", "text": text(500)}],
+                                                "model": "claude-opus-5-5",
+                                                "content": [{"type": "text", "text": text(500)}],
                                                 "stop_reason": "end_turn", "usage": _cc_usage(rng)},
                           requestId=f"req_{rng.getrandbits(64):x}"))
         batch.append(_dumps({"type": "last-prompt", "lastPrompt": prompt[:50], "sessionId": sid}))
@@ -138,13 +141,15 @@ def codex_session(rng, text, target, day):
 def gemini_session(rng, text, target, day):
     sid, i = str(uuid.UUID(int=rng.getrandbits(128))), 0
     parts = [_dumps({"sessionId": sid, "projectHash": "ab" * 32, "startTime": _ts(rng, day, 0), "kind": "main"}) + "\n",
-             _dumps({"$set": {"messages": [{"id": "ctx", "type": "user", "content": [{"text": "<session_context>\n" + text(800)}]}]}}) + "\n"]
+             _dumps({"$set": {"messages": [{"id": "ctx", "type": "user",
+                                            "content": [{"text": "<session_context>\n" + text(800)}]}]}}) + "\n"]
     size = sum(len(p) for p in parts)
     while size < target:
         i += 1
         rid, call = f"g{i}", f"run_shell_command_{i}"
         out = text(min(int(rng.paretovariate(1.2) * 800), 50000))
-        tokens = {"input": rng.randrange(2000, 90000), "output": 40, "cached": 1000, "thoughts": 10, "tool": 0, "total": 0}
+        tokens = {"input": rng.randrange(2000, 90000), "output": 40, "cached": 1000, "thoughts": 10, "tool": 0,
+                  "total": 0}
         record = {"id": rid, "timestamp": _ts(rng, day, i), "type": "gemini", "content": "", "tokens": tokens,
                   "model": "gemini-2.5-pro"}
         done = {**record, "toolCalls": [{"id": call, "name": "run_shell_command", "args": {"command": text(40)},
@@ -177,10 +182,12 @@ def generate(root, total_bytes, seed=7):
             path = os.path.join(homes["claude"], "projects", f"-work-p{n % 20}", f"{sid}.jsonl")
         elif pick < 0.85:
             sid, data = codex_session(rng, text, target, day)
-            path = os.path.join(homes["codex"], "sessions", "2026", "11", f"{day:02d}", f"rollout-2026-11-{day:02d}-{sid}.jsonl")
+            path = os.path.join(homes["codex"], "sessions", "2026", "11", f"{day:02d}",
+                                f"rollout-2026-11-{day:02d}-{sid}.jsonl")
         else:
             sid, data = gemini_session(rng, text, target, day)
-            path = os.path.join(homes["gemini"], "tmp", f"proj{n % 10}", "chats", f"session-2026-11-{day:02d}T10-00-{sid[:8]}.jsonl")
+            path = os.path.join(homes["gemini"], "tmp", f"proj{n % 10}", "chats",
+                                f"session-2026-11-{day:02d}T10-00-{sid[:8]}.jsonl")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         raw = data.encode()
         with open(path, "wb") as f:

@@ -42,7 +42,8 @@ def build(stage, out):
                     "--only-binary=:all:", "--target", str(root), *PURE], check=True)
     for p in _compiled(root):
         if not _is_optional(p, root):
-            raise SystemExit(f"zipapp: {p.relative_to(root)} is compiled and has no pure-Python fallback; refusing to carry it")
+            raise SystemExit(f"zipapp: {p.relative_to(root)} is compiled and has no pure-Python fallback; "
+                             "refusing to carry it")
         p.unlink()
     shutil.rmtree(root / "bin", ignore_errors=True)
     for name in ("relay", "templates", "static"):

@@ -1,7 +1,8 @@
 """In-memory event bus: the live pages, `relay top` and SSE read the proxy's events from here.
 
 Event kinds: see KINDS; "exchange/chunk" is meant for publish_throttled (a stream has thousands
-of chunks, a page wants a few updates a second). Every event has a monotonically increasing id; a ring of recent events serves Last-Event-ID replay.
+of chunks, a page wants a few updates a second). Every event has a monotonically increasing id; a ring
+of recent events serves Last-Event-ID replay.
 Each subscriber has a bounded queue; the publisher never blocks: a subscriber that falls behind
 loses its backlog and receives one "reset" event telling it to reload.
 """

@@ -31,7 +31,7 @@ def build_commit():
     """The commit a build was made from (written into relay/_build.py by build/build.sh); from a
     checkout, git's HEAD when git answers; else "source"."""
     try:
-        from relay import _build    # optional: only a build writes it
+        from relay import _build  # optional: only a build writes it
         return _build.COMMIT
     except ImportError:
         pass

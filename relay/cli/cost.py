@@ -39,7 +39,8 @@ def _footer(payload):
     total = payload["total"]
     src = payload["sources"]
     click.echo(f"total {_usd(total['cost'])} over {total['requests']} response(s) since {payload['since'] or 'ever'}"
-               f" (proxy {src['proxy']}, files {src['file']}, {src['deduplicated']} duplicate(s) by message id counted once;"
+               f" (proxy {src['proxy']}, files {src['file']}, {src['deduplicated']} duplicate(s) by message id"
+               " counted once;"
                f" prices of {payload['table_date']})")
     for entry in payload["unpriced"]:
         click.echo(f"unpriced: {entry['model']} ({entry['requests']} response(s), {_tokens(entry['tokens'])} tokens)"

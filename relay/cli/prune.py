@@ -39,7 +39,8 @@ def _plain(payload):
     if not rows:
         click.echo("No pruning recorded yet. Start relay with --prune gentle|standard|aggressive.")
         return
-    click.echo(f"{'tier':<11} {'strategy':<22} {'decision':<16} {'edits':>6} {'requests':>8} {'tokens':>9} {'cost Δ':>10}")
+    click.echo(f"{'tier':<11} {'strategy':<22} {'decision':<16} {'edits':>6} {'requests':>8} {'tokens':>9} "
+               f"{'cost Δ':>10}")
     for r in rows:
         click.echo(f"{r['tier']:<11} {r['strategy']:<22} {r['decision']:<16} {r['edits']:>6} {r['requests']:>8} "
                    f"{r['tokens_removed']:>9} {r['cost_delta']:>10.1f}")

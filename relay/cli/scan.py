@@ -22,7 +22,8 @@ def _tokens(n):
 def _plain(payload):
     for s in payload["sessions"]:
         click.echo(f"{s['provider']:<12} {s['session_id']:<38} {s['ended'] or '-':<25} turns={s['turns']:<5} "
-                   f"tokens={_tokens(s['tokens'].get('total', 0)):<7} findings={len(s['findings'])}  {s['project'] or ''}")
+                   f"tokens={_tokens(s['tokens'].get('total', 0)):<7} findings={len(s['findings'])}  "
+                   f"{s['project'] or ''}")
         for f in s["findings"]:
             where = _where(f)
             click.echo(f"    {f['severity']:<7} {f['detector']}: {f['message']}" + (f" ({where})" if where else ""))

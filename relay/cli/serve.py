@@ -23,7 +23,8 @@ STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be writ
 @click.option("--upstream-anthropic", default=None, metavar="URL",
               help="Anthropic API base URL [default: https://api.anthropic.com; env RELAY_UPSTREAM_ANTHROPIC].")
 @click.option("--upstream-openai", default=None, metavar="URL",
-              help="OpenAI API base URL for the /openai mount [default: https://api.openai.com; env RELAY_UPSTREAM_OPENAI].")
+              help="OpenAI API base URL for the /openai mount "
+                   "[default: https://api.openai.com; env RELAY_UPSTREAM_OPENAI].")
 @click.option("--upstream-gemini", default=None, metavar="URL",
               help="Gemini API base URL for the /gemini mount "
                    "[default: https://generativelanguage.googleapis.com; env RELAY_UPSTREAM_GEMINI].")
@@ -73,7 +74,8 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
         web_server.write_pid(pid_file)
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
-                   f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, db {store.path}, pruning {pruning}, "
+                   f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, "
+                   f"db {store.path}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
         liveness, note = runtime.liveness_mode()
         if liveness != "psutil":

@@ -70,7 +70,7 @@ class _Values:
 def _anthropic_fields(headers):
     """Split one response's unified headers into top-level values, windows and sub-families."""
     top, windows, families = {}, {}, {}
-    for key, value in headers.items():
+    for key in headers:
         if not key.startswith(UNIFIED):
             continue
         rest = key[len(UNIFIED):]

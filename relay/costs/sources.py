@@ -49,7 +49,8 @@ def file_items(store, since=None, providers=None, environ=None, workers=None):
     providers = tuple(providers or PROVIDERS)
     refresh(store, providers, environ, workers)
     rows = store.read(lambda c: usage_index.rows(c, providers, since_ts=since))
-    return [Item("file", r["ts"], r["model"], usage_of(r), r["message_id"], r["session_id"], r["project"], r["provider"])
+    return [Item("file", r["ts"], r["model"], usage_of(r), r["message_id"], r["session_id"], r["project"],
+                 r["provider"])
             for r in rows]
 
 

@@ -39,7 +39,8 @@ def quota_used(store):
     report = store.read(quota.report)
     used = dict.fromkeys(NAMES)
     for cli, block in (("claude", report["anthropic"]), ("codex", report["codex"])):
-        values = [w["utilization_pct"] for w in (block or {}).get("windows", []) if w.get("utilization_pct") is not None]
+        values = [w["utilization_pct"] for w in (block or {}).get("windows", [])
+                  if w.get("utilization_pct") is not None]
         used[cli] = max(values) if values else None
     return used
 
@@ -77,8 +78,8 @@ def delegate(store, task, strategy=None, cli=None, cwd=None, timeout=runner.DEFA
     chain = order(strategy, installed, store, cli)
     if strategy == "explicit" and cli not in installed:
         if not fallback:
-            raise RelayError(f"{cli} is not installed (not on PATH)", hint="install it, or drop --cli to let relay choose",
-                             status=400)
+            raise RelayError(f"{cli} is not installed (not on PATH)",
+                             hint="install it, or drop --cli to let relay choose", status=400)
         chain = [n for n in chain if n != cli]
     if not fallback:
         chain = chain[:1]

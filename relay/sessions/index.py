@@ -47,7 +47,8 @@ def _plan(sources, rows, indexed, wanted):
         if wanted is not None and src.key not in wanted:
             continue
         paths = {sf.path for sf in src.files}
-        if src.key in indexed and by_key.get(src.key) == paths and all(_same(sf, rows.get(sf.path)) for sf in src.files):
+        if (src.key in indexed and by_key.get(src.key) == paths
+                and all(_same(sf, rows.get(sf.path)) for sf in src.files)):
             unchanged += 1
             continue
         todo.append(src)

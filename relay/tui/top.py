@@ -55,7 +55,8 @@ def _when(ts):
 
 def _header(snap):
     live = snap["source"] == "live"
-    head = Text.assemble(("relay top", "bold"), "  ", ("● live " if live else "○ database ", "green" if live else "yellow"),
+    head = Text.assemble(("relay top", "bold"), "  ",
+                         ("● live " if live else "○ database ", "green" if live else "yellow"),
                          Text(str(snap["where"])), "  ", _when(snap["taken_at"]))
     if snap.get("note"):
         head.append("\n")
@@ -151,7 +152,8 @@ def _recent(snap):
         outcome = e.get("outcome") or "streaming"
         table.add_row(Text(_when(e.get("ts"))), Text(e.get("model") or "-"), Text(str(e.get("status") or "-")),
                       Text(_num(tokens)), Text("-" if e.get("duration_ms") is None else f"{e['duration_ms']:.0f}"),
-                      Text(outcome, style="green" if outcome == "ok" else "yellow" if outcome == "streaming" else "red"))
+                      Text(outcome,
+                           style="green" if outcome == "ok" else "yellow" if outcome == "streaming" else "red"))
     return table
 
 

@@ -132,7 +132,8 @@ def _requests(out, counts):
     out.family("relay_requests_total", "counter", "Finished proxied requests.")
     for (provider, status_class, outcome), n in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0]))):
         out.sample("relay_requests_total", n, provider=provider, status_class=status_class, outcome=outcome)
-    out.family("relay_errors_total", "counter", "Finished requests that did not end ok (HTTP error, cut stream, unreachable).")
+    out.family("relay_errors_total", "counter",
+               "Finished requests that did not end ok (HTTP error, cut stream, unreachable).")
     errors = {}
     for (provider, _, outcome), n in counts.items():
         if outcome != "ok":

@@ -257,7 +257,7 @@ def events():
                 elif event.kind == "reset":   # no id: the browser keeps its Last-Event-ID and reloads
                     yield sse.encode(json.dumps(event.data), event="reset")
                 elif page is None:
-                    yield renderer.cache.get((event.id, "json"), lambda: sse.encode(
+                    yield renderer.cache.get((event.id, "json"), lambda event=event: sse.encode(
                         json.dumps(event.to_dict()), event=event.kind, id=event.id))
                 else:
                     frame, complete = renderer.event(event, page, lang) or (None, True)

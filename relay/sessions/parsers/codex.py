@@ -198,7 +198,8 @@ class CodexParser(LineParser):
         call_id = as_str(item.get("call_id")) or ""
         output = item.get("output")
         text = output if type(output) is str else flatten_text(output)
-        self.session.messages.append(Message(role="user", blocks=[Block(kind="tool_result", text=text, tool_id=call_id)],
+        self.session.messages.append(Message(role="user",
+                                             blocks=[Block(kind="tool_result", text=text, tool_id=call_id)],
                                              line=self.line_no, synthetic="tool_result"))
         call = self._open_calls.pop(call_id, None)
         if call is not None:

@@ -96,7 +96,7 @@ class GeminiParser(LineParser):
             for rec in incoming:
                 if "id" in rec and "type" in rec:
                     self._upsert(rec)
-            for rid, (line, rec) in self.records.items():
+            for rid, (_line, rec) in self.records.items():
                 if rid in before:
                     self.records[rid] = (before[rid][0], rec)   # restored: keep where it was first written
         rest = {k: v for k, v in fields.items() if k != "messages"}
