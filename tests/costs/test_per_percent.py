@@ -73,7 +73,7 @@ def test_live_relay_reports_per_percent_in_the_quota_api(relay):
         wait_rows(relay.url, 1, predicate=lambda rows, u=util: any(
             r["ratelimit"].get(U + "5h-utilization") == u for r in rows))
     per = requests.get(f"{relay.url}/api/v1/quota", timeout=5).json()["quota"]["per_percent"]
-    # 3 + 2 points, each interval holding one fake exchange of $0.011288 (see tests/reports/test_turns_api.py)
+    # 3 + 2 points, each interval holding one fake exchange of $0.011288 (see tests/guard/test_turns_api.py)
     assert per["5h"]["points"] == pytest.approx(5.0) and per["5h"]["cost"] == pytest.approx(0.022576)
     assert per["5h"]["dollars_per_pct"] == pytest.approx(0.0045152, abs=1e-6)   # shown to 6 places
     # 7d stayed at the fake's 0.34 throughout: no movement, no value

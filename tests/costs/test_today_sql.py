@@ -4,8 +4,9 @@ import random
 
 from relay.costs import cost, prices
 from relay.models import Exchange, Usage
-from relay.store.writes import record_exchange_finish
 from relay.present import costs as costs_view
+from relay.store.writes import record_exchange_finish
+
 SINCE = 1_795_000_000.0
 MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-sonnet-4", "claude-haiku-4-5", "gpt-5",
           "gemini-2.5-pro", "mystery-model", None)

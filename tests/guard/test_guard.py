@@ -6,10 +6,10 @@ import time
 import pytest
 
 from relay import guard
-from relay.guard import hooks as guard_hooks
 from relay.bus import Bus
 from relay.config import load
 from relay.errors import ConfigError
+from relay.guard import hooks as guard_hooks
 from relay.models import Exchange, Usage
 
 U = "anthropic-ratelimit-unified-"

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from relay.present import exchanges as exchanges_view
+
 RELAY = Path(__file__).resolve().parents[2] / "relay"
 
 

@@ -1,4 +1,4 @@
-"""The real Claude Code CLI (pinned in tests/clients.py) run through relay against the fake upstream,
+"""The real Claude Code CLI (pinned in tests/real_clients.py) run through relay against the fake upstream,
 as ../shared/REAL-CLIENTS.md §3 and "How a test suite can run these clients" describe: a minimal
 environment, a throwaway HOME and TMPDIR, stdin from /dev/null, a timeout."""
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import clients
+from tests import real_clients as clients
 from tests.fake_upstream import OUTPUT_TOKENS, TEXT
 from tests.proxy.conftest import wait_rows
 

@@ -1,4 +1,4 @@
-"""The real Codex CLI and Gemini CLI (pinned in tests/clients.py) through relay's /openai and
+"""The real Codex CLI and Gemini CLI (pinned in tests/real_clients.py) through relay's /openai and
 /gemini mounts against the fake upstream, as ../shared/REAL-CLIENTS.md §4, §5 and "How a test suite
 can run these clients" describe: a minimal environment, a throwaway HOME and TMPDIR, stdin from
 /dev/null, a timeout. Each run must answer and leave one row per model call with the right tokens."""
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import clients
+from tests import real_clients as clients
 from tests.fake_wire import CODEX_HEADERS, GEMINI_ROW, OPENAI_ROW, SHELL_COMMAND, TEXT
 from tests.proxy.conftest import wait_rows
 from tests.proxy.test_anthropic_sdk import assert_key_not_stored

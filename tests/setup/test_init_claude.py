@@ -1,4 +1,4 @@
-"""The real Claude Code (pinned in tests/clients.py) in a throwaway HOME after `relay init
+"""The real Claude Code (pinned in tests/real_clients.py) in a throwaway HOME after `relay init
 --skip-server`: `claude mcp list` starts `relay mcp` and reports it connected, `claude -p` reaches
 the fake upstream through relay with no ANTHROPIC_BASE_URL in its environment (settings.json has
 it), and `relay delegate --cli claude` runs it and records the delegation."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import clients
+from tests import real_clients as clients
 from tests.fake_upstream import OUTPUT_TOKENS, TEXT
 from tests.proxy.conftest import wait_rows
 from tests.relay_process import ROOT

@@ -1,9 +1,11 @@
 """The live pages' presenters on plain data: pie slices, session cards from each source, the
 dashboard summary and the "not available" sections."""
 from relay.present import costs as costs_view
-from relay.present import history as history_view
 from relay.present import dashboard as dashboard_view
+from relay.present import history as history_view
 from relay.present import live as live_view
+
+
 def test_pie_slices_cover_the_circle():
     slices = history_view.pie({"user_text": 10, "tool_result": 60, "system": 30, "tool_use": 0})
     assert [s["part"] for s in slices] == ["user_text", "tool_result", "system"]   # zero parts are left out

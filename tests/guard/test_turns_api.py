@@ -6,9 +6,9 @@ import sys
 import pytest
 import requests
 
+from tests.costs.report_sessions import write
 from tests.proxy.conftest import messages_body, relay, upstream, wait_rows  # noqa: F401  (fixtures)
 from tests.relay_process import ROOT
-from tests.reports.sessions import write
 from tests.session_homes import DATA
 
 

@@ -5,7 +5,17 @@ import pytest
 
 from relay.proxy.stages.prune.validate import check_request, rule_of
 from tests.conftest import REQUESTS
-from tests.prune.builders import asst, body, image, system_entry, text, thinking, tool_result, tool_use, user
+from tests.proxy.stages.prune.builders import (
+    asst,
+    body,
+    image,
+    system_entry,
+    text,
+    thinking,
+    tool_result,
+    tool_use,
+    user,
+)
 
 CC = {"type": "ephemeral"}
 

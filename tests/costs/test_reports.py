@@ -17,8 +17,8 @@ import pytest
 
 from relay.costs import prices, reports
 from relay.present import reports as reports_view
+from tests.costs.report_sessions import session_a, session_b, write
 from tests.relay_process import ROOT
-from tests.reports.sessions import session_a, session_b, write
 
 
 def run(*args):

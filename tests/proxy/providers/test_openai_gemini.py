@@ -14,8 +14,8 @@ from relay.proxy.handler import redact_target
 from relay.proxy.mounts import match
 from relay.proxy.providers import gemini, openai
 
-STREAMS = Path(__file__).resolve().parent.parent / "data" / "streams"
-CODEX_REQUESTS = Path(__file__).resolve().parent.parent / "data" / "requests" / "codex"
+STREAMS = Path(__file__).resolve().parents[2] / "data" / "streams"
+CODEX_REQUESTS = Path(__file__).resolve().parents[2] / "data" / "requests" / "codex"
 
 
 def read(provider, name, content_type="text/event-stream", step=None):

@@ -8,8 +8,19 @@ from hypothesis import strategies as st
 from relay.proxy.stages.prune import prune
 from relay.proxy.stages.prune.strategies import TIERS
 from relay.proxy.stages.prune.validate import check_request
-from tests.prune.builders import asst, body, image, raw, system_entry, text, thinking, tool_result, tool_use, user
-from tests.prune.test_strategies import ACCESS, BIG, ERROR, FILE_A, FILE_B, PROGRESS, REMINDER, SUMMARY
+from tests.proxy.stages.prune.builders import (
+    asst,
+    body,
+    image,
+    raw,
+    system_entry,
+    text,
+    thinking,
+    tool_result,
+    tool_use,
+    user,
+)
+from tests.proxy.stages.prune.test_strategies import ACCESS, BIG, ERROR, FILE_A, FILE_B, PROGRESS, REMINDER, SUMMARY
 
 OUTPUTS = st.sampled_from([FILE_A, FILE_B, PROGRESS, ACCESS, BIG, "ok", ERROR])
 USER_TEXT = st.sampled_from(["next", REMINDER, SUMMARY, "x-anthropic-billing-header: cc_version=1;", "why?"])

@@ -7,12 +7,12 @@ import requests
 
 from relay.costs import prices
 from relay.models import Exchange, Usage
-from relay.store.writes import record_exchange_finish, record_exchange_start
 from relay.present.context import Context
+from relay.store.writes import record_exchange_finish, record_exchange_start
 from relay.web.prometheus import Tally, collect
 from tests.fake_upstream import RESET_EPOCH
-from tests.live import promtext
 from tests.proxy.conftest import messages_body, wait_rows
+from tests.web import promtext
 
 HEADERS = {"content-type": "application/json", "x-api-key": "k", "anthropic-version": "2023-06-01"}
 

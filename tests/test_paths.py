@@ -10,7 +10,7 @@ import pytest
 from relay import paths
 from relay.errors import RelayError
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_source_tree_finds_the_checkout_folders():

@@ -6,7 +6,7 @@ import pytest
 from relay.proxy.stages.prune import cost, prune
 from relay.proxy.stages.prune.edits import Edit
 from relay.proxy.stages.prune.validate import check_request
-from tests.prune.builders import asst, bash_pair, body, raw, text, user
+from tests.proxy.stages.prune.builders import asst, bash_pair, body, raw, text, user
 
 CC5, CC1H = {"type": "ephemeral"}, {"type": "ephemeral", "ttl": "1h"}
 

@@ -13,8 +13,8 @@ from relay.proxy.stages.prune import PruneStage, prune, strategies
 from relay.proxy.stages.prune.edits import DROP, make_edit
 from relay.proxy.stages.prune.validate import check_request
 from tests.conftest import REQUESTS
-from tests.prune.builders import asst, bash_pair, body, raw, read_pair, system_entry, text, user
-from tests.prune.test_strategies import ACCESS, FILE_A, REMINDER
+from tests.proxy.stages.prune.builders import asst, bash_pair, body, raw, read_pair, system_entry, text, user
+from tests.proxy.stages.prune.test_strategies import ACCESS, FILE_A, REMINDER
 
 FIXTURES = [p for p in sorted((REQUESTS / "claude").glob("request-*.json"))
             if json.loads(p.read_text())["body"]]

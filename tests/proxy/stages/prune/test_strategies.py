@@ -7,7 +7,7 @@ import pytest
 from relay.proxy.stages.prune import prune
 from relay.proxy.stages.prune.strategies import ORDER, TIERS, for_tier
 from relay.proxy.stages.prune.validate import check_request
-from tests.prune.builders import (
+from tests.proxy.stages.prune.builders import (
     BILLING,
     asst,
     bash_pair,
@@ -146,7 +146,7 @@ def test_specific_outcomes():
 
 def test_image_tokens_come_from_the_png_size_and_are_capped():
     from relay.proxy.stages.prune.edits import IMAGE_MAX_TOKENS, image_tokens
-    from tests.prune.builders import png
+    from tests.proxy.stages.prune.builders import png
     assert image_tokens(image(png(800, 600))) == 640
     assert image_tokens(image(png(4000, 3000))) == IMAGE_MAX_TOKENS
     assert image_tokens(image("not base64 at all!", "image/jpeg")) == IMAGE_MAX_TOKENS
