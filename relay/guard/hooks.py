@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -32,19 +33,32 @@ def describe(alert):
 
 
 def run_command(cmd, alert, timeout):
-    """Run CMD once for `alert`; returns its exit code, or None when it failed to run or timed out."""
+    """Run CMD once for `alert`; returns its exit code, or None when it failed to run or timed out.
+    The command runs in a session of its own, so a timeout ends everything it started (a shell's
+    children included), not the shell alone."""
     try:
-        done = subprocess.run(cmd, shell=True, input=json.dumps(alert).encode(), env=alert_env(alert),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        log.warning("on-alert command timed out after %ss (alert %s)", timeout, alert["id"])
-        return None
+        proc = subprocess.Popen(cmd, shell=True, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env=alert_env(alert), start_new_session=True)
     except OSError as exc:
         log.warning("on-alert command could not run: %s", exc)
         return None
-    if done.returncode:
-        log.warning("on-alert command exited %s: %s", done.returncode, done.stderr.decode(errors="replace")[:200])
-    return done.returncode
+    try:
+        _, stderr = proc.communicate(json.dumps(alert).encode(), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        log.warning("on-alert command timed out after %ss (alert %s)", timeout, alert["id"])
+        return None
+    if proc.returncode:
+        log.warning("on-alert command exited %s: %s", proc.returncode, stderr.decode(errors="replace")[:200])
+    return proc.returncode
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.communicate()
 
 
 def notify(alert):

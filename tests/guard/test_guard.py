@@ -3,6 +3,7 @@ import json
 import sys
 import time
 
+import psutil
 import pytest
 
 from relay import guard
@@ -119,10 +120,14 @@ def test_on_alert_hook_gets_the_alert_as_json_and_env(tmp_path):
     assert got == alert and (zone, to) == ("quota", "critical")
 
 
-def test_a_hanging_hook_is_killed_at_its_timeout(tmp_path):
-    # exec: the timeout kills the shell, and a child the shell forked would outlive it
-    assert guard_hooks.run_command(f"exec {sys.executable} -c 'import signal; signal.pause()'",
-                                   {"id": 1, "zone": "quota"}, timeout=0.5) is None
+def test_a_hanging_hook_is_killed_at_its_timeout_with_what_it_started(tmp_path):
+    # no exec: the shell forks the hanging child, which must die with it
+    pid_file = tmp_path / "child.pid"
+    hang = f"import os, signal; open({str(pid_file)!r}, 'w').write(str(os.getpid())); signal.pause()"
+    assert guard_hooks.run_command(f"{sys.executable} -c \"{hang}\"; true",
+                                   {"id": 1, "zone": "quota"}, timeout=2) is None
+    child = int(pid_file.read_text())
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
     assert guard_hooks.run_command("exit 3", {"id": 2}, timeout=5) == 3
 
 
