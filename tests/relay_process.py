@@ -28,8 +28,8 @@ class RelayProcess:
         self.stderr_lines = []
 
     def start(self, timeout=30):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     env=self.env, cwd=self.cwd, text=True,
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=self.env, cwd=self.cwd, text=True,
                                      preexec_fn=self.preexec_fn)
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         deadline = time.time() + timeout
