@@ -142,7 +142,8 @@ def stream_events(msg):
                                                   "delta": {"type": "text_delta", "text": text[i:i + 8]}})
         else:
             yield sse("content_block_start", {"type": "content_block_start", "index": index, "content_block":
-                                              {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})
+                                              {"type": "tool_use", "id": block["id"], "name": block["name"],
+                                               "input": {}}})
             for i in range(0, len(TOOL_INPUT), 10):
                 yield sse("content_block_delta", {"type": "content_block_delta", "index": index, "delta":
                                                   {"type": "input_json_delta", "partial_json": TOOL_INPUT[i:i + 10]}})
@@ -163,8 +164,8 @@ class Handler(BaseHTTPRequestHandler):
     def _record(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        entry = {"method": self.command, "path": self.path, "headers": CaseInsensitiveDict(self.headers.items()), "body": body,
-                 "t": time.time()}
+        entry = {"method": self.command, "path": self.path, "headers": CaseInsensitiveDict(self.headers.items()),
+                 "body": body, "t": time.time()}
         with self.server.lock:
             self.server.requests.append(entry)
         return body

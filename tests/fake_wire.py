@@ -142,7 +142,8 @@ def chat_events(body):
     extra = {"usage": None} if include_usage else {}
 
     def chunk(delta, finish=None):
-        return f"data: {_dump(dict(base, choices=[{'index': 0, 'delta': delta, 'finish_reason': finish}], **extra))}\n\n".encode()
+        payload = _dump(dict(base, choices=[{'index': 0, 'delta': delta, 'finish_reason': finish}], **extra))
+        return f"data: {payload}\n\n".encode()
 
     yield chunk({"role": "assistant", "content": ""})
     for i in range(0, len(TEXT), 6):
@@ -216,7 +217,9 @@ def gemini_events(body, model):
         candidate = {"content": {"role": "model", "parts": piece}, "index": 0}
         if last:
             candidate["finishReason"] = "STOP"
-        yield f"data: {_dump({'candidates': [candidate], 'usageMetadata': usage, 'modelVersion': model, 'responseId': response_id})}\r\n\r\n".encode()
+        payload = _dump({'candidates': [candidate], 'usageMetadata': usage, 'modelVersion': model,
+                         'responseId': response_id})
+        yield f"data: {payload}\r\n\r\n".encode()
 
 
 def gemini_error(status):

@@ -40,8 +40,9 @@ def populate(environ=None):
                                             chats / "session-2026-11-22T14-55-d8aecb06.jsonl")
     out["session-resume-stub"] = _copy(DATA / "gemini" / "session-resume-stub.jsonl",
                                        chats / "session-2026-11-22T14-59-d8aecb06.jsonl")
-    out["session-tool-run_shell_command"] = _copy(DATA / "gemini" / "session-tool-run_shell_command.jsonl",
-                                                  gemini / "tmp" / "work6" / "chats" / "session-2026-11-22T14-55-fe5694d2.jsonl")
+    out["session-tool-run_shell_command"] = _copy(
+        DATA / "gemini" / "session-tool-run_shell_command.jsonl",
+        gemini / "tmp" / "work6" / "chats" / "session-2026-11-22T14-55-fe5694d2.jsonl")
     out["legacy-chat"] = _copy(DATA / "gemini" / "legacy-chat.json",
                                gemini / "tmp" / "0f1e2d3c" / "chats" / "session-2025-06-01T10-00-fe5694d2.json")
     (gemini / "projects.json").write_text(json.dumps({"projects": {"/scratch/work5": "work5"}}))

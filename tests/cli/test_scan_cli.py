@@ -32,7 +32,8 @@ def _broken_claude_session(home):
             record["message"].update(id=mid, model="claude-x", usage={"input_tokens": 1, "output_tokens": 1})
         return json.dumps(record)
     lines = [line("user", "u1", "read it"),
-             line("assistant", "a1", [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"file_path": "x"}}], "m1"),
+             line("assistant", "a1",
+                  [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"file_path": "x"}}], "m1"),
              line("user", "u2", "hello?"),
              line("assistant", "a2", [{"type": "text", "text": "hi"}], "m2")]
     target = home / "projects" / "-work" / "broken-1.jsonl"

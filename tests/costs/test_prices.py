@@ -50,7 +50,8 @@ def test_anthropic_cache_multipliers(table):
     assert (sonnet.threshold, sonnet.long.input, sonnet.long.cache_write_5m, sonnet.long.cache_write_1h,
             sonnet.long.cache_read) == (200_000, 6.0, 7.5, 12.0, 0.6)
     # newer generations cut the read multiplier: Opus 5.5 reads at 0.05 x 4, Fable 5.1 at 0.025 x 10
-    assert (table.lookup("claude-opus-5-5").base.cache_read, table.lookup("claude-fable-5-1").base.cache_read) == (0.2, 0.25)
+    assert (table.lookup("claude-opus-5-5").base.cache_read,
+            table.lookup("claude-fable-5-1").base.cache_read) == (0.2, 0.25)
     # OpenAI charges no cache-write surcharge: a write is plain input
     codex = table.lookup("gpt-5-codex")
     assert (codex.base.cache_write_5m, codex.base.cache_write_1h, codex.base.cache_read) == (1.25, 1.25, 0.125)

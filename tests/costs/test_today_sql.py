@@ -22,7 +22,8 @@ def _usage(rng):
     hour = rng.choice((0, lump - min(lump, five), lump // 2))
     return Usage(input_tokens=rng.randrange(0, 120_000), output_tokens=rng.randrange(0, 8000),
                  cache_creation_input_tokens=lump, cache_creation_5m_input_tokens=five,
-                 cache_creation_1h_input_tokens=hour, cache_read_input_tokens=rng.choice((0, rng.randrange(0, 150_000))),
+                 cache_creation_1h_input_tokens=hour,
+                 cache_read_input_tokens=rng.choice((0, rng.randrange(0, 150_000))),
                  reasoning_tokens=rng.choice((0, 0, rng.randrange(1, 900))))
 
 

@@ -137,7 +137,8 @@ def test_mcp_missing_registration_or_command(tmp_path):
 
 
 def test_mcp_registration_whose_script_is_gone_fails(tmp_path):
-    _claude_json({"mcpServers": {"relay": {"command": sys.executable, "args": [str(tmp_path / "old" / "relay.py"), "mcp"]}}})
+    _claude_json({"mcpServers": {"relay": {"command": sys.executable,
+                                           "args": [str(tmp_path / "old" / "relay.py"), "mcp"]}}})
     c = check("mcp", make_ctx(tmp_path, dead_port()))
     assert c["status"] == "fail" and "relay.py mcp" in c["message"] and "relay init" in c["fix"]
 
@@ -327,4 +328,5 @@ def test_mcp_registration_in_the_binary_names_the_binary(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "relay"))
     # the same entry `relay init` writes (paths.self_command): the binary is its own command
-    assert checks._register_command() == f"relay init (or: claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp)"
+    expected = f"relay init (or: claude mcp add --scope user relay -- {tmp_path / 'relay'} mcp)"
+    assert checks._register_command() == expected

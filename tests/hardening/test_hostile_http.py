@@ -42,7 +42,8 @@ def routes(tmp_path_factory):
     try:
         app = create_app(config.load({}, environ={}, config_file=home / "none.toml"), store, Bus(),
                          Upstream("http://127.0.0.1:9"))
-        return [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"}), sorted(r.arguments)) for r in app.url_map.iter_rules()]
+        return [(r.rule, sorted(r.methods - {"HEAD", "OPTIONS"}), sorted(r.arguments))
+                for r in app.url_map.iter_rules()]
     finally:
         store.close()
 
@@ -98,7 +99,7 @@ def test_hostile_path_variables(seeded, routes):
 
 
 def test_hostile_query_parameters(seeded, routes):
-    for rule, methods, args in routes:
+    for rule, methods, _args in routes:
         if "GET" not in methods or rule.startswith("/static"):
             continue
         base = _fill(rule, NO_MATCH)
@@ -164,7 +165,8 @@ def test_oversized_headers_are_refused_and_relay_goes_on(relay, upstream, path):
     status = int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.") else None
     assert status is None or 400 <= status < 500, got[:200]
     many = b"".join(b"x-h%d: v\r\n" % i for i in range(20000))
-    got = _raw(relay, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"Connection: close\r\n\r\n")
+    got = _raw(relay, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many
+               + b"Connection: close\r\n\r\n")
     assert not got.startswith(b"HTTP/1.1 5"), got[:200]
     assert requests.get(relay.url + "/api/v1/health", timeout=10).json()["ok"] is True
     assert post(relay, messages_body(stream=False)).status_code == 200

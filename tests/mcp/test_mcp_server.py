@@ -48,7 +48,7 @@ def filled(relay, upstream, tmp_path, monkeypatch):
                                         "content-type": "application/json", "x-claude-code-session-id": SESSION},
                                timeout=30)
         assert answer.status_code == 200
-        answer.content
+        _ = answer.content   # read the whole body: the exchange must be complete before waiting for its rows
     wait_rows(relay.url, 2, session_id=SESSION)
     files = session_homes.populate()
     bin_dir = tmp_path / "bin"

@@ -9,10 +9,12 @@ from pathlib import Path
 ANSWERS = {
     "claude": 'print(json.dumps({"type": "result", "result": "done by claude", "session_id": "s1",'
               ' "usage": {"input_tokens": 5, "cache_read_input_tokens": 10, "output_tokens": 3}}))',
-    "codex": 'print(json.dumps({"type": "item.completed", "item": {"type": "agent_message", "text": "done by codex"}}));'
+    "codex": 'print(json.dumps({"type": "item.completed",'
+             ' "item": {"type": "agent_message", "text": "done by codex"}}));'
              'print(json.dumps({"type": "turn.completed", "usage": {"input_tokens": 40, "output_tokens": 2}}))',
     "gemini": 'print(json.dumps({"type": "message", "role": "assistant", "content": "done by gemini"}));'
-              'print(json.dumps({"type": "result", "stats": {"input_tokens": 20, "output_tokens": 10, "total_tokens": 30}}))',
+              'print(json.dumps({"type": "result",'
+              ' "stats": {"input_tokens": 20, "output_tokens": 10, "total_tokens": 30}}))',
 }
 FAIL = 'sys.stderr.write("boom\\n"); sys.exit(3)'
 # Hangs in a child process too, so a timeout must kill the whole group, not just the CLI.

@@ -28,7 +28,8 @@ def test_codex_jsonl_gives_agent_messages_and_turn_usage():
     lines = [{"type": "thread.started"},
              {"type": "item.completed", "item": {"type": "command_execution", "aggregated_output": "x"}},
              {"type": "item.completed", "item": {"type": "agent_message", "text": "answer"}},
-             {"type": "turn.completed", "usage": {"input_tokens": 1234, "cached_input_tokens": 1000, "output_tokens": 7}}]
+             {"type": "turn.completed",
+              "usage": {"input_tokens": 1234, "cached_input_tokens": 1000, "output_tokens": 7}}]
     out = "WARNING: noise\n" + "\n".join(json.dumps(x) for x in lines)
     assert SPECS["codex"].parse(out) == ("answer", {"input_tokens": 1234, "output_tokens": 7, "total_tokens": 1241})
 

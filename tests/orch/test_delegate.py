@@ -37,7 +37,8 @@ def test_explicit_cli_runs_in_cwd_and_is_recorded_with_tokens(store, bin_dir, tm
     assert call["argv"] == ["-p", "write tests for foo.py", "--output-format", "stream-json"]
     assert call["cwd"] == str(work) and call["trust"] == "true"
     [row] = rows(store)
-    assert (row["cli"], row["strategy"], row["status"], row["exit_code"], row["attempt"]) == ("gemini", "explicit", "ok", 0, 1)
+    assert (row["cli"], row["strategy"], row["status"], row["exit_code"], row["attempt"]) == (
+        "gemini", "explicit", "ok", 0, 1)
     assert (row["input_tokens"], row["output_tokens"], row["total_tokens"]) == (20, 10, 30)
     assert row["task"] == "write tests for foo.py" and row["cwd"] == str(work) and row["output_bytes"] > 0
 

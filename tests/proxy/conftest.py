@@ -28,7 +28,8 @@ def wait_rows(relay_url, count, predicate=lambda rows: True, timeout=10, **param
     deadline = time.time() + timeout
     rows = []
     while time.time() < deadline:
-        rows = requests.get(f"{relay_url}/api/v1/requests", params={"limit": 100, **params}, timeout=5).json()["requests"]
+        rows = requests.get(f"{relay_url}/api/v1/requests", params={"limit": 100, **params},
+                            timeout=5).json()["requests"]
         done = [r for r in rows if r["outcome"] is not None]
         if len(done) >= count and predicate(done):
             return done

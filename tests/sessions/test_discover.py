@@ -27,7 +27,8 @@ def test_each_cli_layout_is_found_and_grouped_per_session():
     assert resumed.project == "/scratch/work5"                      # from projects.json
     assert sources["gemini:0f1e2d3c/fe5694d2"].files[0].path.endswith(".json")
     assert {k for k in sources if k.startswith("codex:")} == {
-        "codex:2026/11/22/" + os.path.basename(files[n]) for n in ("rollout-text-then-resume", "rollout-tool-exec_command")}
+        "codex:2026/11/22/" + os.path.basename(files[n])
+        for n in ("rollout-text-then-resume", "rollout-tool-exec_command")}
 
 
 def test_stat_is_taken_during_discovery():

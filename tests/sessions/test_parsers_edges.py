@@ -226,7 +226,8 @@ def test_a_parser_resumed_at_any_point_ends_where_a_single_pass_does(provider, p
 
 def test_codex_resume_is_recorded_once_per_run():
     run = [_codex("event_msg", {"type": "task_started"}),
-           _codex("response_item", {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}),
+           _codex("response_item", {"type": "message", "role": "user",
+                                    "content": [{"type": "input_text", "text": "hi"}]}),
            _codex("event_msg", {"type": "task_complete"})]
     data = jl(_codex("session_meta", {"id": "c1"}), _codex("event_msg", {"type": "thread_settings_applied"}), *run,
               _codex("session_meta", {"id": "c1"}), _codex("event_msg", {"type": "thread_settings_applied"}), *run,

@@ -55,7 +55,8 @@ def _check(provider, name, data, cut):
     facts(parser.result())
 
 
-@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=100, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=mutated(), cut=st.floats(0, 1))
 def test_mutated_session_files_never_raise(data, cut):
     for provider, name in PARSERS:

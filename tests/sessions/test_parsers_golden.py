@@ -87,5 +87,6 @@ def test_gemini_legacy_json_and_jsonl_of_the_same_chat_agree():
     old = parse_file("gemini", DATA / "gemini" / "legacy-chat.json")
     new = parse_file("gemini", DATA / "gemini" / "session-tool-run_shell_command.jsonl")
     assert old.session_id == new.session_id
-    assert [(m.role, m.synthetic, m.text) for m in old.messages] == [(m.role, m.synthetic, m.text) for m in new.messages]
+    old_messages = [(m.role, m.synthetic, m.text) for m in old.messages]
+    assert old_messages == [(m.role, m.synthetic, m.text) for m in new.messages]
     assert old.usage == new.usage

@@ -65,7 +65,7 @@ def _check_histogram(name, samples):
         key = tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
         series.setdefault(key, []).append((sample_name, labels, value))
     for key, rows in series.items():
-        buckets = [(float(l["le"].replace("+Inf", "inf")), v) for n, l, v in rows if n == name + "_bucket"]
+        buckets = [(float(lbls["le"].replace("+Inf", "inf")), v) for n, lbls, v in rows if n == name + "_bucket"]
         assert buckets and buckets[-1][0] == float("inf"), f"{name}{key}: no +Inf bucket"
         assert [b for b, _ in buckets] == sorted(b for b, _ in buckets), f"{name}{key}: bounds out of order"
         assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])), f"{name}{key}: buckets not cumulative"
@@ -77,6 +77,7 @@ def value(families, sample, **labels):
     """The one value of `sample` (a family name, or a histogram's _bucket/_sum/_count) whose labels
     include `labels`."""
     family = families[_family_of(sample, families)]
-    hits = [v for n, l, v in family["samples"] if n == sample and all(l.get(k) == w for k, w in labels.items())]
+    hits = [v for n, lbls, v in family["samples"]
+            if n == sample and all(lbls.get(k) == w for k, w in labels.items())]
     assert len(hits) == 1, f"{sample} {labels}: {len(hits)} samples in {family['samples']}"
     return hits[0]

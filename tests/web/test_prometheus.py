@@ -32,7 +32,8 @@ def test_metrics_of_a_real_relay(relay, upstream):
               for kind in ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read", "cache_write_unsplit")}
     assert tokens == {"input": 24, "output": 14, "cache_write_5m": 1000, "cache_write_1h": 2000, "cache_read": 6000,
                       "cache_write_unsplit": 0}
-    assert promtext.value(families, "relay_cost_usd_total", model="claude-opus-5-5") == pytest.approx(2 * 0.011288)   # 4 / 20 / 5 / 8 / 0.2 per MTok
+    # 4 / 20 / 5 / 8 / 0.2 per MTok
+    assert promtext.value(families, "relay_cost_usd_total", model="claude-opus-5-5") == pytest.approx(2 * 0.011288)
     assert promtext.value(families, "relay_request_duration_seconds_count", provider="anthropic") == 2
     assert promtext.value(families, "relay_request_ttfb_seconds_bucket", provider="anthropic", le="+Inf") == 2
     assert promtext.value(families, "relay_quota_utilization_ratio", provider="anthropic", window="5h") == 0.12

@@ -172,7 +172,7 @@ def test_many_subscribers_and_a_stalled_one(relay):
         for i in range(10):
             post(relay, session=f"sess-{i}")
         for reader in readers:
-            assert wait_for(lambda: len(lifecycle(reader.events)) >= 20)
+            assert wait_for(lambda reader=reader: len(lifecycle(reader.events)) >= 20)
             assert [e[1] for e in lifecycle(reader.events)] == ["exchange/start", "exchange/finish"] * 10
     finally:
         for reader in readers:

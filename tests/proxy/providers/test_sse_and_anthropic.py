@@ -41,7 +41,8 @@ def test_stream_usage_is_counted_once_from_start_and_delta():
         reader.feed(STREAM[i:i + 7])
     reader.finish()
     u = reader.usage
-    assert (u.input_tokens, u.output_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens) == (12, 7, 1500, 3000)
+    assert (u.input_tokens, u.output_tokens, u.cache_creation_input_tokens, u.cache_read_input_tokens) == (
+        12, 7, 1500, 3000)
     assert (u.cache_creation_5m_input_tokens, u.cache_creation_1h_input_tokens) == (500, 1000)
     assert reader.completed and reader.stop_reason == "end_turn" and reader.message_id.startswith("msg_fake_")
 
@@ -55,7 +56,8 @@ def test_json_body_usage_and_error_body():
     err.feed(b'{"type":"error","error":{"type":"overloaded_error","message":"busy"}}')
     err.finish()
     assert err.error == "busy" and err.usage.total == 0
-    assert json.loads(anthropic.error_body("x")) == {"type": "error", "error": {"type": "api_error", "message": "relay: x"}}
+    assert json.loads(anthropic.error_body("x")) == {
+        "type": "error", "error": {"type": "api_error", "message": "relay: x"}}
 
 
 @pytest.mark.parametrize("user_id, expected", [
