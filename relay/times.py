@@ -76,6 +76,6 @@ def utc_day(ts):
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
 
 
-def local_clock(ts):
-    """Epoch seconds -> `2026-11-23 15:05:09` in the machine's zone, for people reading a page."""
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+def local_clock(ts, fmt="%Y-%m-%d %H:%M:%S"):
+    """Epoch seconds -> `2026-11-23 15:05:09` (or `fmt`) in the machine's zone, for people reading."""
+    return datetime.fromtimestamp(ts).astimezone().strftime(fmt)

@@ -3,10 +3,10 @@
 Times are computed and stored in UTC; plain and rich output show resets in the local timezone
 too, because that is when the user can work again. An estimate is always labelled as one.
 """
-from datetime import datetime
 
 import click
 
+from relay import times
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.costs import quota
 from relay.present import costs as view
@@ -17,8 +17,8 @@ def _local(iso):
     """An ISO UTC time as local wall-clock time with its zone name, for display only."""
     if not iso:
         return "-"
-    local = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
-    return local.strftime("%Y-%m-%d %H:%M %Z")
+    when = times.parse_time(iso)
+    return "-" if when is None else times.local_clock(when.timestamp(), "%Y-%m-%d %H:%M %Z")
 
 
 def _pct(value):

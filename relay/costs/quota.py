@@ -8,8 +8,8 @@ trusted the wrong window blocked too early (claude-code #12829). All times are c
 """
 import re
 import time
-from datetime import datetime, timezone
 
+from relay import times
 from relay.costs import per_percent, prices
 from relay.store import metrics_queries
 
@@ -22,7 +22,7 @@ REJECTION_WINDOWS = {"24h": 86400, "7d": 7 * 86400}
 
 def iso(ts):
     """Epoch seconds as ISO 8601 UTC, or None."""
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+    return times.iso(ts)
 
 
 def claim_window(claim):
@@ -60,11 +60,11 @@ class _Values:
         raw = self.headers.get(key)
         if value is not None or raw is None:
             return value
-        try:
-            return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        when = times.parse_time(str(raw))
+        if when is None:
             self.problems.append(f"{key}: not a time: {raw!r}")
             return None
+        return when.timestamp()
 
 
 def _anthropic_fields(headers):
@@ -173,12 +173,8 @@ def parse_codex(rows):
 
 
 def _parse_time(value):
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    # A naive timestamp in a session file is taken as UTC, never as local time.
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+    when = times.parse_time(str(value))     # a naive time is UTC, never local time
+    return None if when is None else when.timestamp()
 
 
 def estimate_blocks(times):

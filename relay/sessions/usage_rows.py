@@ -5,9 +5,8 @@ Built in the worker from the parsed session (main thread and subagents), so repo
 a message without a readable timestamp takes the file's modification time, so it is still
 counted, on the day the file was last written.
 """
-from datetime import datetime, timezone
 
-from relay.times import parse_time
+from relay.times import parse_time, utc_day
 
 
 def epoch(text):
@@ -32,7 +31,7 @@ def _row(source, session_id, project, path, msg, fallback_ts):
     return {"session_key": source.key, "path": path, "provider": source.provider, "session_id": session_id,
             "project": project, "message_id": msg.message_id, "request_id": msg.request_id,
             "dedup_key": dedup_key(msg.message_id, msg.request_id), "model": msg.model, "ts": ts,
-            "day": datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d"),
+            "day": utc_day(ts),
             "input_tokens": u.input_tokens, "output_tokens": u.output_tokens, "cache_creation_tokens": lump,
             "cache_write_5m": u.cache_creation_5m_input_tokens + unsplit,
             "cache_write_1h": u.cache_creation_1h_input_tokens, "cache_read_tokens": u.cache_read_input_tokens,

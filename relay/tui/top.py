@@ -5,13 +5,14 @@ Every value from sessions or requests (cwd, model, session ids) goes into rich a
 markup, so a directory named "[red]x" prints as itself.
 """
 import time
-from datetime import datetime
 
 from rich.columns import Columns
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from relay import times
 
 BAR = 10
 PANEL = 38
@@ -50,7 +51,7 @@ def _grid(*rows):
 
 
 def _when(ts):
-    return "-" if not ts else datetime.fromtimestamp(ts).strftime("%H:%M:%S")
+    return "-" if not ts else times.local_clock(ts, "%H:%M:%S")
 
 
 def _header(snap):

@@ -19,7 +19,7 @@ from relay.errors import RelayError
 from relay.paths import private_dir
 from relay.proxy.handler import UpstreamTruncated
 
-log = logging.getLogger("relay.server")
+log = logging.getLogger(__name__)
 GRACE_SECONDS = 5.0
 
 
@@ -76,7 +76,8 @@ def _gevent_server(app, host, port):
                 return
             super().handle_error(t, v, tb)
 
-    server = WSGIServer((host, port), app, handler_class=Handler, log=None, error_log=logging.getLogger("relay.wsgi"))
+    server = WSGIServer((host, port), app, handler_class=Handler, log=None,
+                        error_log=logging.getLogger(f"{__name__}.wsgi"))
     try:
         server.init_socket()
     except OSError as exc:

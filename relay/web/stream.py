@@ -38,7 +38,7 @@ from relay.web.pages import request_lang
 from relay.web.server import gevent_available
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
-log = logging.getLogger("relay.web.stream")
+log = logging.getLogger(__name__)
 HEARTBEAT_S = 15.0
 RECORD_WAIT_S = 1.0      # how long a fragment waits for the store writer to commit the event's row
 AGGREGATE_EVERY = 0.5    # seconds between two renders of a page's aggregate elements

@@ -10,7 +10,7 @@ import logging
 from relay.models import SEVERITIES, Finding, analysing
 from relay.sessions.detectors import bloat, cache, microcompact, orphan, resume, stuck, synthetic
 
-log = logging.getLogger("relay.detectors")
+log = logging.getLogger(__name__)
 
 DETECTORS = [orphan, stuck, synthetic, bloat, cache, resume, microcompact]
 BY_NAME = {d.NAME: d for d in DETECTORS}

@@ -15,9 +15,9 @@ Reads each model turn's usage (turns without usage are skipped). Rules:
   message), so each write is paid for and thrown away.
 At most MAX_FINDINGS findings per session.
 """
-from datetime import datetime
 
 from relay.sessions.detectors.common import Locator, finding
+from relay.times import parse_time
 
 NAME = "cache"
 SEVERITY = "warning"
@@ -32,10 +32,8 @@ MAX_FINDINGS = 20
 
 
 def _seconds(ts):
-    try:
-        return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
-    except (AttributeError, ValueError):
-        return None
+    when = parse_time(ts)
+    return None if when is None else when.timestamp()
 
 
 def _usage_turns(session):

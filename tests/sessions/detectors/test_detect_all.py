@@ -25,7 +25,7 @@ def test_a_failing_detector_becomes_an_internal_finding(monkeypatch, caplog):
     monkeypatch.setattr(detectors.stuck, "detect", boom)
     session = make_session([user("go"), assistant(tool_use("t1", "Bash")), user("?"), assistant("ok")],
                            session_id="abc")
-    with caplog.at_level(logging.ERROR, logger="relay.detectors"):
+    with caplog.at_level(logging.ERROR, logger="relay.sessions.detectors"):
         found = detectors.detect_all(session)
     internal = [f for f in found if f.detector == "internal"]
     assert len(internal) == 1 and internal[0].severity == "info" and internal[0].session_id == "abc"
