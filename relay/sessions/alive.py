@@ -14,7 +14,10 @@ Shape of one entry (the /display/ page, the API and `relay top` read exactly thi
 import ipaddress
 import os
 
-import psutil
+try:
+    import psutil  # optional: compiled, so a zipapp on another Python may run without it
+except ImportError:
+    psutil = None
 
 from relay import clients
 from relay.sessions import live_files
@@ -25,7 +28,7 @@ _PACKAGE_MARKS = {c.NAME: (c.PACKAGE,) for c in clients.all_clients()}
 _INTERPRETERS = ("node", "bun", "deno", "python", "python3")
 # Tailscale hands out addresses from the CGNAT range and, for IPv6, from its own ULA prefix.
 _TAILNETS = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd7a:115c:a1e0::/48"))
-_GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError)
+_GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError) if psutil else (OSError,)
 
 
 def _stem(path):
@@ -121,9 +124,12 @@ def alive_sessions(settings=None, processes=None, terminals=None, environ=None):
     """One entry per running CLI process (see the module docstring), oldest first.
 
     `processes` defaults to every process on the machine; `terminals` is the registry the API
-    fills (relay.web.live_api.TerminalRegistry) and is merged in by pid or session id.
+    fills (relay.web.api.live.TerminalRegistry) and is merged in by pid or session id.
     A launcher whose child is the same CLI (codex's node wrapper) is reported once, as the child.
+    Without psutil (relay.runtime.liveness_mode says so) no process can be listed: none is.
     """
+    if processes is None and psutil is None:
+        return []
     found = _matches(psutil.process_iter() if processes is None else processes)
     launchers = set()
     for proc, cli in found.values():
