@@ -1,12 +1,7 @@
 """Money and limits: cost reports, the price table, quota windows, cache / TTL / error rates, and
 the dashboard's headline numbers."""
-import time
 
 from relay import times
-from relay.costs import cost as costs
-from relay.costs import prices, rates
-from relay.costs import quota as quota_service
-from relay.store import queries
 
 
 def usd(value):
@@ -63,11 +58,6 @@ def quota_windows(report):
     return {"source": None, "windows": []}
 
 
-def quota_gauge(ctx):
-    """The dashboard's quota section, read now."""
-    return quota_windows(ctx.store.read(quota_service.report))
-
-
 def cache_metrics(data):
     """/api/v1/cache: hit rate = cache_read / (cache_read + cache_creation + input)."""
     return {**data, "formula": "cache_read / (cache_read + cache_creation + input)"}
@@ -99,14 +89,3 @@ def summary_of(counts, cost, errors, cache):
             "error_rate_pct": round(100 * failed / hour["requests"], 1) if hour["requests"] else None,
             "errors_1h": failed, "requests_1h": hour["requests"],
             "cache_hit_pct": _rate(cache["global"]["hit_rate"])}
-
-
-def summary(ctx, now=None):
-    """summary_of, gathered for today (relay.times.start_of_day)."""
-    now = time.time() if now is None else now
-    since = times.start_of_day(now)
-    counts = ctx.store.read(lambda c: queries.count_since(c, since))
-    cost = costs.today_by_model(ctx.store, prices.load(), since)
-    errors = ctx.store.read(lambda c: rates.errors(c, now=now))
-    cache = ctx.store.read(lambda c: rates.cache(c, since=since))
-    return summary_of(counts, cost, errors, cache)

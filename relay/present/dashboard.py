@@ -1,8 +1,14 @@
 """The dashboard's sections, gathered in one place for the page, its JSON twin, its SSE fragments and
 `relay top`."""
 import logging
+import time
 
+from relay import times
+from relay.costs import cost as cost_service
+from relay.costs import prices, rates
+from relay.costs import quota as quota_service
 from relay.present import costs, exchanges, guard, live, orchestration
+from relay.store import queries
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +30,24 @@ def gathered(fn, ctx):
     return section(data)
 
 
+def summary(ctx, now=None):
+    """The headline numbers (relay.present.costs.summary_of), gathered for today
+    (relay.times.start_of_day)."""
+    now = time.time() if now is None else now
+    since = times.start_of_day(now)
+    counts = ctx.store.read(lambda c: queries.count_since(c, since))
+    cost = cost_service.today_by_model(ctx.store, prices.load(), since)
+    errors = ctx.store.read(lambda c: rates.errors(c, now=now))
+    cache = ctx.store.read(lambda c: rates.cache(c, since=since))
+    return costs.summary_of(counts, cost, errors, cache)
+
+
+def quota(ctx):
+    """The dashboard's quota section, read now."""
+    return costs.quota_windows(ctx.store.read(quota_service.report))
+
+
 def dashboard(ctx):
-    return {"summary": costs.summary(ctx), "quota": costs.quota_gauge(ctx), "requests": exchanges.requests(ctx),
+    return {"summary": summary(ctx), "quota": quota(ctx), "requests": exchanges.requests(ctx),
             "sessions": live.live_sessions(ctx), "cli_status": gathered(orchestration.installed, ctx),
             "guard": gathered(guard.current, ctx), "delegations": gathered(orchestration.delegations, ctx)}

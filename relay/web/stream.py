@@ -27,8 +27,9 @@ from collections import OrderedDict
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
 from relay.errors import RelayError
-from relay.present import costs, live, orchestration
+from relay.present import dashboard as dashboard_view
 from relay.present import guard as guard_view
+from relay.present import live, orchestration
 from relay.present.dashboard import gathered
 from relay.proxy import sse
 from relay.store import queries
@@ -186,12 +187,14 @@ def _guard_fragment(ctx, tr):
 
 def dashboard_fragments(renderer, ctx, tr, kind):
     sessions = live.live_sessions(ctx, running_now=renderer.running())
-    frags = [{"id": "summary", "html": render_template("_partials/summary.html", summary=costs.summary(ctx), **tr)},
+    summary = dashboard_view.summary(ctx)
+    frags = [{"id": "summary", "html": render_template("_partials/summary.html", summary=summary, **tr)},
              {"id": "turn-monitor", "html": render_template("_partials/turn_monitor.html", sessions=sessions,
                                                             live_minutes=live.LIVE_MINUTES, **tr)}]
     if kind == "exchange/finish":
         # a finished request moves the quota and the guard's values; delegations ride along (cheap)
-        frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=costs.quota_gauge(ctx), **tr)},
+        quota = dashboard_view.quota(ctx)
+        frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=quota, **tr)},
                   _guard_fragment(ctx, tr),
                   {"id": "delegations", "html": render_template(
                       "_partials/delegations.html", delegations=gathered(orchestration.delegations, ctx), **tr)}]
