@@ -7,7 +7,7 @@ from relay import times
 from relay.costs import cost as cost_service
 from relay.costs import prices, rates
 from relay.costs import quota as quota_service
-from relay.present import costs, exchanges, guard, live, orchestration
+from relay.present import charts, costs, exchanges, guard, live, orchestration
 from relay.store import queries
 
 log = logging.getLogger(__name__)
@@ -50,4 +50,5 @@ def quota(ctx):
 def dashboard(ctx):
     return {"summary": summary(ctx), "quota": quota(ctx), "requests": exchanges.requests(ctx),
             "sessions": live.live_sessions(ctx), "cli_status": gathered(orchestration.installed, ctx),
-            "guard": gathered(guard.current, ctx), "delegations": gathered(orchestration.delegations, ctx)}
+            "guard": gathered(guard.current, ctx), "delegations": gathered(orchestration.delegations, ctx),
+            "charts": gathered(charts.dashboard_charts, ctx)}

@@ -2,6 +2,9 @@
 import json
 import math
 
+from relay.costs import prices, series
+from relay.present.charts import context_growth
+from relay.present.costs import usd
 from relay.store import history_queries
 
 PIE_PARTS = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system",
@@ -17,31 +20,81 @@ def history_turn(row):
                        "cache_creation": row["cache_creation_tokens"]}}
 
 
+LONG_CHARS = 1500     # content longer than this (or than LONG_LINES lines) is folded in <details>
+LONG_LINES = 25
+
+
+def _long(text):
+    return len(text) > LONG_CHARS or text.count("\n") >= LONG_LINES
+
+
+def _image(block):
+    source = block.get("source") if isinstance(block.get("source"), dict) else {}
+    return {"type": block.get("type"), "placeholder": True, "media_type": source.get("media_type"),
+            "source_type": source.get("type"), "bytes": len(source.get("data") or "")}
+
+
+def _result_parts(content):
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    parts = []
+    for item in content or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "text":
+            parts.append({"type": "text", "text": item.get("text") or ""})
+        elif item.get("type") in ("image", "document"):
+            parts.append(_image(item))
+        else:
+            parts.append({"type": item.get("type"), "json": json.dumps(item, ensure_ascii=False)[:LONG_CHARS]})
+    return parts
+
+
 def _block_summary(block):
+    """One content block in full (text, thinking, tool input and result), with its size; images and
+    documents as placeholders (their kind and size, never the data). Every string is shown as text."""
     kind = block.get("type") if isinstance(block, dict) else None
     if kind == "text":
-        return {"type": kind, "chars": len(block.get("text") or ""), "preview": (block.get("text") or "")[:120]}
+        body = block.get("text") or ""
+        return {"type": kind, "chars": len(body), "preview": body[:120], "text": body, "long": _long(body)}
     if kind in ("thinking", "redacted_thinking"):
-        return {"type": kind, "chars": len(block.get("thinking") or "")}
+        body = block.get("thinking") or ""
+        return {"type": kind, "chars": len(body), "text": body, "long": _long(body),
+                "redacted": kind == "redacted_thinking"}
     if kind in ("tool_use", "server_tool_use"):
-        return {"type": kind, "name": block.get("name"), "input": block.get("input", block.get("input_json"))}
+        value = block.get("input", block.get("input_json"))
+        shown = json.dumps(value, ensure_ascii=False, indent=2) if not isinstance(value, str) else value
+        return {"type": kind, "id": block.get("id"), "name": block.get("name"), "input": value,
+                "input_text": shown, "chars": len(shown), "long": _long(shown)}
     if kind == "tool_result":
-        content = block.get("content")
-        size = len(content) if isinstance(content, str) else sum(
-            len(b.get("text") or "") for b in content or [] if isinstance(b, dict))
-        return {"type": kind, "tool_use_id": block.get("tool_use_id"), "chars": size}
-    return {"type": kind}
+        parts = _result_parts(block.get("content"))
+        body = "\n".join(p["text"] for p in parts if p["type"] == "text")
+        return {"type": kind, "tool_use_id": block.get("tool_use_id"), "chars": len(body),
+                "is_error": bool(block.get("is_error")), "content": parts, "text": body, "long": _long(body)}
+    if kind in ("image", "document"):
+        return _image(block)
+    raw = json.dumps(block, ensure_ascii=False) if isinstance(block, dict) else repr(block)
+    return {"type": kind, "json": raw[:LONG_CHARS], "chars": len(raw)}
+
+
+def _system_blocks(system):
+    if isinstance(system, str):
+        return [_block_summary({"type": "text", "text": system})]
+    return [_block_summary(b) for b in system if isinstance(b, dict)] if isinstance(system, list) else []
 
 
 def history_request(turn, body, response):
-    """A reconstructed turn: its messages summarised (role, blocks) and its response."""
+    """A reconstructed turn: the system prompt, the tools offered, every message in full (role,
+    blocks) and the response."""
     data = json.loads(body)
     messages = []
     for i, msg in enumerate(data.get("messages") or []):
         content = msg.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
         messages.append({"index": i, "role": msg.get("role"), "blocks": [_block_summary(b) for b in blocks]})
+    tools = [t.get("name") for t in data.get("tools") or [] if isinstance(t, dict)]
     return {"turn": history_turn(turn), "model": data.get("model"), "body_bytes": len(body),
+            "system": _system_blocks(data.get("system")), "tools": tools,
             "messages": messages,
             "response": None if response is None else {**response, "content": [
                 _block_summary(b) for b in response.get("content") or []]}}
@@ -68,9 +121,11 @@ def pie(percent):
     return slices
 
 
-def session_replay(session_id, turns, compositions, compactions):
-    """One session's replay: turns in order, each with its composition and whether a compaction
-    landed on it; the timeline positions are percentages of the session's span."""
+def session_replay(session_id, turns, compositions, compactions, costs=None):
+    """One session's replay: turns in order, each with its composition, its cost (`costs`: {exchange
+    id: dollars}; None unpriced) and whether a compaction landed on it; the timeline positions are
+    percentages of the session's span; `chart` is the context growth per turn."""
+    costs = costs or {}
     by_turn = {c["turn"]: c["composition"] for c in compositions}
     compacted = {c["turn"]: c for c in compactions}
     first = turns[0]["ts"] if turns else 0
@@ -80,13 +135,16 @@ def session_replay(session_id, turns, compositions, compactions):
         comp = by_turn.get(row["turn"])
         out.append({**history_turn(row), "compaction": compacted.get(row["turn"]),
                     "offset_pct": round(100 * (row["ts"] - first) / span, 2) if span else 0.0,
-                    "composition": composition(comp)})
-    return {"session_id": session_id, "turns": out, "compactions": compactions}
+                    "composition": composition(comp), "cost": usd(costs.get(row["exchange_id"]))})
+    return {"session_id": session_id, "turns": out, "compactions": compactions, "chart": context_growth(out)}
 
 
 def composition(data):
     """A stored composition with its pie slices; None when there is none to draw."""
-    return None if not data or "percent" not in data else {"percent": data["percent"], "slices": pie(data["percent"])}
+    if not data or "percent" not in data:
+        return None
+    return {"percent": data["percent"], "slices": pie(data["percent"]), "tokens": data.get("tokens") or {},
+            "snr": data.get("snr")}
 
 
 def sessions(ctx, limit=100):
@@ -101,7 +159,8 @@ def session(ctx, session_id):
             return None
         return session_replay(session_id, history_queries.list_turns(conn, session_id),
                               history_queries.list_compositions(conn, session_id),
-                              history_queries.list_compactions(conn, session_id))
+                              history_queries.list_compactions(conn, session_id),
+                              series.turn_costs(conn, session_id, prices.load()))
     return ctx.store.read(gather)
 
 

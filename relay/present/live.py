@@ -4,10 +4,12 @@ import json
 import time
 
 from relay import guard as guards
+from relay.costs import rates
 from relay.present.guard import thresholds as guard_thresholds
 from relay.present.history import composition as composition_of
 from relay.sessions.alive import alive_sessions
-from relay.store import history_queries, queries, session_index
+from relay.sessions.composition import duplicate_reads_of, estimate_tokens, wire_tool_calls
+from relay.store import history_queries, metrics_queries, queries, session_index
 
 LIVE_MINUTES = 30     # /display/ shows sessions with proxy activity this recent
 PROVIDER_OF_CLI = {"claude": "anthropic", "codex": "openai", "gemini": "google"}
@@ -61,6 +63,39 @@ def live_session(row, last, composition=None, body=None, alive=None, indexed=Non
             "last_prompt": None if body is None else _prompt_text(body)}
 
 
+def duplicate_reads(found):
+    """Duplicate reads for a card: per file the reads, the repeats and the tokens they wasted."""
+    if not found:
+        return None
+    files = [{"path": f["path"], "reads": f["reads"], "duplicates": f["duplicates"],
+              "tokens": estimate_tokens(f["chars"])} for f in found.get("files") or []]
+    return {"count": found.get("count", 0), "tokens": found.get("tokens", 0), "files": files}
+
+
+def insights(conn, session_id, body=None, composition=None, indexed=None):
+    """What a card adds to the fill: the signal-to-noise ratio of the context, the duplicate reads
+    in it and the session's cache hit rate (proxied requests; None when relay saw none). From the
+    last captured request when there is one, else from the session index (the last scan)."""
+    snr = dup = None
+    if composition is not None:
+        snr = composition.get("snr")
+    if body is not None:
+        try:
+            messages = json.loads(body).get("messages") or []
+        except (ValueError, AttributeError):
+            messages = []
+        dup = duplicate_reads(duplicate_reads_of(wire_tool_calls(messages)))
+    elif indexed:
+        found = indexed.get("composition") or {}
+        snr = found.get("snr") if snr is None else snr
+        dup = duplicate_reads(found.get("duplicate_reads"))
+    hit = None
+    if session_id is not None:
+        rate = rates.hit_rate(metrics_queries.cache_totals(conn, session_id=session_id))
+        hit = None if rate is None else round(100 * rate, 1)
+    return {"snr": snr, "duplicate_reads": dup, "cache_hit_pct": hit}
+
+
 def running(ctx):
     """The running CLI sessions: the serving relay's cached scan (with registered terminals), else
     a scan now (`relay top` reading the database)."""
@@ -88,8 +123,9 @@ def live_sessions(ctx, now=None, running_now=None):
         elif alive is not None and alive.get("session_id"):
             # not captured on the wire: what the last `relay scan` read from the session file
             indexed = next(iter(session_index.list_sessions(conn, session_id=alive["session_id"])), None)
-        return live_session(row, None if last is None else last.to_dict(), composition, body, alive, indexed,
-                            thresholds)
+        return {**live_session(row, None if last is None else last.to_dict(), composition, body, alive, indexed,
+                               thresholds),
+                **insights(conn, row["session_id"] if row.get("requests") else None, body, composition, indexed)}
 
     def gather(conn):
         seen = {}

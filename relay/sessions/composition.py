@@ -41,7 +41,7 @@ import json
 import re
 import shlex
 
-from relay.models import Message
+from relay.models import Message, ToolCall
 from relay.sessions.parsers.claude import _PREFIX_SYNTHETIC, blocks_of
 
 CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
@@ -171,8 +171,40 @@ def read_target(call):
 
 
 def duplicate_reads(session):
+    return duplicate_reads_of(session.tool_calls)
+
+
+def _result_text(content):
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text") or "" for b in content or [] if isinstance(b, dict) and b.get("type") == "text")
+
+
+def wire_tool_calls(messages):
+    """Tool calls of a Messages API request, each paired with its tool_result; `line` is the
+    message's index + 1 (a request has no file lines)."""
+    calls, pending = [], {}
+    for index, msg in enumerate(messages or []):
+        content = msg.get("content") if isinstance(msg, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_use":
+                call = ToolCall(id=str(block.get("id") or ""), name=str(block.get("name") or ""),
+                                input=block.get("input"), line=index + 1, message_index=index)
+                calls.append(call)
+                pending[call.id] = call
+            elif block.get("type") == "tool_result" and block.get("tool_use_id") in pending:
+                call = pending.pop(block["tool_use_id"])
+                call.result, call.result_line = _result_text(block.get("content")), index + 1
+                call.is_error = bool(block.get("is_error"))
+    return calls
+
+
+def duplicate_reads_of(calls):
+    """Duplicate reads (see the module docstring) among tool calls paired with their results."""
     seen, files = {}, {}
-    for call in sorted(session.tool_calls, key=lambda c: c.line):
+    for call in sorted(calls, key=lambda c: c.line):
         target = read_target(call)
         if target is None or call.result is None or call.is_error:
             continue

@@ -50,9 +50,12 @@ _CACHE_SUMS = """SUM(input_tokens) AS input, SUM(cache_read_input_tokens) AS cac
                  SUM(cache_creation_1h_input_tokens) AS cache_creation_1h, COUNT(*) AS requests"""
 
 
-def cache_totals(conn, since=None):
-    """Token sums over every finished request (or since `since`) for the cache metrics."""
+def cache_totals(conn, since=None, session_id=None):
+    """Token sums over every finished request (or since `since`, or of one session) for the cache
+    metrics."""
     clause, args = (" AND ts >= ?", [since]) if since is not None else ("", [])
+    if session_id is not None:
+        clause, args = clause + " AND session_id = ?", [*args, session_id]
     row = conn.execute(f"SELECT {_CACHE_SUMS} FROM exchanges WHERE outcome IS NOT NULL{clause}", args).fetchone()
     return {k: row[k] or 0 for k in row.keys()}
 

@@ -10,7 +10,7 @@ response.
 """
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from relay import guard, paths
@@ -30,6 +30,7 @@ from relay.web.api import guard as api_guard
 from relay.web.api import history as api_history
 from relay.web.api import live as api_live
 from relay.web.api import orch as api_orch
+from relay.web.errors import error_response
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 # Scripts and styles only from relay itself: text from sessions that slipped past escaping still
@@ -88,9 +89,7 @@ def origin_allowed(origin, allowed_extra, bound_host):
 
 
 def _error(status, message):
-    response = jsonify({"ok": False, "error": message, "status": status})
-    response.status_code = status
-    return response
+    return error_response(status, message)
 
 
 def _upstreams(settings, upstream):

@@ -127,6 +127,55 @@ MESSAGES = {
 }
 
 
+# Charts, the full conversation, card insights and error pages (issue 18).
+MESSAGES["en"].update({
+    "charts.title": "Over time", "charts.cost_hourly": "Cost per hour (last 48 h), by model",
+    "charts.cost_daily": "Cost per day (last 30 days, UTC), by model",
+    "charts.tokens": "Tokens per hour by kind (last 48 h)", "charts.rates": "Cache hit rate and error rate per hour",
+    "charts.cache_hit": "cache hit rate", "charts.error_rate": "error rate",
+    "charts.quota": "Quota {family} {window}: utilization", "charts.now_used": "{pct}% used now",
+    "charts.resets": "resets", "charts.projection": "at this pace {pct}% at the reset",
+    "charts.empty_traffic": "No traffic in this period yet: point a CLI at relay (see Requests below).",
+    "charts.empty_quota": "No measurement in this window yet; it appears after the next request.",
+    "charts.quota_none": "No quota measured yet: quota appears after a request through a subscription login.",
+    "charts.missing": "Charts could not be read (see relay's log).",
+    "charts.context": "Context per turn by category, cache writes and compactions",
+    "charts.cache_write": "cache write (measured)",
+    "kind.input": "input", "kind.output": "output", "kind.cache_write_5m": "cache write 5m",
+    "kind.cache_write_1h": "cache write 1h", "kind.cache_read": "cache read",
+    "display.snr": "signal-to-noise", "display.snr_help": "(user + assistant text) / all content",
+    "display.cache_hit": "cache hit", "display.duplicate_reads": "duplicate reads",
+    "display.duplicate_none": "no file read twice", "display.times": "reads", "display.wasted": "tokens wasted",
+    "history.cost": "cost", "history.system_prompt": "System prompt", "history.tools": "Tools offered",
+    "history.image": "image", "history.show_all": "show all", "history.error_result": "error",
+    "history.thinking": "thinking", "history.tool_input": "input",
+    "error.title": "Error", "error.back": "Back to the dashboard",
+})
+MESSAGES["ko"].update({
+    "charts.title": "시간별 추이", "charts.cost_hourly": "시간별 비용 (최근 48시간), 모델별",
+    "charts.cost_daily": "일별 비용 (최근 30일, UTC), 모델별",
+    "charts.tokens": "시간별 토큰 종류 (최근 48시간)", "charts.rates": "시간별 캐시 적중률과 오류율",
+    "charts.cache_hit": "캐시 적중률", "charts.error_rate": "오류율",
+    "charts.quota": "할당량 {family} {window}: 사용률", "charts.now_used": "현재 {pct}% 사용",
+    "charts.resets": "초기화", "charts.projection": "이 속도면 초기화 시점에 {pct}%",
+    "charts.empty_traffic": "이 기간에 트래픽이 없습니다: CLI를 relay로 연결하세요 (아래 요청 참고).",
+    "charts.empty_quota": "이 구간에 측정값이 없습니다; 다음 요청 후 나타납니다.",
+    "charts.quota_none": "측정된 할당량이 없습니다: 구독 로그인으로 요청하면 나타납니다.",
+    "charts.missing": "차트를 읽을 수 없습니다 (relay 로그 참고).",
+    "charts.context": "턴별 컨텍스트 구성, 캐시 쓰기와 압축",
+    "charts.cache_write": "캐시 쓰기 (측정)",
+    "kind.input": "입력", "kind.output": "출력", "kind.cache_write_5m": "캐시 쓰기 5분",
+    "kind.cache_write_1h": "캐시 쓰기 1시간", "kind.cache_read": "캐시 읽기",
+    "display.snr": "신호 대 잡음비", "display.snr_help": "(사용자 + 어시스턴트 텍스트) / 전체",
+    "display.cache_hit": "캐시 적중", "display.duplicate_reads": "중복 읽기",
+    "display.duplicate_none": "두 번 읽은 파일 없음", "display.times": "회", "display.wasted": "낭비된 토큰",
+    "history.cost": "비용", "history.system_prompt": "시스템 프롬프트", "history.tools": "제공된 도구",
+    "history.image": "이미지", "history.show_all": "모두 보기", "history.error_result": "오류",
+    "history.thinking": "사고", "history.tool_input": "입력",
+    "error.title": "오류", "error.back": "대시보드로 돌아가기",
+})
+
+
 def parse_accept_language(header):
     """Language tags of an Accept-Language header, best first (q-values honoured, q=0 dropped)."""
     ranked = []

@@ -1,12 +1,13 @@
 """Server-rendered pages over the same view data (relay.present) as the API; readable without
 JavaScript. Live pages (data-live on <body>) load static/live.js, which swaps in the fragments
 relay.web.stream renders from the very same partials."""
-from flask import Blueprint, current_app, has_request_context, render_template, request
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from relay import times
 from relay.errors import RelayError
+from relay.present import charts, exchanges, format, live
 from relay.present import dashboard as dashboard_view
-from relay.present import exchanges, live
 from relay.present import history as history_view
 from relay.store import queries
 from relay.web import i18n
@@ -17,6 +18,32 @@ bp = Blueprint("pages", __name__)
 @bp.app_template_filter("timestamp")
 def timestamp(value):
     return times.local_clock(value)
+
+
+@bp.app_template_filter("when")
+def when(value):
+    """A time relative to now ("5 min ago", "in 2 d 4 h") with the absolute UTC time on hover."""
+    ts = format.epoch(value)
+    if ts is None:
+        return "—"
+    iso = times.iso(ts)
+    return Markup(f'<time datetime="{escape(iso)}" title="{escape(iso)} UTC · {escape(times.local_clock(ts))} local">'
+                  f"{escape(format.relative(ts))}</time>")
+
+
+@bp.app_template_filter("num")
+def num(value):
+    return format.thousands(value)
+
+
+@bp.app_template_filter("compact")
+def compact(value):
+    return format.compact_number(value)
+
+
+@bp.app_template_filter("chart_svg")
+def chart_svg(chart):
+    return charts.geometry(chart)
 
 
 def request_lang():
@@ -62,6 +89,12 @@ def history_session(session_id):
     if replay is None:
         raise RelayError(f"no captured history for session {session_id!r}", status=404)
     return render_template("history_session.html", replay=replay)
+
+
+@bp.get("/history/<session_id>/")
+def history_session_slash(session_id):
+    """A trailing slash (a hand-typed or pasted link) goes to the session page."""
+    return redirect(url_for("pages.history_session", session_id=session_id), code=308)
 
 
 @bp.get("/history/<session_id>/<int:turn>")

@@ -27,9 +27,9 @@ from collections import OrderedDict
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 
 from relay.errors import RelayError
+from relay.present import charts, live, orchestration
 from relay.present import dashboard as dashboard_view
 from relay.present import guard as guard_view
-from relay.present import live, orchestration
 from relay.present.dashboard import gathered
 from relay.proxy import sse
 from relay.store import queries
@@ -197,7 +197,9 @@ def dashboard_fragments(renderer, ctx, tr, kind):
         frags += [{"id": "quota", "html": render_template("_partials/quota.html", quota=quota, **tr)},
                   _guard_fragment(ctx, tr),
                   {"id": "delegations", "html": render_template(
-                      "_partials/delegations.html", delegations=gathered(orchestration.delegations, ctx), **tr)}]
+                      "_partials/delegations.html", delegations=gathered(orchestration.delegations, ctx), **tr)},
+                  {"id": "charts", "html": render_template(
+                      "_partials/charts.html", charts=gathered(charts.dashboard_charts, ctx), **tr)}]
     return frags
 
 

@@ -34,8 +34,9 @@ def test_history_list_session_timeline_and_turn(history_relay):
     assert f'href="/history/{SESSION}"' in listing
 
     page = requests.get(f"{relay.url}/history/{SESSION}", timeout=5).text
-    assert page.count('class="turn"') + page.count('class="compaction"') == 2   # two points on the timeline
-    assert 'class="compaction"' in page and 'class="compaction-marker"' in page
+    # the context chart: one bar stack per turn, one compaction marker, the cache-write dots
+    assert page.count('class="marker compaction"') == 1 and 'class="compaction-marker"' in page
+    assert page.count('class="mark dot cache-write') == 2
     assert "part-tool_result" in page                                         # composition of turn 0
     replay = requests.get(f"{relay.url}/api/v1/history/{SESSION}/replay", timeout=5).json()["replay"]
     assert [t["index"] for t in replay["turns"]] == [0, 1]
@@ -54,5 +55,5 @@ def test_history_list_session_timeline_and_turn(history_relay):
 
 def test_missing_history_is_a_404_with_the_api_envelope(history_relay):
     for path in ("/history/nope", "/api/v1/history/nope/replay", "/history/nope/0", "/api/v1/history/nope/turns/3"):
-        r = requests.get(history_relay.url + path, timeout=5)
+        r = requests.get(history_relay.url + path, timeout=5, headers={"Accept": "application/json"})
         assert r.status_code == 404 and r.json()["ok"] is False, path

@@ -15,8 +15,8 @@ from collections import OrderedDict
 from flask import Blueprint, current_app, has_app_context
 
 from relay.errors import RelayError
+from relay.present import charts, live
 from relay.present import dashboard as dashboard_view
-from relay.present import live
 from relay.sessions.alive import alive_sessions
 from relay.web.api import PREFIX, context, json_body, ok
 
@@ -112,6 +112,12 @@ def sessions_alive():
 @bp.get("/dashboard")
 def dashboard():
     return ok(dashboard=dashboard_view.dashboard(context()))
+
+
+@bp.get("/charts")
+def charts_():
+    """The dashboard charts' series, the same data the SVG marks are drawn from."""
+    return ok(charts=charts.dashboard_charts(context()))
 
 
 @bp.get("/display")
