@@ -97,6 +97,19 @@ def build():
     async def session_history(limit: Limit = 20) -> dict[str, Any]:
         return await call(tools.session_history, limit=limit)
 
+    @server.tool(description="Sessions whose turns relay captured (history on), newest first, with turn and "
+                             "compaction counts; read one turn with history_turn.")
+    async def history_sessions(limit: Limit = 20) -> dict[str, Any]:
+        return await call(tools.history_sessions, limit=limit)
+
+    @server.tool(description="One captured turn in full: system prompt, tools offered, every message the model "
+                             "saw (text, tool_use inputs, tool_result contents, thinking; images as placeholders) "
+                             "and its answer. Default: the newest session's last turn.")
+    async def history_turn(session_id: SessionId = None,
+                           turn: Annotated[int | None, Field(description="Turn number (default: the last).",
+                                                             ge=0)] = None) -> dict[str, Any]:
+        return await call(tools.history_turn, session_id=session_id, turn=turn)
+
     @server.tool(description="Diagnose a session file: findings (detector, severity, message) and context "
                              "composition. Default: the newest session of this project.")
     async def session_scan(session_id: SessionId = None, cwd: Cwd = None) -> dict[str, Any]:

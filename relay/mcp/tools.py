@@ -12,9 +12,10 @@ from relay.guard import turns
 from relay.orch import discover, routing
 from relay.present import costs as cost_view
 from relay.present import guard as guard_view
-from relay.present import orchestration
+from relay.present import history, orchestration
+from relay.present.context import Context
 from relay.setup import server
-from relay.store import delegation_queries, queries
+from relay.store import delegation_queries, history_queries, queries
 
 
 def cli_status(store):
@@ -91,3 +92,31 @@ def cost_summary(store, since="today", by="model"):
 
 def quota_status(store):
     return cost_view.quota(store.read(quota.report))
+
+
+def history_turn(store, session_id=None, turn=None):
+    """One captured turn in full, as /api/v1/history/<id>/turns/<n> gives it: the system prompt,
+    the tools offered, every message (text, tool inputs and results, thinking; images as
+    placeholders) and the answer. Defaults: the newest captured session, its last turn."""
+    if session_id is None:
+        newest = store.read(lambda c: history_queries.list_history_sessions(c, limit=1))
+        if not newest:
+            raise RelayError("relay has captured no turn yet",
+                             hint="start relay with RELAY_HISTORY=1 (relay serve --history) and send traffic")
+        session_id = newest[0]["session_id"]
+    if turn is None:
+        last = store.read(lambda c: history_queries.last_turn(c, session_id))
+        if last is None:
+            raise RelayError(f"no captured history for session {session_id!r}",
+                             hint="history_sessions lists the sessions relay captured")
+        turn = last["turn"]
+    replay = history.turn(Context(None, store), session_id, turn)
+    if replay is None:
+        raise RelayError(f"no captured turn {turn} in session {session_id!r}",
+                         hint="history_sessions lists the sessions relay captured, with their turn counts")
+    return replay
+
+
+def history_sessions(store, limit=20):
+    """The sessions relay captured (history on), newest first, with turns and compactions."""
+    return {"sessions": history.sessions(Context(None, store), limit=limit)}

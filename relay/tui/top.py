@@ -131,15 +131,32 @@ def _sessions(snap):
     empty = "no running CLI and no recent proxied session" if not snap["sessions"] else None
     table = Table(title="sessions", title_justify="left", expand=True, caption=empty, caption_justify="left")
     for name, justify in (("cli", "left"), ("pid", "right"), ("via", "left"), ("session", "left"),
-                          ("context", "right"), ("turns", "right"), ("cwd", "left")):
+                          ("context", "right"), ("turns", "right"), ("snr", "right"), ("cache hit", "right"),
+                          ("dup reads", "left"), ("cwd", "left")):
         table.add_column(name, justify=justify, overflow="ellipsis", no_wrap=True)
     for s in snap["sessions"]:
         context = "-" if s.get("context_pct") is None else f"{s['context_pct']}%"
+        if s.get("context_tokens") is not None and s.get("context_window"):
+            context += f" {_num(s['context_tokens'])}/{_num(s['context_window'])}"
         table.add_row(Text(s.get("cli") or "?", style="bold" if s.get("alive") else "dim"),
                       Text(str(s.get("pid") or "-")), Text("+".join(s.get("connection") or []) or "-"),
                       Text((s.get("session_id") or "-")[:18]), Text(context), Text(str(s.get("turns") or "-")),
-                      Text(s.get("cwd") or "-"))
+                      Text("-" if s.get("snr") is None else f"{s['snr']:.2f}"),
+                      Text("-" if s.get("cache_hit_pct") is None else f"{s['cache_hit_pct']}%"),
+                      _duplicates(s.get("duplicate_reads")), Text(s.get("cwd") or "-"))
     return table
+
+
+def _duplicates(found):
+    """"2× app.py (+1.2k tok)": the most repeated file, how often it was read, the tokens wasted."""
+    if not found:
+        return Text("-", style="dim")
+    if not found.get("files"):
+        return Text("none", style="dim")
+    top = found["files"][0]
+    name = top["path"].rsplit("/", 1)[-1]
+    more = f" +{len(found['files']) - 1} files" if len(found["files"]) > 1 else ""
+    return Text(f"{top['reads']}× {name} ({_num(top['tokens'])} tok){more}", style="yellow")
 
 
 def _recent(snap):

@@ -15,7 +15,7 @@ from tests.relay_process import ROOT
 
 SESSION = "sess-mcp-1"
 TOOLS = {"cli_status", "cli_probe", "cli_delegate", "orch_delegate", "orch_history", "relay_stats", "session_turns",
-         "session_history", "session_scan", "cost_summary", "quota_status"}
+         "session_history", "session_scan", "cost_summary", "quota_status", "history_sessions", "history_turn"}
 
 
 async def _session(env, body):
@@ -68,7 +68,7 @@ def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):
                  "orch_delegate": {"task": "again", "strategy": "round_robin"},
                  "orch_history": {"limit": 10}, "relay_stats": {}, "session_turns": {"session_id": SESSION},
                  "session_history": {}, "session_scan": {"session_id": scan_id}, "cost_summary": {"since": "7d"},
-                 "quota_status": {}}
+                 "quota_status": {}, "history_sessions": {}}
         for name, args in calls.items():
             out[name] = structured(await session.call_tool(name, args))
         return out
@@ -98,6 +98,7 @@ def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):
     assert [t["tokens"]["cache_read"] for t in turns["turns"]] == [3000, 3000]
     assert turns["turns"][0]["ts"] >= turns["turns"][1]["ts"] and turns["zone"] == "ok"
     assert got["session_history"]["sessions"][0]["session_id"] == SESSION
+    assert got["history_sessions"]["sessions"] == []     # this relay runs without history capture
     assert got["session_scan"]["session"]["session_id"] == scan_id
     assert isinstance(got["session_scan"]["session"]["findings"], list)
     assert got["cost_summary"]["sources"]["proxy"] == 2 and got["cost_summary"]["by"] == "model"
@@ -108,6 +109,24 @@ def test_every_tool_is_listed_with_a_schema_and_answers(filled, relay):
     assert [d["id"] for d in api] == [d["id"] for d in history["delegations"]]
     stats = requests.get(f"{relay.url}/api/v1/delegations/stats", timeout=5).json()["stats"]
     assert stats == history["stats"]
+
+
+def test_history_turn_gives_the_whole_conversation(history_relay):
+    """MCP history_turn answers what /api/v1/history/<id>/turns/<n> answers: every message in full."""
+    from tests.web.test_pages_i18 import LONG_MESSAGE, TOOL_OUTPUT, send_conversation
+    send_conversation(history_relay, "sess-mcp-history")
+
+    async def body(session):
+        return (structured(await session.call_tool("history_turn", {})),
+                await session.call_tool("history_turn", {"session_id": "sess-mcp-history", "turn": 9}))
+
+    turn, missing = run_client(body)
+    api = requests.get(f"{history_relay.url}/api/v1/history/sess-mcp-history/turns/0", timeout=5).json()["turn"]
+    assert turn == api
+    blocks = [b for m in turn["messages"] for b in m["blocks"]]
+    assert any(b.get("text") == LONG_MESSAGE for b in blocks)
+    assert any(b["type"] == "tool_result" and b["text"] == TOOL_OUTPUT for b in blocks)
+    assert missing.is_error and "no captured turn 9" in missing.content[0].text
 
 
 def relay_db():

@@ -228,3 +228,16 @@ def test_a_guard_alert_on_the_stream_wakes_the_live_loop():
     assert not live.changed.is_set()
     live._on_event(SimpleNamespace(event="guard/alert", data=json.dumps({"data": {"id": 1, "zone": "quota"}})))
     assert live.changed.is_set() and live.seen == {}      # an alert is not a request
+
+
+def test_sessions_show_snr_cache_hit_and_the_most_repeated_read():
+    card = {**SESSION, "cwd": "/w", "snr": 0.41, "cache_hit_pct": 88.2, "context_tokens": 123_000,
+            "context_window": 200_000,
+            "duplicate_reads": {"count": 3, "tokens": 2400, "files": [
+                {"path": "/w/src/app.py", "reads": 3, "duplicates": 2, "tokens": 1600},
+                {"path": "/w/README.md", "reads": 2, "duplicates": 1, "tokens": 800}]}}
+    quiet = {**SESSION, "session_id": "quiet", "cwd": "/q", "snr": None, "cache_hit_pct": None,
+             "duplicate_reads": {"count": 0, "tokens": 0, "files": []}}
+    out = flat(text_of(render(feeds.snapshot("live", "x", dashboard([card, quiet]), [], NOW)), width=220))
+    assert "61.5% 123.0k/200.0k" in out and "0.41" in out and "88.2%" in out
+    assert "3× app.py (1.6k tok) +1 files" in out and " none " in out
