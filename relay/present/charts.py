@@ -114,7 +114,7 @@ def _categorical(count, labels, every):
     plot_w = W - LEFT - RIGHT
     slot = plot_w / max(count, 1)
     centres = [round(LEFT + slot * (i + 0.5), 2) for i in range(count)]
-    ticks = [{"x": centres[i], "label": labels[i]} for i in range(0, count, max(every, 1))]
+    ticks = [{"x": centres[i], "label": labels[i], "anchor": "middle"} for i in range(0, count, max(every, 1))]
     return centres, slot, ticks
 
 
@@ -144,14 +144,32 @@ def bars_and_lines(labels, titles, bars, lines=(), unit="", line_unit=None, mark
         dots = [{"series": name, "slot": i, "value": v, "x": centres[i], "y": _y(v, line_top),
                  "title": f"{name} · {titles[i]} · {label(v, line_unit or unit)}"}
                 for i, v in enumerate(values) if v is not None]
-        polylines.append({"series": name, "index": s, "points": " ".join(f"{d['x']},{d['y']}" for d in dots),
-                          "dots": dots})
+        polylines.append({"series": name, "index": s, "segments": _segments(dots), "dots": dots})
     marks = [{"x": round(centres[i] - slot / 2, 2), "class": cls, "label": text}
              for i, cls, text in markers if 0 <= i < count]
     return {"width": W, "height": H, "left": LEFT, "right": W - RIGHT, "top": TOP, "bottom": H - BOTTOM,
             "grid": _frame(line_top if not bars else top, unit if bars else (line_unit or unit)),
             "ticks": ticks, "rects": rects, "lines": polylines, "markers": marks, "empty": not rects and not any(
                 p["dots"] for p in polylines)}
+
+
+def _segments(dots):
+    """Polyline point lists of consecutive slots: a bucket without data breaks the line instead of
+    drawing a slope across hours nobody measured."""
+    runs = []
+    for d in dots:
+        if runs and d["slot"] == runs[-1][-1]["slot"] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [" ".join(f"{d['x']},{d['y']}" for d in run) for run in runs if len(run) > 1]
+
+
+def _anchor(ticks):
+    """The first axis label starts at its tick and the last ends at it, so neither is cut."""
+    for i, tick in enumerate(ticks):
+        tick["anchor"] = "start" if i == 0 else "end" if i == len(ticks) - 1 and len(ticks) > 1 else "middle"
+    return ticks
 
 
 def time_chart(chart):
@@ -193,12 +211,13 @@ def quota_chart(window, now=None):
                 "y2": _y(projection["pct"], top), "value": projection["pct"],
                 "title": f"projected {label(projection['pct'], 'pct')} at reset"}
     span = end - start
-    ticks = [{"x": x(start + span * f), "label": _x_label(start + span * f, HOUR if span < 3 * DAY else DAY)}
-             for f in (0, 0.25, 0.5, 0.75, 1)]
+    ticks = _anchor([{"x": x(start + span * f), "label": _x_label(start + span * f, HOUR if span < 3 * DAY else DAY)}
+                     for f in (0, 0.25, 0.5, 0.75, 1)])
     return {"width": W, "height": H, "left": LEFT, "right": W - RIGHT, "top": TOP, "bottom": H - BOTTOM,
             "grid": _frame(top, "pct"), "limit_y": _y(100, top), "ticks": ticks, "rects": [],
             "lines": [{"series": window["name"], "index": 0,
-                       "points": " ".join(f"{d['x']},{d['y']}" for d in dots), "dots": dots}],
+                       "segments": [" ".join(f"{d['x']},{d['y']}" for d in dots)] if len(dots) > 1 else [],
+                       "dots": dots}],
             "markers": markers, "projection": proj, "empty": not dots}
 
 
