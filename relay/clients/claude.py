@@ -14,6 +14,8 @@ from relay.userfiles import read_json
 NAME = "claude"
 BINARY = "claude"
 PACKAGE = "@anthropic-ai/claude-code"        # seen in the argv of its node launcher
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("claude-cli/", "claude-code/")
 HOME_ENV = "RELAY_CLAUDE_HOME"
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
 AUTH_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")

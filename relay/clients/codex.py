@@ -17,6 +17,8 @@ from relay.userfiles import put_block, remove_block
 NAME = "codex"
 BINARY = "codex"
 PACKAGE = "@openai/codex"
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("codex_", "codex-", "codex/")
 HOME_ENV = "RELAY_CODEX_HOME"
 AUTH_ENV = ("OPENAI_API_KEY",)
 AUTH_FILES = ("auth.json",)

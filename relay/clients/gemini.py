@@ -15,6 +15,8 @@ from relay.userfiles import put_block, remove_block
 NAME = "gemini"
 BINARY = "gemini"
 PACKAGE = "@google/gemini-cli"
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("geminicli",)
 HOME_ENV = "RELAY_GEMINI_HOME"
 BASE_URL_VAR = "GOOGLE_GEMINI_BASE_URL"
 AUTH_ENV = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
