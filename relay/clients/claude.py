@@ -73,6 +73,17 @@ def auth(environ=None):
     return base.auth(home(environ), environ, AUTH_ENV, AUTH_FILES)
 
 
+def login_mode(environ=None):
+    """"api-key" (a key or token in the environment, or an apiKeyHelper), "oauth" (a subscription
+    login's credentials file) or None. Both go through the same base URL: the OAuth bearer is
+    passed on untouched."""
+    env = os.environ if environ is None else environ
+    data, _ = read_json(settings_path(env))
+    if auth(env)["env"] or (isinstance(data, dict) and data.get("apiKeyHelper")):
+        return "api-key"
+    return "oauth" if (home(env) / ".credentials.json").is_file() else None
+
+
 def config_files(environ=None):
     found = [c for c in CONFIG_FILES if (home(environ) / c).is_file()]
     if user_config_path(environ).is_file():
