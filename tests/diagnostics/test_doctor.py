@@ -36,8 +36,9 @@ def settings_file(data):
 
 def test_run_reports_exactly_nine_checks(tmp_path):
     report = run(make_ctx(tmp_path, dead_port()))
-    assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "database", "session_dirs",
-                                                     "disk_space", "stale_pids", "env_conflicts", "runtime"]
+    assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "database",
+                                                     "session_dirs", "disk_space", "stale_pids", "env_conflicts",
+                                                     "runtime"]
     assert all(c["status"] in ("pass", "warn", "fail") and c["message"] for c in report["checks"])
     assert all(c["fix"] for c in report["checks"] if c["status"] != "pass")
 

@@ -309,5 +309,5 @@ def check_runtime(ctx):
     return Check("runtime", "pass", text)
 
 
-CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_database, check_session_dirs, check_disk_space, check_stale_pids,
-          check_env_conflicts, check_runtime]
+CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_database, check_session_dirs,
+          check_disk_space, check_stale_pids, check_env_conflicts, check_runtime]
