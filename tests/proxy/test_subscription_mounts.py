@@ -133,3 +133,26 @@ def test_unreachable_new_mounts_answer_in_their_providers_shape(tmp_path):
         assert chatgpt.status_code == 502 and set(chatgpt.json()["error"]) == {"message", "type", "param", "code"}
         assist = requests.post(relay.url + "/v1internal:generateContent", json={"model": "m"}, timeout=20)
         assert assist.status_code == 502 and assist.json()["error"]["status"] == "UNAVAILABLE"
+
+
+def test_each_exchange_and_card_names_its_cli(relay, upstream):
+    codex_headers, codex_body = recorded(CHATGPT / "015-POST-backend-api_codex_responses.json")
+    requests.post(relay.url + "/backend-api/codex/responses", data=codex_body, headers=codex_headers, timeout=10)
+    assist_headers, assist_body = recorded(CODE_ASSIST / "013-POST-v1internal_generateContent.json")
+    requests.post(relay.url + "/v1internal:generateContent", data=assist_body, headers=assist_headers, timeout=10)
+    # The API-key mounts: the mount names the CLI when the user agent does not.
+    requests.post(relay.url + "/openai/v1/responses", json={"model": "gpt-5-codex", "input": "hi"}, timeout=10,
+                  headers={"session-id": "codex-api-session"})
+    requests.post(relay.url + "/v1/messages", timeout=10, headers={"x-claude-code-session-id": "claude-session"},
+                  json={"model": "claude-opus-5-5", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]})
+    rows = wait_rows(relay.url, 4)
+    assert sorted((r["session_id"], r["cli"]) for r in rows) == [
+        ("01a24d3b-2ce3-7020-b75a-5787f83399d0", "codex"), ("27095ab8-5d6c-4858-9c81-234746c47a92", "gemini"),
+        ("claude-session", "claude"), ("codex-api-session", "codex")]
+    sessions = requests.get(relay.url + "/api/v1/sessions", timeout=10).json()["sessions"]
+    assert {s["session_id"]: s["cli"] for s in sessions}["27095ab8-5d6c-4858-9c81-234746c47a92"] == "gemini"
+    display = requests.get(relay.url + "/display/", timeout=10).text
+    for cli, provider in (("codex", "openai"), ("gemini", "gemini"), ("claude", "anthropic")):
+        assert f'<span class="badge cli">{cli}</span> <span class="badge provider">{provider}</span>' in display
+    dashboard = requests.get(relay.url + "/dashboard/", timeout=10).text
+    assert "<td>codex</td><td>openai</td>" in dashboard and "<td>gemini</td><td>gemini</td>" in dashboard
