@@ -154,5 +154,6 @@ def test_each_exchange_and_card_names_its_cli(relay, upstream):
     display = requests.get(relay.url + "/display/", timeout=10).text
     for cli, provider in (("codex", "openai"), ("gemini", "gemini"), ("claude", "anthropic")):
         assert f'<span class="badge cli">{cli}</span> <span class="badge provider">{provider}</span>' in display
+    assert display.count("Claude Code (Anthropic) requests only") == 3   # the two codex cards and gemini
     dashboard = requests.get(relay.url + "/dashboard/", timeout=10).text
     assert "<td>codex</td><td>openai</td>" in dashboard and "<td>gemini</td><td>gemini</td>" in dashboard
