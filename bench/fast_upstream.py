@@ -12,7 +12,8 @@ reader does its normal work.
 `x-fake-scenario` picks the answer:
   (none)               headers + message_start in one write, then the rest of the stream in a second;
                        in the provider's format by path: /v1/responses an OpenAI Responses stream,
-                       /v1beta/... a Gemini SSE stream (tests/fake_wire.py), else Anthropic
+                       /v1beta/... a Gemini SSE stream, /backend-api/codex/responses Responses, /v1internal:...
+                       a Code Assist stream (tests/fake_wire.py), else Anthropic
   spaced-<ms>-<n>[-<t0>]  message_start, then n text deltas <ms> apart, each carrying the monotonic
                        ns time at which it was handed to the socket ("text":"t<ns>"), then the end;
                        with t0 (CLOCK_MONOTONIC ns) delta i is due at t0 + i * ms, so two streams
@@ -64,6 +65,8 @@ def _canned(events, ratelimit):
 _CODEX_BODY = {"model": "gpt-5-codex", "stream": True, "input": "say hi"}
 OPENAI = _canned(list(fake_wire.responses_events(_CODEX_BODY)), fake_wire.CODEX_HEADERS)
 GEMINI = _canned(list(fake_wire.gemini_events({}, "gemini-2.5-pro")), fake_wire.GEMINI_HEADERS)
+CODE_ASSIST = _canned(list(fake_wire.code_assist_events({"model": "gemini-2.5-pro", "request": {}})),
+                      fake_wire.GEMINI_HEADERS)
 _BLOCK_START = _chunk(sse("content_block_start", {"type": "content_block_start", "index": 0,
                                                   "content_block": {"type": "text", "text": ""}}))
 _TAIL = b"".join(_chunk(e) for e in _EVENTS[-3:]) + b"0\r\n\r\n"  # content_block_stop, message_delta, stop
@@ -125,8 +128,9 @@ def handle(sock, _addr):
             elif scenario.startswith("hold-"):
                 _hold(sock, int(scenario.split("-")[1]))
             else:
-                first, rest = OPENAI if path.startswith(b"/v1/responses") else \
-                    GEMINI if path.startswith(b"/v1beta/") else (FIRST, REST)
+                first, rest = OPENAI if path.startswith((b"/v1/responses", b"/backend-api/codex/responses")) else \
+                    GEMINI if path.startswith(b"/v1beta/") else \
+                    CODE_ASSIST if path.startswith(b"/v1internal:") else (FIRST, REST)
                 sock.sendall(first)
                 sock.sendall(rest)
     except OSError:

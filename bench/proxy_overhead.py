@@ -14,7 +14,10 @@ generator (this process for 1 and 2, a gevent subprocess for 3). All on 127.0.0.
    ../shared/fixtures/claude-code/request-001-text.json; OpenAI: Codex's POST /v1/responses
    (../shared/fixtures/codex/request-001-text.json, 39 KB) sent to relay as /openai/v1/responses;
    Gemini: the Gemini CLI's streamGenerateContent?alt=sse (../shared/fixtures/gemini/
-   request-002-text.json, 39 KB) sent to relay under /gemini; the fake answers each in its format,
+   request-002-text.json, 39 KB) sent to relay under /gemini; ChatGPT (Codex with a ChatGPT login):
+   POST /backend-api/codex/responses (../shared/fixtures/codex-chatgpt/015-..., 57 KB) as is; Code
+   Assist (Gemini CLI with a Google login): the recorded body (../shared/fixtures/gemini-code-assist/
+   013-..., 6 KB) streamed at /v1internal:streamGenerateContent?alt=sse as is; the fake answers each in its format,
    over one keep-alive connection per path (direct to the fake, through relay), interleaved ABBA so
    drift hits both paths alike. TTFB is from the first byte of the request sent to the recv() that
    returns the first byte of response body (chunk data, after the status line and headers).
@@ -54,20 +57,25 @@ FIXTURE = FIXTURES / "claude-code" / "request-001-text.json"
 # provider -> (the recorded request of its CLI, relay's mount prefix for it)
 PROVIDERS = {"anthropic": (FIXTURE, ""),
              "openai": (FIXTURES / "codex" / "request-001-text.json", "/openai"),
-             "gemini": (FIXTURES / "gemini" / "request-002-text.json", "/gemini")}
+             "gemini": (FIXTURES / "gemini" / "request-002-text.json", "/gemini"),
+             # the subscription logins' mounts take the upstream path as is
+             "chatgpt": (FIXTURES / "codex-chatgpt" / "015-POST-backend-api_codex_responses.json", ""),
+             "code_assist": (FIXTURES / "gemini-code-assist" / "013-POST-v1internal_generateContent.json", "")}
+# The recorded Code Assist call is the router's generateContent; the benchmark streams, as a turn does.
+PATHS = {"code_assist": "/v1internal:streamGenerateContent?alt=sse"}
 _STAMP = re.compile(rb'"text":"t(\d+)"')
 _SKIP_HEADERS = {"host", "content-length", "connection"}
 
 
 # --- the request -----------------------------------------------------------------------------
-def request_bytes(url, scenario=None, fixture=FIXTURE, mount=""):
+def request_bytes(url, scenario=None, fixture=FIXTURE, mount="", path=None):
     """The fixture's request (headers and compact JSON body, stream on) for `url`'s host, its
     path under `mount`. Gemini's stream flag is in its path, not its body."""
     record = json.loads(Path(fixture).read_text())
     body = dict(record["body"]) if "contents" in record["body"] else dict(record["body"], stream=True)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     host = urlsplit(url).netloc
-    lines = [f"{record['method']} {mount}{record['path']} HTTP/1.1", f"Host: {host}"]
+    lines = [f"{record['method']} {mount}{path or record['path']} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in record["headers"].items() if k.lower() not in _SKIP_HEADERS]
     if scenario:
         lines.append(f"x-fake-scenario: {scenario}")
@@ -212,6 +220,8 @@ def start_relay(upstream_url, home):
     proxy = RELAY_ROOT / "relay" / "proxy"
     if (proxy / "mounts.py").exists() or (proxy / "routes.py").exists():   # a checkout with the OpenAI/Gemini mounts
         args += ["--upstream-openai", upstream_url, "--upstream-gemini", upstream_url]
+    if "upstream_chatgpt" in (RELAY_ROOT / "relay" / "config.py").read_text():   # the subscription mounts
+        args += ["--upstream-chatgpt", upstream_url, "--upstream-code-assist", upstream_url]
     return start_listening(args, env=env)
 
 
@@ -246,7 +256,8 @@ def bench_ttfb(urls, relay_pid, requests, warmup, provider="anthropic"):
     paths = list(urls)
     orders = list(itertools.permutations(paths))
     conns = {p: connect(u) for p, u in urls.items()}
-    reqs = {p: request_bytes(u, fixture=fixture, mount=mount if p == "relay" else "") for p, u in urls.items()}
+    reqs = {p: request_bytes(u, fixture=fixture, mount=mount if p == "relay" else "", path=PATHS.get(provider))
+            for p, u in urls.items()}
     bufs = dict.fromkeys(paths, b"")
     samples = {p: [] for p in paths}
     bodies = {}
@@ -529,8 +540,9 @@ def main(argv=None):
     parser.add_argument("--only", default="ttfb,events,streams", help="parts to run (default all)")
     parser.add_argument("--relay-root", metavar="DIR", help="the relay checkout to run (default: this one)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--providers", default="anthropic,openai,gemini",
-                        help="provider mounts measured by the TTFB part (default anthropic,openai,gemini)")
+    parser.add_argument("--providers", default="anthropic,openai,gemini,chatgpt,code_assist",
+                        help="provider mounts measured by the TTFB part (default anthropic,openai,gemini,chatgpt,"
+                             "code_assist)")
     args = parser.parse_args(argv)
     if args.relay_root:
         global RELAY_ROOT

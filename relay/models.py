@@ -66,6 +66,7 @@ class Exchange:
     ratelimit: dict = field(default_factory=dict)
     request_bytes: int = 0
     response_bytes: int = 0
+    cli: str | None = None    # the client CLI (relay.clients NAMES) from the mount and the user agent
     # Attached by the proxy's stages while the exchange runs (relay.proxy.stages); not recorded
     # as columns, so they stay out of to_dict, equality and repr.
     changes: list[dict] = field(default_factory=list, compare=False, repr=False,

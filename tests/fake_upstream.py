@@ -2,7 +2,11 @@
 ../shared/REAL-CLIENTS.md §2): SSE streams of message_start / content_block_* / message_delta /
 message_stop, JSON messages, count_tokens, errors with rate-limit headers; OpenAI Responses and
 Chat Completions at /v1/responses and /v1/chat/completions and Gemini at /v1beta/models/<m>:<method>
-(bodies built by tests/fake_wire.py, with Codex's x-codex-* rate-limit headers).
+(bodies built by tests/fake_wire.py, with Codex's x-codex-* rate-limit headers); the ChatGPT backend
+Codex uses with a ChatGPT login at /backend-api/... (codex/responses as Responses SSE, wham/usage
+with the plan's windows, {} for the rest) and Gemini Code Assist at /v1internal:<method>
+(loadCodeAssist, onboardUser, retrieveUserQuota buckets, listExperiments, and generateContent /
+streamGenerateContent answers wrapped as {"response": ..., "traceId": ...}).
 
 Every request is kept in `server.requests` (method, path, headers, raw body bytes) so tests can
 check what reached upstream. A request picks its behaviour with the `x-fake-scenario` header:
@@ -223,6 +227,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self._record()
+        if self.path.startswith("/backend-api/"):
+            self._send(*fake_wire.chatgpt_answer("GET", self.path), ratelimit={})
+            return
         # The model list in OpenAI's shape for OpenAI clients (a bearer token, no anthropic-version).
         openai_client = "authorization" in self.headers and "anthropic-version" not in self.headers
         if self.path.startswith("/v1/models") and openai_client:
@@ -243,11 +250,24 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, {"type": "error", "error": {"type": "invalid_request_error",
                                                         "message": "There was an issue with the JSON body"}})
             return
+        if scenario == "raw":   # on every mount: the bytes a test chose, as they are
+            self._start_stream()
+            for piece in body.get("raw_chunks") or []:
+                if piece:
+                    self._chunk(base64.b64decode(piece))
+            self._end_chunks()
+            return
         if self.path.startswith(("/v1/responses", "/v1/chat/completions")):
             self._openai(body, scenario)
             return
         if self.path.startswith("/v1beta/"):
             self._gemini(body, scenario)
+            return
+        if self.path.startswith("/backend-api/"):
+            self._chatgpt(body, scenario)
+            return
+        if self.path.startswith("/v1internal"):
+            self._code_assist(body, scenario)
             return
         problem = invalid_reason(body) if isinstance(body, dict) and "messages" in body else None
         if problem:
@@ -266,13 +286,6 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(int(scenario.rsplit("-", 1)[1]) / 1000)
         if scenario == "reset-before-headers":
             self._reset()
-            return
-        if scenario == "raw":
-            self._start_stream()
-            for piece in body.get("raw_chunks") or []:
-                if piece:
-                    self._chunk(base64.b64decode(piece))
-            self._end_chunks()
             return
         msg = self._answer(body, scenario)
         if body.get("stream"):
@@ -363,6 +376,33 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, fake_wire.gemini_json(body, model), ratelimit=headers)
         else:
             self._send(404, fake_wire.gemini_error(404), ratelimit=headers)
+
+    def _chatgpt(self, body, scenario):
+        """The ChatGPT backend: codex/responses is the Responses API with the plan's x-codex-*
+        windows; anything else answers its JSON."""
+        headers = fake_wire.CODEX_HEADERS
+        if not self.path.startswith("/backend-api/codex/responses"):
+            self._send(*fake_wire.chatgpt_answer("POST", self.path), ratelimit={})
+        elif scenario.startswith("error-"):
+            status = int(scenario.split("-")[1])
+            self._send(status, fake_wire.openai_error(status), {"retry-after": "17"}, ratelimit=headers)
+        elif isinstance(body, dict) and body.get("stream"):
+            self._events(fake_wire.responses_events(body), scenario, headers)
+        else:
+            self._send(200, fake_wire.responses_json(body), ratelimit=headers)
+
+    def _code_assist(self, body, scenario):
+        headers = fake_wire.GEMINI_HEADERS
+        method = self.path.split("?")[0].rpartition(":")[2]
+        if scenario.startswith("error-"):
+            status = int(scenario.split("-")[1])
+            self._send(status, fake_wire.gemini_error(status), ratelimit=headers)
+        elif method == "streamGenerateContent":
+            self._events(fake_wire.code_assist_events(body), scenario, headers)
+        elif method == "generateContent":
+            self._send(200, fake_wire.code_assist_json(body), ratelimit=headers)
+        else:
+            self._send(*fake_wire.code_assist_answer(method, body), ratelimit=headers)
 
     def _events(self, events, scenario, headers):
         events = list(events)

@@ -225,3 +225,67 @@ def gemini_events(body, model):
 def gemini_error(status):
     name = {429: "RESOURCE_EXHAUSTED", 400: "INVALID_ARGUMENT"}.get(status, "INTERNAL")
     return {"error": {"code": status, "message": f"fake {status}", "status": name}}
+
+
+# --- ChatGPT backend (Codex with a ChatGPT login) ----------------------------------------------
+# The plan's windows as /backend-api/wham/usage reports them: percent used, window length in
+# seconds, reset as epoch seconds.
+WHAM_RESET = 1795400000
+WHAM_USAGE = {"plan_type": "pro", "rate_limit": {
+    "allowed": True, "limit_reached": False,
+    "primary_window": {"used_percent": 21, "limit_window_seconds": 18000, "reset_after_seconds": 4000,
+                       "reset_at": WHAM_RESET},
+    "secondary_window": {"used_percent": 55, "limit_window_seconds": 604800, "reset_after_seconds": 90000,
+                         "reset_at": WHAM_RESET + 86400}},
+    "credits": {"has_credits": False, "unlimited": False, "balance": "0"}}
+
+
+def chatgpt_answer(method, path):
+    """The JSON answer to a non-model ChatGPT backend call (status, body)."""
+    target = path.split("?")[0]
+    if target == "/backend-api/wham/usage":
+        return 200, WHAM_USAGE
+    if target == "/backend-api/codex/models":
+        return 200, {"models": []}
+    return 200, {}
+
+
+# --- Gemini Code Assist (Gemini CLI with a Google login) -----------------------------------------
+CODE_ASSIST_PROJECT = "fake-project"
+QUOTA_RESET = "2026-12-07T00:00:00Z"
+QUOTA_BUCKETS = [{"modelId": "gemini-2.5-pro", "tokenType": "REQUESTS", "remainingFraction": 0.75,
+                  "remainingAmount": "75", "resetTime": QUOTA_RESET},
+                 {"modelId": "gemini-2.5-flash", "tokenType": "REQUESTS", "remainingFraction": 0.5,
+                  "resetTime": QUOTA_RESET}]
+
+
+def code_assist_answer(method, body):
+    """The answer to a /v1internal:<method> call that is not a model call (status, body)."""
+    tier = {"id": "standard-tier", "name": "Gemini Code Assist", "userDefinedCloudaicompanionProject": True}
+    if method == "loadCodeAssist":
+        return 200, {"currentTier": tier, "allowedTiers": [dict(tier, isDefault=True)],
+                     "cloudaicompanionProject": CODE_ASSIST_PROJECT}
+    if method == "onboardUser":
+        return 200, {"done": True, "response": {"cloudaicompanionProject": {"id": CODE_ASSIST_PROJECT}}}
+    if method == "retrieveUserQuota":
+        return 200, {"buckets": QUOTA_BUCKETS}
+    if method == "listExperiments":
+        return 200, {"experimentIds": [], "flags": []}
+    if method == "countTokens":
+        return 200, {"totalTokens": 42}
+    return 200, {}
+
+
+def code_assist_json(body):
+    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    return {"response": gemini_json(request, body.get("model") or "gemini-2.5-pro"),
+            "traceId": "trace-" + uuid.uuid4().hex[:12]}
+
+
+def code_assist_events(body):
+    """streamGenerateContent?alt=sse: each Gemini chunk wrapped as {"response": ..., "traceId": ...}."""
+    request = body.get("request") if isinstance(body.get("request"), dict) else {}
+    trace = "trace-" + uuid.uuid4().hex[:12]
+    for event in gemini_events(request, body.get("model") or "gemini-2.5-pro"):
+        chunk = json.loads(event[len(b"data: "):].strip())
+        yield f"data: {_dump({'response': chunk, 'traceId': trace})}\r\n\r\n".encode()

@@ -20,6 +20,14 @@ CODEX_PACKAGE = "@openai/codex"
 CODEX_VERSION = "0.169.0"
 GEMINI_PACKAGE = "@google/gemini-cli"
 GEMINI_VERSION = "0.61.0"
+# The newest published versions when these were last checked (`npm view <package> version`); the
+# subscription-login tests run them too, and skip (with the reason) when they cannot be installed.
+CLAUDE_CODE_LATEST = "2.1.337"
+CODEX_LATEST = "0.171.0"
+GEMINI_LATEST = "0.61.0"
+CLAUDE_CODE_VERSIONS = tuple(dict.fromkeys((CLAUDE_CODE_VERSION, CLAUDE_CODE_LATEST)))
+CODEX_VERSIONS = tuple(dict.fromkeys((CODEX_VERSION, CODEX_LATEST)))
+GEMINI_VERSIONS = tuple(dict.fromkeys((GEMINI_VERSION, GEMINI_LATEST)))
 INSTALL_TIMEOUT = 600
 
 CLIENTS_DIR = Path(os.environ.get("RELAY_CLIENTS_DIR")
@@ -57,10 +65,11 @@ def _bin(directory, name):
     return directory / "node_modules" / ".bin" / (name + (".cmd" if os.name == "nt" else ""))
 
 
-def _npm_install(directory, spec):
+def _npm_install(directory, spec, optional=False):
     npm = shutil.which("npm", path=BASE_PATH)
     if npm is None:
         pytest.skip(f"npm is not installed: cannot install {spec} into {directory}")
+    give_up = pytest.skip if optional else pytest.fail
     if not (directory / "package.json").exists():
         (directory / "package.json").write_text(json.dumps({"name": "relay-ci-clients", "private": True}) + "\n")
     cmd = [npm, "install", "--save-exact", "--no-audit", "--no-fund", "--loglevel=error", spec]
@@ -68,35 +77,46 @@ def _npm_install(directory, spec):
         done = subprocess.run(cmd, cwd=str(directory), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=INSTALL_TIMEOUT)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"`{' '.join(cmd)}` in {directory} took over {INSTALL_TIMEOUT} s")
+        give_up(f"`{' '.join(cmd)}` in {directory} took over {INSTALL_TIMEOUT} s")
     if done.returncode != 0:
-        pytest.fail(f"`{' '.join(cmd)}` in {directory} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+        give_up(f"`{' '.join(cmd)}` in {directory} failed ({done.returncode}):\n{done.stderr[-4000:]}")
 
 
-def _ensure(directory, package, version, name):
-    """Path to the `name` binary of package@version in `directory`, installed on first use."""
+def _ensure(directory, package, version, name, optional=False):
+    """Path to the `name` binary of package@version in `directory`, installed on first use;
+    `optional` (a newest version, not a pinned one) skips the test when npm cannot install it."""
     path = _bin(directory, name)
     if path.exists() and _installed_version(directory, package) == version:
         return path
     with _install_lock(directory):
         # Another run may have installed it while this one waited for the lock.
         if not (path.exists() and _installed_version(directory, package) == version):
-            _npm_install(directory, f"{package}@{version}")
+            _npm_install(directory, f"{package}@{version}", optional)
     if not path.exists():
         pytest.fail(f"npm installed {package}@{version} but {path} is missing")
     return path
 
 
-def claude_code():
-    """Path to the `claude` binary of Claude Code CLAUDE_CODE_VERSION, installed on first use."""
-    return _ensure(CLIENTS_DIR, CLAUDE_CODE_PACKAGE, CLAUDE_CODE_VERSION, "claude")
+def _versioned(subdir, pinned, version):
+    """The pinned version keeps its historical dir; any other gets its own, so none disturbs another."""
+    if version == pinned:
+        return CLIENTS_DIR / subdir if subdir else CLIENTS_DIR
+    return CLIENTS_DIR / f"{subdir or 'claude'}-{version}"
 
 
-def codex():
+def claude_code(version=CLAUDE_CODE_VERSION):
+    """Path to the `claude` binary of Claude Code `version` (CLAUDE_CODE_VERSION), installed on first use."""
+    return _ensure(_versioned("", CLAUDE_CODE_VERSION, version), CLAUDE_CODE_PACKAGE, version, "claude",
+                   optional=version != CLAUDE_CODE_VERSION)
+
+
+def codex(version=CODEX_VERSION):
     """Path to `codex` (CODEX_VERSION), in its own subdir so its install never disturbs Claude Code's."""
-    return _ensure(CLIENTS_DIR / "codex", CODEX_PACKAGE, CODEX_VERSION, "codex")
+    return _ensure(_versioned("codex", CODEX_VERSION, version), CODEX_PACKAGE, version, "codex",
+                   optional=version != CODEX_VERSION)
 
 
-def gemini():
+def gemini(version=GEMINI_VERSION):
     """Path to `gemini` (GEMINI_VERSION), in its own subdir like codex()."""
-    return _ensure(CLIENTS_DIR / "gemini", GEMINI_PACKAGE, GEMINI_VERSION, "gemini")
+    return _ensure(_versioned("gemini", GEMINI_VERSION, version), GEMINI_PACKAGE, version, "gemini",
+                   optional=version != GEMINI_VERSION)

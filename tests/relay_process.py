@@ -19,7 +19,8 @@ class RelayProcess:
         self.cwd = str(cwd or ROOT)
         self.args = [*(command or [sys.executable, str(ROOT / "relay.py")]), "serve", "--port", "0",
                      "--upstream-anthropic", upstream_url, "--upstream-openai", upstream_url,
-                     "--upstream-gemini", upstream_url, *extra_args]
+                     "--upstream-gemini", upstream_url, "--upstream-chatgpt", upstream_url,
+                     "--upstream-code-assist", upstream_url, *extra_args]
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.preexec_fn = preexec_fn   # runs in the child before exec (resource limits in fault tests)

@@ -28,8 +28,8 @@ def _pct(value):
 def _window_rows(payload):
     """(provider, window, utilization, status, reset local, measured local, representative)."""
     rows = []
-    for provider in ("anthropic", "codex"):
-        block = payload[provider]
+    for provider in ("anthropic", "codex", "gemini"):
+        block = payload.get(provider)
         for w in (block or {}).get("windows", []):
             rows.append((provider, w["name"], _pct(w["utilization_pct"]), w.get("status") or "-", _local(w["reset"]),
                          _local(w["measured_at"]), w["representative"]))

@@ -28,6 +28,12 @@ STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be writ
 @click.option("--upstream-gemini", default=None, metavar="URL",
               help="Gemini API base URL for the /gemini mount "
                    "[default: https://generativelanguage.googleapis.com; env RELAY_UPSTREAM_GEMINI].")
+@click.option("--upstream-chatgpt", default=None, metavar="URL",
+              help="ChatGPT backend base URL for the /backend-api mount (Codex with a ChatGPT login) "
+                   "[default: https://chatgpt.com; env RELAY_UPSTREAM_CHATGPT].")
+@click.option("--upstream-code-assist", default=None, metavar="URL",
+              help="Code Assist base URL for the /v1internal mount (Gemini CLI with a Google login) "
+                   "[default: https://cloudcode-pa.googleapis.com; env RELAY_UPSTREAM_CODE_ASSIST].")
 @click.option("--server", type=click.Choice(["gevent", "waitress"]), default=None,
               help="WSGI server [default: gevent; env RELAY_SERVER].")
 @click.option("--prune", type=click.Choice(["off", "gentle", "standard", "aggressive"]), default=None,
@@ -45,11 +51,14 @@ STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be writ
 @click.option("--notify", "guard_notify", is_flag=True, default=None,
               help="Desktop notification when a guard tier rises [default: off; env RELAY_GUARD_NOTIFY].")
 @guarded
-def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, server, prune, prune_dry_run, prune_force,
+def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, upstream_chatgpt, upstream_code_assist,
+            server, prune, prune_dry_run, prune_force,
             history, history_full_every, guard_on_alert, guard_notify):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
     settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic,
-                            "upstream_openai": upstream_openai, "upstream_gemini": upstream_gemini, "server": server,
+                            "upstream_openai": upstream_openai, "upstream_gemini": upstream_gemini,
+                            "upstream_chatgpt": upstream_chatgpt, "upstream_code_assist": upstream_code_assist,
+                            "server": server,
                             "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force,
                             "history": history, "history_full_every": history_full_every,
                             "guard_on_alert": guard_on_alert, "guard_notify": guard_notify})
@@ -65,7 +74,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
     else:
         click.echo("relay: another relay uses this data dir; its open exchanges are left to it", err=True)
     store.start()
-    upstreams = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout,
+    upstreams = {route.setting: Upstream(settings[route.setting], settings.connect_timeout,
                                                    settings.read_timeout) for route in ROUTES}
     app = create_app(settings, store, Bus(), upstreams)
     pid_file = paths.pid_path()

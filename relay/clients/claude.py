@@ -14,6 +14,8 @@ from relay.userfiles import read_json
 NAME = "claude"
 BINARY = "claude"
 PACKAGE = "@anthropic-ai/claude-code"        # seen in the argv of its node launcher
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("claude-cli/", "claude-code/")
 HOME_ENV = "RELAY_CLAUDE_HOME"
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
 AUTH_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
@@ -69,6 +71,17 @@ def base_url_setting(url):
 
 def auth(environ=None):
     return base.auth(home(environ), environ, AUTH_ENV, AUTH_FILES)
+
+
+def login_mode(environ=None):
+    """"api-key" (a key or token in the environment, or an apiKeyHelper), "oauth" (a subscription
+    login's credentials file) or None. Both go through the same base URL: the OAuth bearer is
+    passed on untouched."""
+    env = os.environ if environ is None else environ
+    data, _ = read_json(settings_path(env))
+    if auth(env)["env"] or (isinstance(data, dict) and data.get("apiKeyHelper")):
+        return "api-key"
+    return "oauth" if (home(env) / ".credentials.json").is_file() else None
 
 
 def config_files(environ=None):

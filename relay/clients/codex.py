@@ -2,9 +2,15 @@
 
 Session files: <home>/sessions/YYYY/MM/DD/rollout-*.jsonl (older: flat under sessions/).
 relay points Codex at itself with a `relay` model provider and `model_provider = "relay"` in
-config.toml, written as two relay blocks (the selection must sit among the top-level keys,
-before any table).
+config.toml, written as relay blocks (the selection must sit among the top-level keys, before any
+table). How depends on the login (`login_mode`): with an API key the provider goes to relay's
+/openai mount and reads OPENAI_API_KEY; with a ChatGPT login (auth.json holding tokens) it goes to
+the /backend-api mount with `requires_openai_auth = true` (Codex then sends its ChatGPT token and
+account id, and asks for no key), and `chatgpt_base_url` sends the rest of Codex's ChatGPT
+backend calls (models, wham, plugins) through relay too.
 """
+import os
+
 try:
     import tomllib
 except ImportError:  # Python 3.10
@@ -12,17 +18,20 @@ except ImportError:  # Python 3.10
 
 from relay.clients import base
 from relay.errors import RelayError
-from relay.userfiles import put_block, remove_block
+from relay.userfiles import put_block, read_json, remove_block
 
 NAME = "codex"
 BINARY = "codex"
 PACKAGE = "@openai/codex"
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("codex_", "codex-", "codex/")
 HOME_ENV = "RELAY_CODEX_HOME"
 AUTH_ENV = ("OPENAI_API_KEY",)
 AUTH_FILES = ("auth.json",)
 CONFIG_FILES = ("config.toml",)
 PROVIDER = "relay"
-BLOCKS = ("codex provider", "codex selection")
+BLOCKS = ("codex provider", "codex selection", "codex chatgpt")
+API_KEY, CHATGPT = "api-key", "chatgpt"
 
 
 def home(environ=None):
@@ -56,8 +65,25 @@ def _load(text, path):
         raise RelayError(f"{path} is not valid TOML ({exc})", hint="fix it by hand, then run relay init again") from exc
 
 
-def point_at(text, base_url, path="config.toml"):
-    """config.toml text that sends Codex through relay; the rest of the file is kept."""
+def login_mode(environ=None):
+    """"chatgpt" when auth.json holds ChatGPT tokens (Codex prefers them), "api-key" when it holds
+    a key or OPENAI_API_KEY is set, else None (not logged in)."""
+    env = os.environ if environ is None else environ
+    data, _ = read_json(home(env) / "auth.json")
+    if isinstance(data, dict):
+        tokens = data.get("tokens")
+        if data.get("auth_mode") == CHATGPT or (isinstance(tokens, dict) and tokens.get("access_token")
+                                                and not data.get("OPENAI_API_KEY")):
+            return CHATGPT
+        if data.get("OPENAI_API_KEY"):
+            return API_KEY
+    return API_KEY if env.get("OPENAI_API_KEY") else None
+
+
+def point_at(text, base_url, path="config.toml", mode=API_KEY, chatgpt_base_url=None):
+    """config.toml text that sends Codex through relay for login `mode`; the rest of the file is
+    kept. For a ChatGPT login, base_url is the /backend-api/codex mount and chatgpt_base_url the
+    /backend-api/ one."""
     _load(text, path)
     plain = unset(text or "")
     if PROVIDER in (_load(plain, path).get("model_providers") or {}):
@@ -65,15 +91,24 @@ def point_at(text, base_url, path="config.toml"):
                          hint="rename or remove it, then run relay init again")
     text = put_block(text, "codex selection", [f'model_provider = "{PROVIDER}"'],
                      replaces=r"\s*model_provider\s*=", at_start=True, region=_top_region)
+    if mode == CHATGPT:
+        text = put_block(text, "codex chatgpt", [f'chatgpt_base_url = "{chatgpt_base_url}"'],
+                         replaces=r"\s*chatgpt_base_url\s*=", at_start=True, region=_top_region)
+        auth = "requires_openai_auth = true"
+    else:
+        text = remove_block(text, "codex chatgpt")
+        auth = 'env_key = "OPENAI_API_KEY"'
     text = put_block(text, "codex provider", [
         f"[model_providers.{PROVIDER}]", f'name = "{PROVIDER}"', f'base_url = "{base_url}"',
-        'wire_api = "responses"', 'env_key = "OPENAI_API_KEY"'])
+        'wire_api = "responses"', auth])
     _load(text, path)  # never write a file Codex could not read
     return text
 
 
 def unset(text):
-    return remove_block(remove_block(text, "codex provider"), "codex selection")
+    for tag in BLOCKS:
+        text = remove_block(text, tag)
+    return text
 
 
 def base_url(environ=None):

@@ -3,18 +3,22 @@ and its login.
 
 Session files: <home>/tmp/<project>/chats/session-*.jsonl and the older *.json; <project> is the
 sha256 of the cwd, or the short name projects.json gives it (absent in older versions).
-relay points Gemini at itself with GOOGLE_GEMINI_BASE_URL in <home>/.env, in a relay block.
+relay points Gemini at itself in <home>/.env, in a relay block, by login (`login_mode`): with an
+API key, GOOGLE_GEMINI_BASE_URL (the Gemini API, relay's /gemini mount); with a Google login
+(Code Assist), CODE_ASSIST_ENDPOINT (relay's /v1internal mount), the auth type left as it is.
 """
 import hashlib
 import json
 import os
 
 from relay.clients import base
-from relay.userfiles import put_block, remove_block
+from relay.userfiles import put_block, read_json, remove_block
 
 NAME = "gemini"
 BINARY = "gemini"
 PACKAGE = "@google/gemini-cli"
+# Lower-case starts of the User-Agent each of its processes sends (the CLI, its MCP client ...).
+USER_AGENTS = ("geminicli",)
 HOME_ENV = "RELAY_GEMINI_HOME"
 BASE_URL_VAR = "GOOGLE_GEMINI_BASE_URL"
 AUTH_ENV = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -22,6 +26,10 @@ AUTH_FILES = ("oauth_creds.json",)
 CONFIG_FILES = ("settings.json", ".env")
 AUTH_TYPE_KEYS = ["security", "auth", "selectedType"]
 API_KEY_AUTH = "gemini-api-key"
+CODE_ASSIST_VAR = "CODE_ASSIST_ENDPOINT"
+API_KEY, GOOGLE = "api-key", "google"
+# Auth types that reach Google through Code Assist (cloudcode-pa), not the Gemini API.
+CODE_ASSIST_AUTH = ("oauth-personal", "compute-default-credentials", "cloud-shell", "login-with-google")
 TAG = "gemini"
 
 
@@ -47,6 +55,29 @@ def auth(environ=None):
 
 def config_files(environ=None):
     return [c for c in CONFIG_FILES if (home(environ) / c).is_file()]
+
+
+def auth_type(environ=None):
+    """security.auth.selectedType from settings.json (the older top-level selectedAuthType too)."""
+    data, _ = read_json(settings_path(environ))
+    if not isinstance(data, dict):
+        return None
+    auth = ((data.get("security") or {}).get("auth") or {}) if isinstance(data.get("security"), dict) else {}
+    chosen = auth.get("selectedType") if isinstance(auth, dict) else None
+    chosen = chosen or data.get("selectedAuthType")
+    return chosen if isinstance(chosen, str) and chosen else None
+
+
+def login_mode(environ=None):
+    """"google" (a Google login: Code Assist), "api-key", "vertex-ai" or None (none chosen yet)."""
+    chosen = auth_type(environ)
+    if chosen in CODE_ASSIST_AUTH:
+        return GOOGLE
+    if chosen == API_KEY_AUTH:
+        return API_KEY
+    if chosen:
+        return chosen
+    return GOOGLE if (home(environ) / "oauth_creds.json").is_file() and not auth(environ)["env"] else None
 
 
 def projects(environ=None):
@@ -87,9 +118,9 @@ def set_key(text, key, value):
     return put_block(text, TAG, [f"{key}={value}"], replaces=rf"\s*(export\s+)?{key}\s*=")
 
 
-def point_at(text, url):
-    """.env text that sends Gemini CLI to `url`; the rest of the file is kept."""
-    return set_key(text, BASE_URL_VAR, url)
+def point_at(text, url, mode=API_KEY):
+    """.env text that sends Gemini CLI to `url` for login `mode`; the rest of the file is kept."""
+    return set_key(text, CODE_ASSIST_VAR if mode == GOOGLE else BASE_URL_VAR, url)
 
 
 def unset(text):
@@ -99,4 +130,7 @@ def unset(text):
 def base_url(environ=None):
     """Where Gemini CLI's traffic goes: its .env wins over the environment."""
     env = os.environ if environ is None else environ
-    return read_env(env_path(env)).get(BASE_URL_VAR) or env.get(BASE_URL_VAR)
+    values = read_env(env_path(env))
+    if login_mode(env) == GOOGLE:
+        return values.get(CODE_ASSIST_VAR) or env.get(CODE_ASSIST_VAR)
+    return values.get(BASE_URL_VAR) or env.get(BASE_URL_VAR)

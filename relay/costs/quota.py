@@ -1,6 +1,8 @@
 """Quota: the latest measured 5h/7d windows from stored rate-limit headers, or an estimate.
 
-The proxy stores every `anthropic-ratelimit-*` (and Codex `x-codex-*`) header raw; parsing happens
+The proxy stores every `anthropic-ratelimit-*` (and Codex `x-codex-*`) header raw, and the quota
+values found in a plan's usage answer (ChatGPT's wham/usage as x-codex-*, Gemini Code Assist's
+retrieveUserQuota buckets as code-assist-quota-<model>-<field>); parsing happens
 here, on top, so a header suffix we do not know yet is kept in `raw` instead of dropped. Header
 values win over inference: the estimate is used only when no request carried them, and says so.
 Every window is shown; the one named by `representative-claim` is flagged, because clients that
@@ -16,6 +18,7 @@ from relay.store import metrics_queries
 UNIFIED = "anthropic-ratelimit-unified-"
 _WINDOW_KEY = re.compile(r"^(\d+[a-z]+(?:_[a-z0-9_]+)?)-(.+)$")   # "5h-utilization", "7d_opus-reset"
 _CODEX_KEY = re.compile(r"^x-codex-(primary|secondary)-(.+)$")
+_BUCKET_KEY = re.compile(r"^code-assist-quota-(.+)-(remaining-fraction|reset-time|remaining-amount)$")
 BLOCK_S = 5 * 3600
 REJECTION_WINDOWS = {"24h": 86400, "7d": 7 * 86400}
 
@@ -172,6 +175,33 @@ def parse_codex(rows):
     return {"windows": [windows[n] for n in ("primary", "secondary") if n in windows], "problems": problems}
 
 
+def parse_gemini(rows):
+    """Gemini Code Assist's quota buckets, one per model (and token type when not requests): the
+    fraction left and its reset, each from the newest row that reported it."""
+    problems, buckets = [], {}
+    for row in rows:
+        values = _Values(row["ratelimit"], problems)
+        found = {}
+        for key in row["ratelimit"]:
+            match = _BUCKET_KEY.match(key)
+            if match:
+                found.setdefault(match.group(1), {})[match.group(2)] = key
+        for name, keys in found.items():
+            if name in buckets:
+                continue
+            fraction = values.number(keys["remaining-fraction"]) if "remaining-fraction" in keys else None
+            remaining = None if fraction is None else round(fraction * 100, 2)
+            reset_ts = values.epoch(keys["reset-time"]) if "reset-time" in keys else None
+            buckets[name] = {"name": name, "remaining_pct": remaining,
+                             "utilization_pct": None if remaining is None else round(100 - remaining, 2),
+                             "remaining_amount": row["ratelimit"].get(keys.get("remaining-amount", "")),
+                             "reset_ts": reset_ts, "reset": iso(reset_ts), "measured_ts": row["ts"],
+                             "measured_at": iso(row["ts"]), "representative": False}
+    if not buckets:
+        return None
+    return {"windows": [buckets[n] for n in sorted(buckets)], "problems": problems}
+
+
 def _parse_time(value):
     when = times.parse_time(str(value))     # a naive time is UTC, never local time
     return None if when is None else when.timestamp()
@@ -230,10 +260,11 @@ def report(conn, now=None):
     429s split by cause over the last 24 h and 7 d, and the dollars one percent bought."""
     now = time.time() if now is None else now
     rows = metrics_queries.ratelimit_rows(conn)
-    anthropic, codex = parse_anthropic(rows), parse_codex(rows)
-    out = {"now": iso(now), "source": "measured" if anthropic or codex else "estimated",
-           "anthropic": anthropic, "codex": codex, "estimate": None}
-    if not (anthropic or codex):
+    anthropic, codex, gemini = parse_anthropic(rows), parse_codex(rows), parse_gemini(rows)
+    measured = bool(anthropic or codex or gemini)
+    out = {"now": iso(now), "source": "measured" if measured else "estimated",
+           "anthropic": anthropic, "codex": codex, "gemini": gemini, "estimate": None}
+    if not measured:
         out["estimate"] = estimate(*metrics_queries.activity_times(conn, now - 2 * 86400), now)
     longest = max(REJECTION_WINDOWS.values())
     rejected = metrics_queries.rejected_rows(conn, now - longest)

@@ -38,7 +38,7 @@ def quota_used(store):
     """Highest measured utilization (%) per CLI; None where nothing was measured."""
     report = store.read(quota.report)
     used = dict.fromkeys(NAMES)
-    for cli, block in (("claude", report["anthropic"]), ("codex", report["codex"])):
+    for cli, block in (("claude", report["anthropic"]), ("codex", report["codex"]), ("gemini", report.get("gemini"))):
         values = [w["utilization_pct"] for w in (block or {}).get("windows", [])
                   if w.get("utilization_pct") is not None]
         used[cli] = max(values) if values else None

@@ -38,22 +38,30 @@ def quota(report):
         headline = next((w for w in windows if w["representative"]), windows[0] if windows else None)
     elif report["codex"]:
         headline = report["codex"]["windows"][0]
+    elif report.get("gemini"):
+        headline = report["gemini"]["windows"][0]
     elif report["estimate"]:
         headline = report["estimate"]["window"]
     return {**report, "headline": headline}
 
 
+# The quota block of each CLI in a quota report: Claude's unified windows, Codex's plan windows,
+# Gemini Code Assist's per-model buckets.
+QUOTA_OF_CLI = (("claude", "anthropic"), ("codex", "codex"), ("gemini", "gemini"))
+
+
 def quota_windows(report):
-    """The 5h and 7d windows (measured, else the estimate) for the dashboard gauge."""
-    measured = (report.get("anthropic") or {}).get("windows") or (report.get("codex") or {}).get("windows") or []
+    """Every measured window of every CLI, side by side (else the estimate), for the dashboard gauge."""
+    measured = [{"cli": cli, "name": w["name"], "used_pct": w.get("utilization_pct"), "reset": w.get("reset"),
+                 "status": w.get("status")}
+                for cli, key in QUOTA_OF_CLI for w in (report.get(key) or {}).get("windows") or []]
     if measured:
-        return {"source": "measured", "windows": [
-            {"name": w["name"], "used_pct": w.get("utilization_pct"), "reset": w.get("reset"),
-             "status": w.get("status")} for w in measured]}
+        return {"source": "measured", "windows": measured}
     estimate = report.get("estimate")
     if estimate and estimate.get("window"):
         w = estimate["window"]
-        return {"source": "estimated", "windows": [{"name": w.get("name", "5h"), "used_pct": w.get("utilization_pct"),
+        return {"source": "estimated", "windows": [{"cli": None, "name": w.get("name", "5h"),
+                                                    "used_pct": w.get("utilization_pct"),
                                                     "reset": w.get("reset"), "status": None}]}
     return {"source": None, "windows": []}
 

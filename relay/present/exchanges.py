@@ -29,7 +29,8 @@ def health(ctx, counts):
         "store_pending": ctx.store.pending,
         "store_queued": ctx.store.queued,
         "history_skipped": ctx.store.skipped,
-        "upstream": {name: ctx.settings[f"upstream_{name}"] for name in ("anthropic", "openai", "gemini")},
+        "upstream": {name: ctx.settings[f"upstream_{name}"]
+                     for name in ("anthropic", "openai", "gemini", "chatgpt", "code_assist")},
         "counts": counts,
         "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
     }

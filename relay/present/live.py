@@ -50,8 +50,10 @@ def live_session(row, last, composition=None, body=None, alive=None, indexed=Non
         pct = round(100 * used / window, 2)       # the guard's own rounding, so the tiers agree
     running = alive is not None
     alive = alive or {}
-    return {"session_id": row["session_id"], "alive": running, "cli": alive.get("cli") or "claude",
-            "provider": (last or {}).get("provider") or PROVIDER_OF_CLI.get(alive.get("cli"), "anthropic"),
+    # The CLI as the process scan or the proxy (mount and user agent) knows it; never a guess.
+    cli = alive.get("cli") or (last or {}).get("cli") or row.get("cli")
+    return {"session_id": row["session_id"], "alive": running, "cli": cli,
+            "provider": (last or {}).get("provider") or PROVIDER_OF_CLI.get(cli),
             "connection": alive.get("connection") or [], "via_proxy": bool(row["requests"]),
             "pid": alive.get("pid"), "cwd": alive.get("cwd"), "terminal": alive.get("terminal"),
             "turns": row["requests"] if row["requests"] is not None else (indexed or {}).get("turns"),

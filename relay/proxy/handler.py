@@ -23,6 +23,7 @@ from urllib.parse import quote
 import requests
 import urllib3
 
+from relay import clients
 from relay.models import Exchange
 from relay.proxy import concurrency
 from relay.proxy.upstream import HOP_BY_HOP
@@ -138,6 +139,7 @@ class ProxyHandler:
         exchange = Exchange(id=exchange_id, ts=time.time(), provider=self.provider.PROVIDER,
                             method=environ["REQUEST_METHOD"], path=redact_target(target),
                             client=header_map.get("user-agent"), request_bytes=len(body))
+        exchange.cli = clients.from_user_agent(exchange.client) or (self.route.cli if self.route else None)
         # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
         # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after
         # the first chunk has been handed to the client. Either way before the exchange ends.
@@ -235,6 +237,8 @@ class ProxyHandler:
         exchange.ratelimit = self.provider.ratelimit_headers(response.headers)
         if reader is not None:
             reader.finish()
+            if reader.quota:   # quota an answer's body reported (a plan's usage endpoint)
+                exchange.ratelimit = {**exchange.ratelimit, **reader.quota}
             exchange.usage = reader.usage
             exchange.stop_reason = reader.stop_reason
             exchange.message_id = reader.message_id

@@ -6,13 +6,17 @@ rest of the path, query included, to that provider's upstream (the setting named
   /openai/...   OpenAI Responses / Chat Completions / models (base_url .../openai/v1) -> /v1/...
   /gemini/...   Gemini generateContent / streamGenerateContent / countTokens
                 (GOOGLE_GEMINI_BASE_URL=.../gemini) -> /v1beta/models/...
+  /backend-api/...   the ChatGPT backend Codex uses when logged in to ChatGPT (codex/responses,
+                codex/models, wham/*, ps/*, analytics), forwarded as is to upstream_chatgpt
+  /v1internal:...    Gemini Code Assist (Gemini CLI with a Google login, CODE_ASSIST_ENDPOINT),
+                forwarded as is to upstream_code_assist
 Request stages (pruning, history capture) understand Anthropic Messages bodies only, so only
 that mount runs them; the other mounts pass bodies through untouched.
 """
 from dataclasses import dataclass
 from types import ModuleType
 
-from relay.proxy.providers import anthropic, gemini, openai
+from relay.proxy.providers import anthropic, chatgpt, code_assist, gemini, openai
 
 
 @dataclass(frozen=True)
@@ -22,18 +26,23 @@ class Route:
     provider: ModuleType
     setting: str          # the settings key holding this provider's upstream base URL
     stages: bool          # whether the request pipeline runs on this mount
+    cli: str              # the client CLI this mount serves unless the user agent names another
+    boundary: str = "/"   # characters that may follow the prefix (Code Assist: "/v1internal:method")
 
     def matches(self, path):
-        return path == self.prefix or path.startswith(self.prefix + "/")
+        return path == self.prefix or (path.startswith(self.prefix)
+                                       and path[len(self.prefix):len(self.prefix) + 1] in self.boundary)
 
     def upstream_target(self, target):
         return target[len(self.strip):] if self.strip and target.startswith(self.strip) else target
 
 
 ROUTES = (
-    Route("/v1", "", anthropic, "upstream_anthropic", True),
-    Route("/openai", "/openai", openai, "upstream_openai", False),
-    Route("/gemini", "/gemini", gemini, "upstream_gemini", False),
+    Route("/v1", "", anthropic, "upstream_anthropic", True, "claude"),
+    Route("/openai", "/openai", openai, "upstream_openai", False, "codex"),
+    Route("/gemini", "/gemini", gemini, "upstream_gemini", False, "gemini"),
+    Route("/backend-api", "", chatgpt, "upstream_chatgpt", False, "codex"),
+    Route("/v1internal", "", code_assist, "upstream_code_assist", False, "gemini", boundary=":/"),
 )
 
 

@@ -1,6 +1,12 @@
 """The steps of `relay init`, in order; each returns {"step", "status", "detail", "path"} where
 status is changed | unchanged | skipped | planned | failed. A dry run computes every edit and
-writes nothing. Running it twice changes nothing the second time."""
+writes nothing. Running it twice changes nothing the second time.
+
+Each CLI is set up for the way it is logged in, never against it: Claude Code (API key or OAuth)
+gets its base URL either way; Codex with an API key gets a provider on /openai that reads
+OPENAI_API_KEY, with a ChatGPT login one on /backend-api that uses the login
+(requires_openai_auth); Gemini CLI with an API key gets GOOGLE_GEMINI_BASE_URL, with a Google
+login CODE_ASSIST_ENDPOINT, its auth type untouched. The detail says which login was found."""
 import os
 
 from relay import paths, userfiles
@@ -56,8 +62,10 @@ class Init:
 
     def claude_settings(self):
         base = server.url(self.port)
+        login = {"api-key": "API-key login", "oauth": "subscription (OAuth) login, its token passed on untouched",
+                 None: "no login found yet"}[claude.login_mode(self.env)]
         return self._json("claude_settings", claude.settings_path(self.env), claude.base_url_setting(base),
-                          f"env.{claude.BASE_URL_VAR} = {base} (Claude Code goes through relay)")
+                          f"route Claude Code ({login}) through relay: env.{claude.BASE_URL_VAR} = {base}")
 
     def claude_mcp(self):
         return self._json("claude_mcp", claude.user_config_path(self.env), claude.mcp_setting(self.env),
@@ -67,22 +75,48 @@ class Init:
         path = codex.config_path(self.env)
         if not self._wanted("codex", wanted):
             return _step("codex", "skipped", "Codex is not installed (use --codex to configure it anyway)", path)
-        base = server.url(self.port) + "/openai/v1"
-        text = codex.point_at(userfiles.read_text(path), base, path)
-        return self._edit("codex", path, text, {"blocks": list(codex.BLOCKS)},
-                          f'model_provider "{codex.PROVIDER}" at {base} (needs OPENAI_API_KEY)')
+        mode = codex.login_mode(self.env)
+        if mode == codex.CHATGPT:
+            backend = server.url(self.port) + "/backend-api/"
+            base = backend + "codex"
+            text = codex.point_at(userfiles.read_text(path), base, path, mode, chatgpt_base_url=backend)
+            detail = (f'route Codex (ChatGPT login) through relay: model_provider "{codex.PROVIDER}" at {base} '
+                      f"signed in with the ChatGPT login (requires_openai_auth, no API key needed), "
+                      f"chatgpt_base_url = {backend}")
+        else:
+            base = server.url(self.port) + "/openai/v1"
+            text = codex.point_at(userfiles.read_text(path), base, path)
+            found = "API-key login" if mode else "no login found: set up for an API key"
+            detail = f'route Codex ({found}) through relay: model_provider "{codex.PROVIDER}" at {base} ' \
+                     f"(reads OPENAI_API_KEY)"
+        return self._edit("codex", path, text, {"blocks": list(codex.BLOCKS)}, detail)
 
     def gemini(self, wanted):
         env_path = gemini.env_path(self.env)
         if not self._wanted("gemini", wanted):
             return [_step("gemini", "skipped", "Gemini CLI is not installed (use --gemini to configure it anyway)",
                           env_path)]
+        mode = gemini.login_mode(self.env)
+        settings = gemini.settings_path(self.env)
+        if mode == gemini.GOOGLE:
+            base = server.url(self.port)
+            return [self._edit("gemini", env_path, gemini.point_at(userfiles.read_text(env_path), base, mode),
+                               {"blocks": [gemini.TAG]},
+                               f"route Gemini CLI (Google login, Code Assist) through relay: "
+                               f"{gemini.CODE_ASSIST_VAR}={base}"),
+                    _step("gemini_auth", "unchanged",
+                          f"Google login kept: auth type {gemini.auth_type(self.env) or 'cached login'} left as it is",
+                          settings)]
+        if mode not in (None, gemini.API_KEY):
+            return [_step("gemini", "skipped", f"auth type {mode} is not one relay can route; Gemini CLI left as it is",
+                          env_path)]
         base = server.url(self.port) + "/gemini"
         steps = [self._edit("gemini", env_path, gemini.point_at(userfiles.read_text(env_path), base),
-                            {"blocks": [gemini.TAG]}, f"{gemini.BASE_URL_VAR}={base}")]
+                            {"blocks": [gemini.TAG]},
+                            f"route Gemini CLI ({'API-key login' if mode else 'no login found: set up for an API key'})"
+                            f" through relay: {gemini.BASE_URL_VAR}={base}")]
         # A base URL alone switches Gemini to "gateway" auth and headless runs exit 41; an API-key
         # auth type is set only when the user has chosen none.
-        settings = gemini.settings_path(self.env)
         keys = gemini.AUTH_TYPE_KEYS
         chosen = userfiles.json_get(userfiles.load_json(userfiles.read_text(settings), settings), keys)
         if chosen:

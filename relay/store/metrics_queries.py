@@ -6,7 +6,7 @@ Only finished rows (outcome set) count: an in-flight row has no status or usage 
 from relay.store.queries import decode_ratelimit
 
 # A row carries a quota measurement when its raw header JSON has one of these families.
-_QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-%")
+_QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-%", "%code-assist-quota-%")
 
 
 def ratelimit_rows(conn, limit=200):

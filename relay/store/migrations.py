@@ -274,3 +274,18 @@ def m007_client_name_claude(conn):
                      f"session_key = 'claude:' || substr(session_key, {prefix}) "
                      "WHERE provider = 'claude-code' AND session_key LIKE 'claude-code:%'")
         conn.execute(f"UPDATE {table} SET provider = 'claude' WHERE provider = 'claude-code'")
+
+
+@migration
+def m008_i15_client_cli(conn):
+    # Which CLI sent each exchange. Rows from before are named the way the proxy names new ones:
+    # by the user agent when it names a CLI, else by the mount's wire API.
+    conn.execute("ALTER TABLE exchanges ADD COLUMN cli TEXT")
+    conn.execute("""
+        UPDATE exchanges SET cli = CASE
+            WHEN client LIKE 'claude-cli/%' THEN 'claude'
+            WHEN client LIKE 'codex%' THEN 'codex'
+            WHEN client LIKE 'GeminiCLI%' THEN 'gemini'
+            WHEN provider = 'anthropic' THEN 'claude'
+            WHEN provider = 'openai' THEN 'codex'
+            WHEN provider = 'gemini' THEN 'gemini' END""")

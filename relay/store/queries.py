@@ -64,7 +64,7 @@ def _sessions(conn, clause, args, limit):
     sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
     rows = conn.execute(f"""
         SELECT session_id, MIN(ts) AS first_seen, MAX(ts) AS last_seen, COUNT(*) AS requests,
-               GROUP_CONCAT(DISTINCT model) AS models, {sums}
+               GROUP_CONCAT(DISTINCT model) AS models, MAX(cli) AS cli, {sums}
         FROM exchanges {clause}
         GROUP BY session_id ORDER BY last_seen DESC LIMIT ?""", (*args, int(limit)))
     out = []

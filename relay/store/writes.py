@@ -8,7 +8,7 @@ _EXCHANGE_COLUMNS = (
     "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
     "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens", "stop_reason",
     "message_id", "request_id", "ttfb_ms", "duration_ms", "outcome", "error", "ratelimit",
-    "request_bytes", "response_bytes",
+    "request_bytes", "response_bytes", "cli",
 )
 
 

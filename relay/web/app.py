@@ -1,7 +1,8 @@
 """create_app(settings, store, bus, upstream): the Flask app for API and pages, with the proxy
 dispatched in front of it.
 
-Provider paths (the mounts of relay.proxy.mounts: /v1/..., /openai/..., /gemini/...) go straight
+Provider paths (the mounts of relay.proxy.mounts: /v1/..., /openai/..., /gemini/..., /backend-api/...,
+/v1internal:...) go straight
 to the proxy's WSGI handlers, before Flask: no routing, sessions or default headers touch proxied
 traffic. Everything else is Flask, guarded by a Host header check so that a web page on another
 origin (DNS rebinding) cannot read relay's API, an Origin check on state-changing methods (a page
@@ -93,13 +94,13 @@ def _error(status, message):
 
 
 def _upstreams(settings, upstream):
-    """{provider: Upstream}: `upstream` may be that dict, or one Upstream for Anthropic (the
-    others are then built from their settings)."""
+    """{upstream setting name: Upstream}: `upstream` may be that dict, or one Upstream for
+    Anthropic (the others are then built from their settings)."""
     if isinstance(upstream, dict):
         return upstream
-    built = {route.provider.PROVIDER: Upstream(settings[route.setting], settings.connect_timeout, settings.read_timeout)
-             for route in ROUTES if route.provider.PROVIDER != "anthropic"}
-    return {"anthropic": upstream, **built}
+    built = {route.setting: Upstream(settings[route.setting], settings.connect_timeout, settings.read_timeout)
+             for route in ROUTES if route.setting != "upstream_anthropic"}
+    return {"upstream_anthropic": upstream, **built}
 
 
 def _guard(settings, store, bus):
@@ -156,7 +157,7 @@ def create_app(settings, store, bus, upstream, pipeline=None):
 
     bare = Pipeline()
     ctx.guard = _guard(settings, store, bus)
-    handlers = [(route, ProxyHandler(route.provider, upstreams[route.provider.PROVIDER], store, bus,
+    handlers = [(route, ProxyHandler(route.provider, upstreams[route.setting], store, bus,
                                      pipeline if route.stages else bare, route=route, guard=ctx.guard))
                 for route in ROUTES]
     ctx.proxy = Dispatcher(handlers, app.wsgi_app)

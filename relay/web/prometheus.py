@@ -179,7 +179,7 @@ QUOTA_GAUGES = (
 
 
 def _quota(out, report):
-    windows = [(provider, w) for provider in ("anthropic", "codex")
+    windows = [(provider, w) for provider in ("anthropic", "codex", "gemini")
                for w in (report.get(provider) or {}).get("windows", [])]
     for name, help_text, pick in QUOTA_GAUGES:
         out.family(name, "gauge", help_text)

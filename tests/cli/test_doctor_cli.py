@@ -8,11 +8,11 @@ from tests.health_server import dead_port, relay_up  # noqa: F401 (relay_up is a
 from tests.run_relay import run_relay as relay
 
 
-def test_doctor_json_lists_eight_checks_and_exits_0_on_warnings():
+def test_doctor_json_lists_every_check_and_exits_0_on_warnings():
     proc = relay("doctor", "--format", "json", RELAY_PORT=str(dead_port()))
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert report["ok"] is True and len(report["checks"]) == 8
+    assert report["ok"] is True and len(report["checks"]) == 9
     assert {c["status"] for c in report["checks"]} <= {"pass", "warn"}
     runtime = report["checks"][-1]
     assert runtime["name"] == "runtime" and runtime["message"].startswith("source ")

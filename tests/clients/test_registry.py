@@ -66,3 +66,27 @@ def test_migration_renames_claude_code_rows(tmp_path):
     assert sorted(conn.execute("SELECT session_key, provider FROM session_index")) == [
         ("claude:abc", "claude"), ("codex:x", "codex")]
     assert list(conn.execute("SELECT session_key, provider FROM session_files")) == [("claude:abc", "claude")]
+
+
+def test_user_agents_name_their_cli():
+    assert clients.from_user_agent("claude-cli/2.1.330 (external, sdk-cli)") == "claude"
+    assert clients.from_user_agent("codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm") == "codex"
+    assert clients.from_user_agent("codex-mcp-client/0.169.0") == "codex"
+    assert clients.from_user_agent("GeminiCLI-tui/0.61.0/gemini-2.5-pro (linux; x64; terminal)") == "gemini"
+    assert clients.from_user_agent("OpenAI/Python 1.99") is None and clients.from_user_agent(None) is None
+
+
+def test_migration_names_the_cli_of_earlier_rows(tmp_path):
+    db = tmp_path / "r.db"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM _relay_migrations WHERE name = 'm008_i15_client_cli'")
+    conn.execute("ALTER TABLE exchanges DROP COLUMN cli")
+    rows = [("a", "anthropic", "claude-cli/2.1"), ("b", "openai", "codex_exec/0.169"), ("c", "gemini", None),
+            ("d", "anthropic", "python-httpx/0.28"), ("e", "openai", "GeminiCLI/0.61")]
+    conn.executemany("INSERT INTO exchanges (id, ts, provider, method, path, client) VALUES (?, 0, ?, 'POST', '/', ?)",
+                     rows)
+    conn.commit()
+    assert migrations.migrate(conn) == ["m008_i15_client_cli"]
+    assert dict(conn.execute("SELECT id, cli FROM exchanges")) == {"a": "claude", "b": "codex", "c": "gemini",
+                                                                   "d": "claude", "e": "gemini"}

@@ -34,10 +34,11 @@ def settings_file(data):
     return path
 
 
-def test_run_reports_exactly_eight_checks(tmp_path):
+def test_run_reports_exactly_nine_checks(tmp_path):
     report = run(make_ctx(tmp_path, dead_port()))
-    assert [c["name"] for c in report["checks"]] == ["claude_settings", "mcp", "database", "session_dirs",
-                                                     "disk_space", "stale_pids", "env_conflicts", "runtime"]
+    assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "database",
+                                                     "session_dirs", "disk_space", "stale_pids", "env_conflicts",
+                                                     "runtime"]
     assert all(c["status"] in ("pass", "warn", "fail") and c["message"] for c in report["checks"])
     assert all(c["fix"] for c in report["checks"] if c["status"] != "pass")
 
@@ -55,6 +56,23 @@ def test_settings_pointing_at_relay_that_does_not_answer_fail(tmp_path):
     port = dead_port()
     c = check("claude_settings", make_ctx(tmp_path, port, ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}"))
     assert c["status"] == "fail" and "relay serve" in c["fix"] and not c["fixable"]
+
+
+def test_codex_and_gemini_pointed_at_a_relay_that_is_not_running_fail_clearly(tmp_path):
+    port = dead_port()
+    environ = {**os.environ, "RELAY_PORT": str(port)}
+    init.run(port, environ, skip_server=True, codex=True, gemini=True)
+    c = check("clis_via_relay", make_ctx(tmp_path, port))
+    assert c["status"] == "fail" and "Codex" in c["message"] and "Gemini CLI" in c["message"]
+    assert "relay is not running" in c["message"] and "relay serve" in c["fix"] and "--undo" in c["fix"]
+
+
+def test_codex_chatgpt_login_pointed_at_a_live_relay_passes(tmp_path, relay_up):
+    codex.home().mkdir(parents=True)
+    (codex.home() / "auth.json").write_text(json.dumps({"OPENAI_API_KEY": None, "tokens": {"access_token": "x.y.z"}}))
+    init.run(relay_up, {**os.environ, "RELAY_PORT": str(relay_up)}, skip_server=True, codex=True, gemini=False)
+    c = check("clis_via_relay", make_ctx(tmp_path, relay_up))
+    assert c["status"] == "pass" and "Codex" in c["message"] and "/backend-api/codex" in c["message"]
 
 
 def test_fix_points_claude_code_at_relay_after_a_backup(tmp_path, relay_up):
@@ -320,7 +338,7 @@ def test_a_crashing_check_fails_alone(tmp_path, monkeypatch):
     assert report["checks"][0] == {"name": "boom", "status": "fail", "fixable": False,
                                    "message": "the check itself failed: RuntimeError: kaput",
                                    "fix": "please report this with the output of `relay doctor --format json`"}
-    assert len(report["checks"]) == 8 and report["ok"] is False
+    assert len(report["checks"]) == len(checks.CHECKS) and report["ok"] is False
 
 
 def test_mcp_registration_in_the_binary_names_the_binary(monkeypatch, tmp_path):

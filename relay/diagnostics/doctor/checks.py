@@ -1,4 +1,4 @@
-"""The eight `relay doctor` checks, in the order they print. Each takes the doctor Context and
+"""The `relay doctor` checks, in the order they print. Each takes the doctor Context and
 returns one Check; a fix that is safe to apply unattended is attached as `apply`."""
 import functools
 import os
@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from relay import clients, paths, runtime, userfiles
-from relay.clients import claude
+from relay.clients import claude, codex, gemini
 from relay.diagnostics.doctor import probes
 from relay.diagnostics.doctor.model import Check
 from relay.diagnostics.doctor.probes import endpoint, health, listening
@@ -64,6 +64,34 @@ def _point_settings_at(environ, url):
         return []
     entry = userfiles.apply(userfiles.Manifest(environ), path, *plan)
     return [{"did": f"set env.{claude.BASE_URL_VAR} to {url} in {path}", "backup": entry["backup"]}]
+
+
+# --- 1b. Codex and Gemini CLI -> relay -------------------------------------------------------
+
+def check_clis_via_relay(ctx):
+    """Codex and Gemini CLI, when relay init (or the user) pointed them at relay: a relay that does
+    not answer there breaks every request they make, whatever their login."""
+    relay, answer = ctx.relay_url, None
+    pointed, dead = [], []
+    for name, module, where in (("Codex", codex, "config.toml"), ("Gemini CLI", gemini, ".env")):
+        url = module.base_url(ctx.environ)
+        if not url:
+            continue
+        ep = endpoint(url)
+        if ep is not None and ep == endpoint(relay):
+            answer = answer if answer is not None else (health(ctx) or False)
+            (pointed if answer else dead).append(f"{name} ({url}, from its {where})")
+        elif ep is not None and ep[0] == "loopback" and listening(url, ctx.timeout) is False:
+            dead.append(f"{name} ({url}, from its {where}, nothing listens there)")
+    if dead:
+        return Check("clis_via_relay", "fail",
+                     f"{', '.join(dead)} pointed at relay, but relay is not running there: every request of "
+                     "that CLI fails", "start relay with `relay serve` (or `relay init`), or put the CLIs back "
+                     "with `relay init --undo`")
+    if pointed:
+        return Check("clis_via_relay", "pass", f"{', '.join(pointed)} go through relay, and relay answers")
+    return Check("clis_via_relay", "pass", "Codex and Gemini CLI do not go through relay (run `relay init` "
+                 "to route them)")
 
 
 # --- 2. MCP registration -------------------------------------------------------------------
@@ -281,5 +309,5 @@ def check_runtime(ctx):
     return Check("runtime", "pass", text)
 
 
-CHECKS = [check_claude_settings, check_mcp, check_database, check_session_dirs, check_disk_space, check_stale_pids,
-          check_env_conflicts, check_runtime]
+CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_database, check_session_dirs,
+          check_disk_space, check_stale_pids, check_env_conflicts, check_runtime]

@@ -39,7 +39,8 @@ class BodyReader:
     `finish` and handed to `on_document(data)` (any JSON value). `completed` is True once the
     provider's final event was seen (SSE) or a whole JSON document was parsed; the handler flags
     a 200 stream that ends before it as cut short. `content_parts` is a list when the caller
-    asked to keep the response's content (history capture), else None."""
+    asked to keep the response's content (history capture), else None. `quota` holds quota
+    values found in a body (a plan's usage endpoint), recorded beside the rate-limit headers."""
 
     MAX_JSON = 64 * 1024 * 1024  # a non-stream body larger than this is not parsed
 
@@ -53,6 +54,7 @@ class BodyReader:
         self.events = 0
         self.completed = False
         self.content_parts: list[dict] | None = [] if keep_content else None
+        self.quota: dict[str, str] = {}
         self._decoder = Decoder() if self.is_sse else None
         self._body: list[bytes] | None = None if self.is_sse else []   # None once finished
         self._size = 0
