@@ -51,7 +51,7 @@ def store(isolated_home):
 # Credentials used anywhere in the suite start with one of these; the check runs once, after the
 # whole run, over every relay data dir (a dir holding relay.db) under pytest's temp root and over
 # the stderr of every relay process the tests started. A hit fails the run.
-SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-proj-", b"relay-test-secret")
+SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-proj-", b"AIza", b"relay-test-secret")
 
 
 def _secret_hits(root):

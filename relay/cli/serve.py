@@ -88,14 +88,14 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, se
         store.submit(mark_unfinished(reason="relay stopped while the exchange was open", ids=list(proxy.open_ids)))
         if store.queued > 1:
             # Under heavy traffic the writer can be behind: what was proxied is written before exit.
-            click.echo(f"relay: writing {store.queued - 1} queued record(s) before exit", err=True)
+            web_server.say(f"relay: writing {store.queued - 1} queued record(s) before exit")
         store.close(timeout=STOP_WRITE_SECONDS)
         for upstream in upstreams.values():
             upstream.close()
         web_server.remove_pid(pid_file)
         if claim is not None:
             claim.close()
-        click.echo("relay: stopped", err=True)
+        web_server.say("relay: stopped")
 
     proxy = app.extensions["relay"].proxy
     web_server.serve(app, settings.host, settings.port, settings.server, on_ready, on_stop,
