@@ -265,7 +265,11 @@ class ProxyHandler:
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.open_ids.discard(exchange.id)
-        message = _safe_error(exc)
+        # Which of the mounts' upstreams failed, by host only: a base URL may carry credentials.
+        host = urllib3.util.parse_url(self.upstream.base_url).netloc or "?"
+        host = host.rsplit("@", 1)[-1]
+        mount = self.route.prefix if self.route is not None else self.provider.PROVIDER
+        message = f"{_safe_error(exc)}: mount {mount} -> {host}"
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         self._record_finish(exchange)
