@@ -148,20 +148,28 @@ class ProxyHandler:
         if self.pipeline.captures:
             # Only a reference: the capturing stage reads these bytes later, in the store's writer.
             exchange.sent_body = body
+        # Watched from before the request goes up: a client that leaves while upstream thinks is
+        # noticed then, not at the first write of an answer nobody reads.
+        held = []
+        watcher = concurrency.watch_client(environ.get("relay.socket"),
+                                           lambda: held and self.upstream.abort(held[0]))
         try:
             response = self.upstream.send(exchange.method, target, headers, body)
         except requests.RequestException as exc:
+            concurrency.stop(watcher)
             self._settle(begun, exchange)
             return self._unreachable(exchange, exc, started, start_response)
         except BaseException:
+            concurrency.stop(watcher)
             self.open_ids.discard(exchange.id)
             self._settle(begun, exchange)
             raise
+        held.append(response)
         exchange.status = response.status_code
         out_headers = [(k, v) for k, v in response.raw.headers.items()
                        if k.lower() not in HOP_BY_HOP or k.lower() == "content-length"]
         start_response(f"{response.status_code} {response.reason or ''}".rstrip(), out_headers)
-        return self._relay(exchange, response, started, environ, begun)
+        return self._relay(exchange, response, started, watcher, begun)
 
     @staticmethod
     def _settle(begun, exchange):
@@ -178,14 +186,16 @@ class ProxyHandler:
         self.store.submit(record_exchange_start(exchange))
         self.bus.publish("exchange/start", exchange.to_dict())
 
-    def _relay(self, exchange, response, started, environ, begun=None):
+    def _relay(self, exchange, response, started, watcher, begun=None):
         reader = self.provider.ResponseReader(response.headers.get("content-type"), keep_content=self.pipeline.captures)
         decode = _side_decoder(response.headers.get("content-encoding"))
-        watcher = concurrency.watch_client(environ.get("relay.socket"), lambda: self.upstream.abort(response))
         expected = response.headers.get("content-length")
         sent, outcome, error = 0, None, None
         try:
-            for chunk in self.upstream.iter_raw(response):
+            chunks = self.upstream.iter_raw(response)
+            if watcher is not None and watcher.client_gone:   # left while upstream was thinking
+                outcome, error, chunks = "client_closed", "client disconnected", ()
+            for chunk in chunks:
                 if exchange.ttfb_ms is None:
                     exchange.ttfb_ms = (time.perf_counter() - started) * 1000
                 yield chunk
@@ -208,7 +218,8 @@ class ProxyHandler:
                         log.exception("reading the response of exchange %s failed; not counted", exchange.id)
                         reader = None
                 self.pipeline.response_chunk(exchange, chunk)
-            if expected and expected.isdigit() and sent < int(expected) and exchange.method != "HEAD":
+            if outcome is None and expected and expected.isdigit() and sent < int(expected) \
+                    and exchange.method != "HEAD":
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
         except GeneratorExit:
             outcome, error = "client_closed", "client disconnected"

@@ -14,6 +14,7 @@ as usual. Either way `send` returns an object with status_code, reason, headers,
 """
 import http.client
 import socket
+from typing import Any
 
 import requests
 import urllib3
@@ -84,6 +85,27 @@ def _as_requests_error(exc):
     return ConnectionError(exc)   # ProtocolError, ClosedPoolError, OSError and the rest
 
 
+def _send_body_under(pool, body_timeout):
+    """urllib3 sends the request body under the connect timeout (the socket keeps that timeout
+    until the request is sent): a body that takes longer to go up (20 MB on a 1 MB/s uplink)
+    would fail as "cannot connect". The pool's connections then connect under the connect
+    timeout and send under `body_timeout` (the read timeout: how long upstream may keep relay
+    waiting). Done once per pool."""
+    base: Any = pool.ConnectionCls
+    if hasattr(base, "body_timeout"):
+        return
+
+    class Connection(base):
+        def request(self, *args, **kwargs):
+            if self.sock is None:
+                self.connect()
+            self.timeout = body_timeout
+            return super().request(*args, **kwargs)
+
+    Connection.body_timeout = body_timeout
+    pool.ConnectionCls = Connection
+
+
 class Upstream:
     def __init__(self, base_url, connect_timeout=10.0, read_timeout=600.0, transport=None, pool_size=1024):
         self.base_url = base_url.rstrip("/")
@@ -127,6 +149,7 @@ class Upstream:
             out["Content-Length"] = "0"
         try:
             pool = adapter.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+            _send_body_under(pool, timeout.read_timeout)
             adapter.cert_verify(pool, self.base_url, True, None)
             raw = pool.urlopen(method, self._prefix + path_qs, body=body or None, headers=out, redirect=False,
                                assert_same_host=False, preload_content=False, decode_content=False,
