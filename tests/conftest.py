@@ -54,7 +54,7 @@ def store(isolated_home):
 SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-proj-", b"AIza", b"relay-test-secret")
 
 
-def _secret_hits(root):
+def _secret_hits(root, needles=SECRET_NEEDLES):
     import sqlite3
     import zlib
     hits = []
@@ -62,7 +62,7 @@ def _secret_hits(root):
         for path in db.parent.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
-                hits += [f"{path}: {n.decode()}" for n in SECRET_NEEDLES if n in data]
+                hits += [f"{path}: {n.decode()}" for n in needles if n in data]
         try:   # history blobs are zlib-compressed inside the database
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -74,7 +74,7 @@ def _secret_hits(root):
                                 value = zlib.decompress(value)
                             except zlib.error:
                                 pass
-                            hits += [f"{db} {table} (blob): {n.decode()}" for n in SECRET_NEEDLES if n in value]
+                            hits += [f"{db} {table} (blob): {n.decode()}" for n in needles if n in value]
             conn.close()
         except sqlite3.Error:
             pass

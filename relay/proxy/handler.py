@@ -9,12 +9,12 @@ client (no default headers, no re-chunking, no decoding). Contracts:
 - recording never blocks the stream: the row is queued at the start and again at the end, and
   everything parsed from the body is parsed after the chunk has been handed to the server;
 - secrets never leave this module: only the rate-limit headers and the user agent are recorded,
-  and the stored path has any `key=` query parameter (Gemini's API key) masked.
+  and every stored text (path, user agent, session id, upstream's error and headers) has what looks
+  like a credential masked (relay.proxy.redact).
 One handler serves one mount of relay.proxy.mounts: its provider module reads the traffic, its
 upstream receives the path with the mount prefix stripped.
 """
 import logging
-import re
 import time
 import uuid
 import zlib
@@ -25,6 +25,7 @@ import urllib3
 
 from relay.models import Exchange
 from relay.proxy import concurrency
+from relay.proxy.redact import mask, redact_target
 from relay.proxy.upstream import HOP_BY_HOP
 from relay.store.writes import record_exchange_finish, record_exchange_start, record_prune_edits
 
@@ -60,13 +61,13 @@ def _request_target(environ):
     return target
 
 
-# A credential in the query string (Gemini accepts ?key=; some gateways ?api-key=).
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:key|api[-_]?key|access_token)=)[^&#]*")
-
-
-def redact_target(target):
-    """The request target as relay stores it: secrets in the query string replaced by `***`."""
-    return _QUERY_SECRET.sub(r"\1***", target) if "=" in target else target
+def _scrub(exchange):
+    """Mask credential-shaped text in what is stored of an exchange: a key can come back from
+    upstream (an error quoting it) or ride in a header value relay keeps."""
+    for name in ("client", "session_id", "model", "error", "request_id", "message_id", "stop_reason"):
+        setattr(exchange, name, mask(getattr(exchange, name)))
+    if exchange.ratelimit:
+        exchange.ratelimit = {k: mask(v) for k, v in exchange.ratelimit.items()}
 
 
 def _read_body(environ):
@@ -150,7 +151,7 @@ class ProxyHandler:
             exchange.sent_body = body
         # Watched from before the request goes up: a client that leaves while upstream thinks is
         # noticed then, not at the first write of an answer nobody reads.
-        held = []
+        held: list = []
         watcher = concurrency.watch_client(environ.get("relay.socket"),
                                            lambda: held and self.upstream.abort(held[0]))
         try:
@@ -183,6 +184,7 @@ class ProxyHandler:
     def _begin(self, exchange, body, header_map):
         model, stream, session_id = self.provider.request_meta(body, header_map, exchange.path)
         exchange.model, exchange.stream, exchange.session_id = model, stream, session_id
+        _scrub(exchange)
         self.store.submit(record_exchange_start(exchange))
         self.bus.publish("exchange/start", exchange.to_dict())
 
@@ -263,6 +265,7 @@ class ProxyHandler:
         self.pipeline.response(exchange)
 
     def _record_finish(self, exchange):
+        _scrub(exchange)
         self.store.submit(record_exchange_finish(exchange))
         if exchange.changes:
             self.store.submit(record_prune_edits(exchange, exchange.changes))

@@ -85,6 +85,11 @@ def _as_requests_error(exc):
     return ConnectionError(exc)   # ProtocolError, ClosedPoolError, OSError and the rest
 
 
+# Carries the request target, as the client sent it, past urllib3's re-encoding to the connection
+# (which removes it). A name http.client refuses to send, should it ever reach another connection.
+RAW_TARGET = "relay raw target"
+
+
 def _send_body_under(pool, body_timeout):
     """urllib3 sends the request body under the connect timeout (the socket keeps that timeout
     until the request is sent): a body that takes longer to go up (20 MB on a 1 MB/s uplink)
@@ -96,11 +101,13 @@ def _send_body_under(pool, body_timeout):
         return
 
     class Connection(base):
-        def request(self, *args, **kwargs):
+        def request(self, method, url, body=None, headers=None, **kwargs):
+            # urllib3 re-encodes the target (%2f becomes %2F); it goes up as the client sent it.
+            url = headers.pop(RAW_TARGET, url) if headers is not None else url
             if self.sock is None:
                 self.connect()
             self.timeout = body_timeout
-            return super().request(*args, **kwargs)
+            return super().request(method, url, body=body, headers=headers, **kwargs)
 
     Connection.body_timeout = body_timeout
     pool.ConnectionCls = Connection
@@ -141,6 +148,7 @@ class Upstream:
             return self.session.request(method, self.base_url + path_qs, headers=out, data=body or None,
                                         stream=True, timeout=self.timeout, allow_redirects=False)
         adapter, host_params, pool_kwargs, timeout = self._direct
+        out[RAW_TARGET] = self._prefix + path_qs
         # As requests' prepare_content_length: the length of the body, or 0 for an empty body
         # except on GET and HEAD.
         if body:

@@ -68,6 +68,7 @@ def _gevent_server(app, host, port):
         def get_environ(self):
             environ = super().get_environ()
             environ["relay.socket"] = self.socket  # lets the proxy notice a client hang-up at once
+            environ["RAW_URI"] = self.path          # the target as sent: forwarded without decoding
             return environ
 
         def handle_error(self, t, v, tb):

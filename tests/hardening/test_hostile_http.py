@@ -214,3 +214,16 @@ def test_proxy_mounts_accept_only_what_a_cli_sends(relay, upstream, path):
     assert requests.get(relay.url + "/api/v1/requests", timeout=10).json()["requests"] == []
     # what the CLIs send (Gemini CLI's fetch adds Sec-Fetch-Mode: cors, never Sec-Fetch-Site) passes
     assert post(relay, messages_body(stream=False), path=path, **{"Sec-Fetch-Mode": "cors"}).status_code == 200
+
+
+def test_request_target_is_forwarded_as_received(relay, upstream):
+    """No percent-decoding on the way up: an encoded slash stays encoded (decoded, `..%2f..%2f`
+    would climb out of the mount's base path at upstream)."""
+    for sent, expected in (("/openai/..%2f..%2fx?q=%2e%2e", "/..%2f..%2fx?q=%2e%2e"),
+                           ("/v1/messages%3Fbeta=true", "/v1/messages%3Fbeta=true"),
+                           ("/gemini/v1beta/models/a%20b:generateContent", "/v1beta/models/a%20b:generateContent")):
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as client:
+            client.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % sent.encode())
+            while client.recv(65536):
+                pass
+        assert upstream.requests[-1]["path"] == expected
