@@ -95,6 +95,9 @@ SETTINGS = [
             "Where Gemini API traffic (Gemini CLI, mount /gemini) goes; relay appends /v1beta/..."),
     Setting("connect_timeout", float, 10.0, "Seconds to wait for the upstream connection."),
     Setting("read_timeout", float, 600.0, "Seconds of upstream silence before an exchange is given up."),
+    Setting("side_decode_limit_mb", _positive, 256,
+            "MB of a compressed response relay decodes to read its usage; past it the usage is unknown "
+            "(the client still gets every byte)."),
     Setting("allowed_hosts", _csv, [],
             "Extra Host header values the pages and API accept (localhost names always are)."),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "info",

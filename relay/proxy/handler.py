@@ -17,7 +17,6 @@ upstream receives the path with the mount prefix stripped.
 import logging
 import time
 import uuid
-import zlib
 from urllib.parse import quote
 
 import requests
@@ -26,6 +25,7 @@ import urllib3
 from relay.models import Exchange
 from relay.proxy import concurrency
 from relay.proxy.redact import mask, redact_target
+from relay.proxy.side_decode import SideDecoder, SideLimit
 from relay.proxy.upstream import HOP_BY_HOP
 from relay.store.writes import record_exchange_finish, record_exchange_start, record_prune_edits
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Upstream answers slower than this (any real one) overlap the start record with their wait.
 BEGIN_DELAY = 0.001
 CHUNK_EVENT_EVERY = 0.25   # seconds between "exchange/chunk" progress events of one stream
+SIDE_LIMIT = 256 * 1024 * 1024   # the setting side_decode_limit_mb's default
 
 
 class UpstreamTruncated(Exception):
@@ -80,20 +81,6 @@ def _read_body(environ):
     return b""
 
 
-def _side_decoder(content_encoding):
-    """A decoder for the copy relay reads; None when the coding is identity or unknown."""
-    coding = (content_encoding or "").strip().lower()
-    if coding in ("gzip", "x-gzip", "deflate"):
-        return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress
-    if coding == "br":
-        try:
-            import brotli  # optional: not a dependency; br bodies are then relayed but not read
-            return brotli.Decompressor().process
-        except ImportError:
-            return None
-    return None
-
-
 def _safe_error(exc):
     """An upstream failure as one line, without URLs (a query string may carry a key)."""
     text = f"{type(exc).__name__}"
@@ -108,8 +95,9 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None):
+    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None, side_limit=SIDE_LIMIT):
         self.provider = provider
+        self.side_limit = side_limit   # bytes of decoded copy relay reads at most per response
         self.route = route
         self.guard = guard   # relay.guard.Guard: told of each finished exchange, after its last byte
         self.upstream = upstream
@@ -190,9 +178,9 @@ class ProxyHandler:
 
     def _relay(self, exchange, response, started, watcher, begun=None):
         reader = self.provider.ResponseReader(response.headers.get("content-type"), keep_content=self.pipeline.captures)
-        decode = _side_decoder(response.headers.get("content-encoding"))
+        decode = SideDecoder.for_coding(response.headers.get("content-encoding"), self.side_limit)
         expected = response.headers.get("content-length")
-        sent, outcome, error = 0, None, None
+        sent, outcome, error, note, reading = 0, None, None, None, True
         try:
             chunks = self.upstream.iter_raw(response)
             if watcher is not None and watcher.client_gone:   # left while upstream was thinking
@@ -208,18 +196,16 @@ class ProxyHandler:
                                                interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)
-                if decode is not None:
+                if decode is None:
+                    reader = self._read(exchange, reader, chunk)
+                elif reading:
                     try:
-                        chunk = decode(chunk)
+                        for piece in decode.feed(chunk):
+                            reader = self._read(exchange, reader, piece)
+                    except SideLimit as exc:   # the bytes go on to the client; only the reading stops
+                        reading, reader, note = False, None, str(exc)
                     except Exception:
-                        decode, reader = None, None
-                if reader is not None:
-                    try:
-                        reader.feed(chunk)
-                    except Exception:   # reading on the side must never cut the client's stream
-                        log.exception("reading the response of exchange %s failed; not counted", exchange.id)
-                        reader = None
-                self.pipeline.response_chunk(exchange, chunk)
+                        reading, reader = False, None
             if outcome is None and expected and expected.isdigit() and sent < int(expected) \
                     and exchange.method != "HEAD":
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
@@ -237,9 +223,20 @@ class ProxyHandler:
             concurrency.stop(watcher)
             response.close()
             exchange.response_bytes = sent
-            self._finish(exchange, response, reader, started, outcome, error)
+            self._finish(exchange, response, reader, started, outcome, error or note)
         if outcome == "upstream_closed":
             raise UpstreamTruncated(error)
+
+    def _read(self, exchange, reader, data):
+        """Hand decoded bytes to the reader and the stages; the reader, or None once it failed."""
+        if reader is not None:
+            try:
+                reader.feed(data)
+            except Exception:   # reading on the side must never cut the client's stream
+                log.exception("reading the response of exchange %s failed; not counted", exchange.id)
+                reader = None
+        self.pipeline.response_chunk(exchange, data)
+        return reader
 
     def _finish(self, exchange, response, reader, started, outcome, error):
         self.open_ids.discard(exchange.id)

@@ -22,23 +22,12 @@ from requests.adapters import HTTPAdapter
 from requests.exceptions import ConnectionError, ConnectTimeout, InvalidHeader, InvalidURL, ReadTimeout, SSLError
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
+from relay.proxy import side_decode
+
 HOP_BY_HOP = frozenset((
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "trailers", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection",
 ))
-
-
-def decodable_encodings():
-    """Content codings relay can decode on the side to read usage; the response itself is
-    always passed through as upstream encoded it."""
-    names = ["gzip", "deflate"]
-    for module, name in (("brotli", "br"), ("zstandard", "zstd")):
-        try:
-            __import__(module)
-            names.append(name)
-        except ImportError:
-            pass
-    return names
 
 
 def limit_accept_encoding(value, allowed):
@@ -123,7 +112,7 @@ class Upstream:
         adapter = transport or HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, pool_block=False, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.accept_encodings = decodable_encodings()
+        self.accept_encodings = side_decode.codings()
         self._direct = None
         if transport is None:
             # The pool key requests would use for this URL (scheme, host, port; TLS: verify

@@ -193,7 +193,8 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     bare = Pipeline()
     ctx.guard = _guard(settings, store, bus)
     handlers = [(route, ProxyHandler(route.provider, upstreams[route.provider.PROVIDER], store, bus,
-                                     pipeline if route.stages else bare, route=route, guard=ctx.guard))
+                                     pipeline if route.stages else bare, route=route, guard=ctx.guard,
+                                     side_limit=settings.side_decode_limit_mb * 1024 * 1024))
                 for route in ROUTES]
     ctx.proxy = Dispatcher(handlers, app.wsgi_app,
                            refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host))
