@@ -95,8 +95,10 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None, side_limit=SIDE_LIMIT):
+    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None, side_limit=SIDE_LIMIT,
+                 journal=None):
         self.provider = provider
+        self.journal = journal   # relay.store.journal.Journal: each finish, before the client's last byte
         self.side_limit = side_limit   # bytes of decoded copy relay reads at most per response
         self.route = route
         self.guard = guard   # relay.guard.Guard: told of each finished exchange, after its last byte
@@ -180,7 +182,8 @@ class ProxyHandler:
         reader = self.provider.ResponseReader(response.headers.get("content-type"), keep_content=self.pipeline.captures)
         decode = SideDecoder.for_coding(response.headers.get("content-encoding"), self.side_limit)
         expected = response.headers.get("content-length")
-        sent, outcome, error, note, reading = 0, None, None, None, True
+        length = int(expected) if expected and expected.isdigit() and exchange.method != "HEAD" else None
+        sent, outcome, error, note, reading, finished = 0, None, None, None, True, False
         try:
             chunks = self.upstream.iter_raw(response)
             if watcher is not None and watcher.client_gone:   # left while upstream was thinking
@@ -188,7 +191,12 @@ class ProxyHandler:
             for chunk in chunks:
                 if exchange.ttfb_ms is None:
                     exchange.ttfb_ms = (time.perf_counter() - started) * 1000
-                yield chunk
+                # A body of known length is complete for the client with its last chunk: the
+                # exchange is read and recorded (journal first) before that chunk goes out. A
+                # chunked body ends with the server's final chunk, after the finally below.
+                last = length is not None and sent + len(chunk) >= length
+                if not last:
+                    yield chunk
                 sent += len(chunk)
                 if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
                     self.bus.publish_throttled("exchange/chunk", exchange.id,
@@ -206,8 +214,11 @@ class ProxyHandler:
                         reading, reader, note = False, None, str(exc)
                     except Exception:
                         reading, reader = False, None
-            if outcome is None and expected and expected.isdigit() and sent < int(expected) \
-                    and exchange.method != "HEAD":
+                if last:
+                    finished = self._end(exchange, response, reader, started, sent, watcher, None, note)
+                    yield chunk
+                    break
+            if outcome is None and length is not None and sent < length:
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
         except GeneratorExit:
             outcome, error = "client_closed", "client disconnected"
@@ -220,12 +231,17 @@ class ProxyHandler:
         finally:
             if begun is not None:
                 self._settle(begun, exchange)
-            concurrency.stop(watcher)
-            response.close()
-            exchange.response_bytes = sent
-            self._finish(exchange, response, reader, started, outcome, error or note)
+            if not finished:
+                self._end(exchange, response, reader, started, sent, watcher, outcome, error or note)
         if outcome == "upstream_closed":
             raise UpstreamTruncated(error)
+
+    def _end(self, exchange, response, reader, started, sent, watcher, outcome, error):
+        concurrency.stop(watcher)
+        response.close()
+        exchange.response_bytes = sent
+        self._finish(exchange, response, reader, started, outcome, error)
+        return True
 
     def _read(self, exchange, reader, data):
         """Hand decoded bytes to the reader and the stages; the reader, or None once it failed."""
@@ -263,6 +279,8 @@ class ProxyHandler:
 
     def _record_finish(self, exchange):
         _scrub(exchange)
+        if self.journal is not None:
+            self.journal.append(exchange)
         self.store.submit(record_exchange_finish(exchange))
         if exchange.changes:
             self.store.submit(record_prune_edits(exchange, exchange.changes))

@@ -146,7 +146,7 @@ def _guard(settings, store, bus):
     return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
 
 
-def create_app(settings, store, bus, upstream, pipeline=None):
+def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
     pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
@@ -194,7 +194,7 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     ctx.guard = _guard(settings, store, bus)
     handlers = [(route, ProxyHandler(route.provider, upstreams[route.provider.PROVIDER], store, bus,
                                      pipeline if route.stages else bare, route=route, guard=ctx.guard,
-                                     side_limit=settings.side_decode_limit_mb * 1024 * 1024))
+                                     side_limit=settings.side_decode_limit_mb * 1024 * 1024, journal=journal))
                 for route in ROUTES]
     ctx.proxy = Dispatcher(handlers, app.wsgi_app,
                            refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host))
