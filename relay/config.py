@@ -93,7 +93,8 @@ SETTINGS = [
             "Where OpenAI traffic (Codex CLI, mount /openai/v1) goes; relay appends /v1/..."),
     Setting("upstream_gemini", _url, "https://generativelanguage.googleapis.com",
             "Where Gemini API traffic (Gemini CLI, mount /gemini) goes; relay appends /v1beta/..."),
-    Setting("connect_timeout", float, 10.0, "Seconds to wait for the upstream connection."),
+    Setting("connect_timeout", float, 10.0,
+            "Seconds to wait for the upstream connection (only the connection: the body goes up under read_timeout)."),
     Setting("read_timeout", float, 600.0, "Seconds of upstream silence before an exchange is given up."),
     Setting("side_decode_limit_mb", _positive, 256,
             "MB of a compressed response relay decodes to read its usage; past it the usage is unknown "

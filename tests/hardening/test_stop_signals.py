@@ -95,19 +95,28 @@ def _big_claude_session(megabytes):
 def test_the_index_refresh_runs_off_the_serving_loop(upstream):
     """While /api/v1/cost parses a large session file, proxied requests go on: each of them is
     answered before the cost page (parsing on the serving loop, they all waited for it)."""
-    _big_claude_session(60)
+    _big_claude_session(100)
     proc, url = _start(upstream.url)
+    finished, lock = [], threading.Lock()
+
+    def call(what, send):
+        status = send()
+        with lock:
+            finished.append((what, status))
+
+    def proxy():
+        return requests.post(url + "/v1/messages", data=messages_body(stream=False), timeout=120,
+                             headers={"content-type": "application/json"}).status_code
     try:
-        finished = []
-        cost = threading.Thread(target=lambda: finished.append(("cost", requests.get(url + "/api/v1/cost",
-                                                                                        timeout=120).status_code)))
+        cost = threading.Thread(target=call, args=("cost", lambda: requests.get(url + "/api/v1/cost",
+                                                                                timeout=120).status_code))
         cost.start()
-        time.sleep(0.3)   # the refresh has started (not a timing assertion: only an order is checked)
-        for _ in range(5):
-            status = requests.post(url + "/v1/messages", data=messages_body(stream=False), timeout=120,
-                                   headers={"content-type": "application/json"}).status_code
-            finished.append(("proxy", status))
-        cost.join(120)
+        time.sleep(0.3)   # the refresh has started (no timing assertion: only the order is checked)
+        proxied = [threading.Thread(target=call, args=("proxy", proxy)) for _ in range(5)]
+        for t in proxied:
+            t.start()
+        for t in [*proxied, cost]:
+            t.join(120)
         assert finished == [("proxy", 200)] * 5 + [("cost", 200)]
     finally:
         proc.terminate()
