@@ -97,8 +97,12 @@ SETTINGS = [
             "Where the ChatGPT backend traffic (Codex logged in to ChatGPT, mount /backend-api) goes."),
     Setting("upstream_code_assist", _url, "https://cloudcode-pa.googleapis.com",
             "Where Gemini Code Assist traffic (Gemini CLI with a Google login, mount /v1internal) goes."),
-    Setting("connect_timeout", float, 10.0, "Seconds to wait for the upstream connection."),
+    Setting("connect_timeout", float, 10.0,
+            "Seconds to wait for the upstream connection (only the connection: the body goes up under read_timeout)."),
     Setting("read_timeout", float, 600.0, "Seconds of upstream silence before an exchange is given up."),
+    Setting("side_decode_limit_mb", _positive, 256,
+            "MB of a compressed response relay decodes to read its usage; past it the usage is unknown "
+            "(the client still gets every byte)."),
     Setting("allowed_hosts", _csv, [],
             "Extra Host header values the pages and API accept (localhost names always are)."),
     Setting("log_level", _choice("debug", "info", "warning", "error"), "info",

@@ -54,10 +54,10 @@ def store(isolated_home):
 # Subscription logins: Claude OAuth bearers and refresh tokens (sk-ant-oat / sk-ant-ort), ChatGPT
 # JWTs (every JWT header starts {"alg", base64 "eyJhbGciOi"), Google access tokens (ya29.).
 SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-ant-ort", b"sk-proj-", b"relay-test-secret",
-                  b"eyJhbGciOi", b"ya29.")
+                  b"eyJhbGciOi", b"ya29.", b"AIza")
 
 
-def _secret_hits(root):
+def _secret_hits(root, needles=SECRET_NEEDLES):
     import sqlite3
     import zlib
     hits = []
@@ -65,7 +65,7 @@ def _secret_hits(root):
         for path in db.parent.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
-                hits += [f"{path}: {n.decode()}" for n in SECRET_NEEDLES if n in data]
+                hits += [f"{path}: {n.decode()}" for n in needles if n in data]
         try:   # history blobs are zlib-compressed inside the database
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -77,7 +77,7 @@ def _secret_hits(root):
                                 value = zlib.decompress(value)
                             except zlib.error:
                                 pass
-                            hits += [f"{db} {table} (blob): {n.decode()}" for n in SECRET_NEEDLES if n in value]
+                            hits += [f"{db} {table} (blob): {n.decode()}" for n in needles if n in value]
             conn.close()
         except sqlite3.Error:
             pass

@@ -17,6 +17,8 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   hang              message_start, then silence until the client goes away (`disconnects` records it)
   gzip              the body gzip-encoded
   big-<n>           a text block of n characters
+  huge-event-<mb>    one content_block_delta event of <mb> MB of text, sent in 64 KB chunks
+  bomb-<mb>         a gzip-encoded stream that expands to <mb> MB (the compressed bytes: `server.bomb`)
 A request sets the quota utilization its answer reports with `x-fake-utilization: 5h=0.8,7d=0.3`
 (fractions, as the real headers send them); without it 5h is 0.12 and 7d 0.34.
   reset-before-headers / reset-after-headers / reset-mid-event
@@ -25,7 +27,8 @@ A request sets the quota utilization its answer reports with `x-fake-utilization
   stall-<ms>        message_start, then <ms> of silence, then the rest (read-timeout tests)
   stall-headers-<ms> <ms> of silence before the status line
   raw               streams the request's "raw_chunks" (base64 strings) as they are, one chunk
-                    each, as text/event-stream (fuzzing what relay relays)
+                    each, as text/event-stream (fuzzing what relay relays); with "raw_gzip": true
+                    labelled Content-Encoding: gzip (the chunks are then the test's gzip stream)
   flood-<n>         about n bytes of ping events after message_start, then the rest; the bytes
                     actually written are counted in `server.sent` (backpressure tests)
 Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
@@ -42,6 +45,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from requests.structures import CaseInsensitiveDict
@@ -251,7 +255,7 @@ class Handler(BaseHTTPRequestHandler):
                                                         "message": "There was an issue with the JSON body"}})
             return
         if scenario == "raw":   # on every mount: the bytes a test chose, as they are
-            self._start_stream()
+            self._start_stream(encode_gzip=bool(body.get("raw_gzip")))
             for piece in body.get("raw_chunks") or []:
                 if piece:
                     self._chunk(base64.b64decode(piece))
@@ -306,8 +310,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _stream(self, msg, scenario):
         events = list(stream_events(msg))
-        self._start_stream(encode_gzip=scenario == "gzip")
-        if scenario == "gzip":
+        self._start_stream(encode_gzip=scenario == "gzip" or scenario.startswith("bomb-"))
+        if scenario.startswith("bomb-"):
+            self._bomb(events, int(scenario.split("-")[1]))
+        elif scenario.startswith("huge-event-"):
+            self._big_event(events, int(scenario.split("-")[2]))
+        elif scenario == "gzip":
             self._chunk(gzip.compress(b"".join(events)))
             self._end_chunks()
         elif scenario == "close-mid-stream":
@@ -421,6 +429,36 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.close()   # the fd closes (with RST) once the handler's files are closed
         self.close_connection = True
 
+    def _bomb(self, events, megabytes):
+        """A gzip stream that expands to `megabytes` MB (SSE comment lines between message_start
+        and the rest) from about 1/1000 of that; every compressed byte is kept in `server.bomb`."""
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        sent = []
+
+        def put(data):
+            if data:
+                sent.append(data)
+                self._chunk(data)
+
+        put(packer.compress(events[0]))
+        line = b":" + b"a" * 65534 + b"\n"
+        for _ in range(megabytes * 16):
+            put(packer.compress(line))
+        put(packer.compress(b"".join(events[1:])) + packer.flush())
+        self.server.bomb = b"".join(sent)   # before the end: the client may compare right after it
+        self._end_chunks()
+
+    def _big_event(self, events, megabytes):
+        """A content_block_delta of `megabytes` MB of text, sent in 64 KB chunks, among the usual events."""
+        big = sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                          "delta": {"type": "text_delta", "text": "x" * (megabytes << 20)}})
+        self._chunk(events[0])
+        for at in range(0, len(big), 65536):
+            self._chunk(big[at:at + 65536])
+        for event in events[1:]:
+            self._chunk(event)
+        self._end_chunks()
+
     def _flood(self, events, total):
         self._chunk(events[0])
         ping = sse("ping", {"type": "ping"}) * 512
@@ -458,6 +496,7 @@ class FakeUpstream(ThreadingHTTPServer):
         self.requests = []
         self.disconnects = []
         self.sent = 0   # flood bytes written so far
+        self.bomb = b""   # the compressed bytes of the last bomb-<mb> answer
         self.lock = threading.Lock()
         self.thread = None
 

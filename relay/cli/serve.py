@@ -9,7 +9,7 @@ from relay.bus import Bus
 from relay.cli.output import guarded
 from relay.proxy.mounts import ROUTES
 from relay.proxy.upstream import Upstream
-from relay.store import open_user_store
+from relay.store import journal, open_user_store
 from relay.store.writes import mark_unfinished
 from relay.web import server as web_server
 from relay.web.app import create_app
@@ -68,6 +68,10 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
     store = open_user_store()
     claim, alone = web_server.claim_data_dir(paths.lock_path())
     if alone:
+        recovered = journal.replay(store)
+        if recovered:
+            web_server.say(f"relay: recovered {recovered} finished exchange(s) from the journal of a relay "
+                           f"that was killed before writing them")
         left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
         if left_open:
             click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
@@ -76,7 +80,8 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
     store.start()
     upstreams = {route.setting: Upstream(settings[route.setting], settings.connect_timeout,
                                                    settings.read_timeout) for route in ROUTES}
-    app = create_app(settings, store, Bus(), upstreams)
+    exchange_journal = journal.Journal(store)
+    app = create_app(settings, store, Bus(), upstreams, journal=exchange_journal)
     pid_file = paths.pid_path()
 
     def on_ready(kind, bound_host, bound_port):
@@ -97,14 +102,15 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
         store.submit(mark_unfinished(reason="relay stopped while the exchange was open", ids=list(proxy.open_ids)))
         if store.queued > 1:
             # Under heavy traffic the writer can be behind: what was proxied is written before exit.
-            click.echo(f"relay: writing {store.queued - 1} queued record(s) before exit", err=True)
+            web_server.say(f"relay: writing {store.queued - 1} queued record(s) before exit")
         store.close(timeout=STOP_WRITE_SECONDS)
+        exchange_journal.close(committed=store.queued == 0)
         for upstream in upstreams.values():
             upstream.close()
         web_server.remove_pid(pid_file)
         if claim is not None:
             claim.close()
-        click.echo("relay: stopped", err=True)
+        web_server.say("relay: stopped")
 
     proxy = app.extensions["relay"].proxy
     web_server.serve(app, settings.host, settings.port, settings.server, on_ready, on_stop,

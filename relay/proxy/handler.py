@@ -9,15 +9,14 @@ client (no default headers, no re-chunking, no decoding). Contracts:
 - recording never blocks the stream: the row is queued at the start and again at the end, and
   everything parsed from the body is parsed after the chunk has been handed to the server;
 - secrets never leave this module: only the rate-limit headers and the user agent are recorded,
-  and the stored path has any `key=` query parameter (Gemini's API key) masked.
+  and every stored text (path, user agent, session id, upstream's error and headers) has what looks
+  like a credential masked (relay.proxy.redact).
 One handler serves one mount of relay.proxy.mounts: its provider module reads the traffic, its
 upstream receives the path with the mount prefix stripped.
 """
 import logging
-import re
 import time
 import uuid
-import zlib
 from urllib.parse import quote
 
 import requests
@@ -26,6 +25,8 @@ import urllib3
 from relay import clients
 from relay.models import Exchange
 from relay.proxy import concurrency
+from relay.proxy.redact import mask, redact_target
+from relay.proxy.side_decode import SideDecoder, SideLimit
 from relay.proxy.upstream import HOP_BY_HOP
 from relay.store.writes import record_exchange_finish, record_exchange_start, record_prune_edits
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 # Upstream answers slower than this (any real one) overlap the start record with their wait.
 BEGIN_DELAY = 0.001
 CHUNK_EVENT_EVERY = 0.25   # seconds between "exchange/chunk" progress events of one stream
+SIDE_LIMIT = 256 * 1024 * 1024   # the setting side_decode_limit_mb's default
 
 
 class UpstreamTruncated(Exception):
@@ -61,13 +63,13 @@ def _request_target(environ):
     return target
 
 
-# A credential in the query string (Gemini accepts ?key=; some gateways ?api-key=).
-_QUERY_SECRET = re.compile(r"(?i)([?&](?:key|api[-_]?key|access_token)=)[^&#]*")
-
-
-def redact_target(target):
-    """The request target as relay stores it: secrets in the query string replaced by `***`."""
-    return _QUERY_SECRET.sub(r"\1***", target) if "=" in target else target
+def _scrub(exchange):
+    """Mask credential-shaped text in what is stored of an exchange: a key can come back from
+    upstream (an error quoting it) or ride in a header value relay keeps."""
+    for name in ("client", "session_id", "model", "error", "request_id", "message_id", "stop_reason"):
+        setattr(exchange, name, mask(getattr(exchange, name)))
+    if exchange.ratelimit:
+        exchange.ratelimit = {k: mask(v) for k, v in exchange.ratelimit.items()}
 
 
 def _read_body(environ):
@@ -78,20 +80,6 @@ def _read_body(environ):
     if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return stream.read()
     return b""
-
-
-def _side_decoder(content_encoding):
-    """A decoder for the copy relay reads; None when the coding is identity or unknown."""
-    coding = (content_encoding or "").strip().lower()
-    if coding in ("gzip", "x-gzip", "deflate"):
-        return zlib.decompressobj(zlib.MAX_WBITS | 32).decompress
-    if coding == "br":
-        try:
-            import brotli  # optional: not a dependency; br bodies are then relayed but not read
-            return brotli.Decompressor().process
-        except ImportError:
-            return None
-    return None
 
 
 def _safe_error(exc):
@@ -108,8 +96,11 @@ def _safe_error(exc):
 
 
 class ProxyHandler:
-    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None):
+    def __init__(self, provider, upstream, store, bus, pipeline, route=None, guard=None, side_limit=SIDE_LIMIT,
+                 journal=None):
         self.provider = provider
+        self.journal = journal   # relay.store.journal.Journal: each finish, before the client's last byte
+        self.side_limit = side_limit   # bytes of decoded copy relay reads at most per response
         self.route = route
         self.guard = guard   # relay.guard.Guard: told of each finished exchange, after its last byte
         self.upstream = upstream
@@ -150,20 +141,28 @@ class ProxyHandler:
         if self.pipeline.captures:
             # Only a reference: the capturing stage reads these bytes later, in the store's writer.
             exchange.sent_body = body
+        # Watched from before the request goes up: a client that leaves while upstream thinks is
+        # noticed then, not at the first write of an answer nobody reads.
+        held: list = []
+        watcher = concurrency.watch_client(environ.get("relay.socket"),
+                                           lambda: held and self.upstream.abort(held[0]))
         try:
             response = self.upstream.send(exchange.method, target, headers, body)
         except requests.RequestException as exc:
+            concurrency.stop(watcher)
             self._settle(begun, exchange)
             return self._unreachable(exchange, exc, started, start_response)
         except BaseException:
+            concurrency.stop(watcher)
             self.open_ids.discard(exchange.id)
             self._settle(begun, exchange)
             raise
+        held.append(response)
         exchange.status = response.status_code
         out_headers = [(k, v) for k, v in response.raw.headers.items()
                        if k.lower() not in HOP_BY_HOP or k.lower() == "content-length"]
         start_response(f"{response.status_code} {response.reason or ''}".rstrip(), out_headers)
-        return self._relay(exchange, response, started, environ, begun)
+        return self._relay(exchange, response, started, watcher, begun)
 
     @staticmethod
     def _settle(begun, exchange):
@@ -177,20 +176,29 @@ class ProxyHandler:
     def _begin(self, exchange, body, header_map):
         model, stream, session_id = self.provider.request_meta(body, header_map, exchange.path)
         exchange.model, exchange.stream, exchange.session_id = model, stream, session_id
+        _scrub(exchange)
         self.store.submit(record_exchange_start(exchange))
         self.bus.publish("exchange/start", exchange.to_dict())
 
-    def _relay(self, exchange, response, started, environ, begun=None):
+    def _relay(self, exchange, response, started, watcher, begun=None):
         reader = self.provider.ResponseReader(response.headers.get("content-type"), keep_content=self.pipeline.captures)
-        decode = _side_decoder(response.headers.get("content-encoding"))
-        watcher = concurrency.watch_client(environ.get("relay.socket"), lambda: self.upstream.abort(response))
+        decode = SideDecoder.for_coding(response.headers.get("content-encoding"), self.side_limit)
         expected = response.headers.get("content-length")
-        sent, outcome, error = 0, None, None
+        length = int(expected) if expected and expected.isdigit() and exchange.method != "HEAD" else None
+        sent, outcome, error, note, reading, finished = 0, None, None, None, True, False
         try:
-            for chunk in self.upstream.iter_raw(response):
+            chunks = self.upstream.iter_raw(response)
+            if watcher is not None and watcher.client_gone:   # left while upstream was thinking
+                outcome, error, chunks = "client_closed", "client disconnected", ()
+            for chunk in chunks:
                 if exchange.ttfb_ms is None:
                     exchange.ttfb_ms = (time.perf_counter() - started) * 1000
-                yield chunk
+                # A body of known length is complete for the client with its last chunk: the
+                # exchange is read and recorded (journal first) before that chunk goes out. A
+                # chunked body ends with the server's final chunk, after the finally below.
+                last = length is not None and sent + len(chunk) >= length
+                if not last:
+                    yield chunk
                 sent += len(chunk)
                 if self.bus.subscribers:   # progress for live pages; nothing to do when none is open
                     self.bus.publish_throttled("exchange/chunk", exchange.id,
@@ -198,19 +206,21 @@ class ProxyHandler:
                                                interval=CHUNK_EVENT_EVERY)
                 if begun is not None:
                     begun = self._settle(begun, exchange)
-                if decode is not None:
+                if decode is None:
+                    reader = self._read(exchange, reader, chunk)
+                elif reading:
                     try:
-                        chunk = decode(chunk)
+                        for piece in decode.feed(chunk):
+                            reader = self._read(exchange, reader, piece)
+                    except SideLimit as exc:   # the bytes go on to the client; only the reading stops
+                        reading, reader, note = False, None, str(exc)
                     except Exception:
-                        decode, reader = None, None
-                if reader is not None:
-                    try:
-                        reader.feed(chunk)
-                    except Exception:   # reading on the side must never cut the client's stream
-                        log.exception("reading the response of exchange %s failed; not counted", exchange.id)
-                        reader = None
-                self.pipeline.response_chunk(exchange, chunk)
-            if expected and expected.isdigit() and sent < int(expected) and exchange.method != "HEAD":
+                        reading, reader = False, None
+                if last:
+                    finished = self._end(exchange, response, reader, started, sent, watcher, None, note)
+                    yield chunk
+                    break
+            if outcome is None and length is not None and sent < length:
                 outcome, error = "upstream_closed", f"upstream sent {sent} of {expected} bytes"
         except GeneratorExit:
             outcome, error = "client_closed", "client disconnected"
@@ -223,12 +233,28 @@ class ProxyHandler:
         finally:
             if begun is not None:
                 self._settle(begun, exchange)
-            concurrency.stop(watcher)
-            response.close()
-            exchange.response_bytes = sent
-            self._finish(exchange, response, reader, started, outcome, error)
+            if not finished:
+                self._end(exchange, response, reader, started, sent, watcher, outcome, error or note)
         if outcome == "upstream_closed":
             raise UpstreamTruncated(error)
+
+    def _end(self, exchange, response, reader, started, sent, watcher, outcome, error):
+        concurrency.stop(watcher)
+        response.close()
+        exchange.response_bytes = sent
+        self._finish(exchange, response, reader, started, outcome, error)
+        return True
+
+    def _read(self, exchange, reader, data):
+        """Hand decoded bytes to the reader and the stages; the reader, or None once it failed."""
+        if reader is not None:
+            try:
+                reader.feed(data)
+            except Exception:   # reading on the side must never cut the client's stream
+                log.exception("reading the response of exchange %s failed; not counted", exchange.id)
+                reader = None
+        self.pipeline.response_chunk(exchange, data)
+        return reader
 
     def _finish(self, exchange, response, reader, started, outcome, error):
         self.open_ids.discard(exchange.id)
@@ -256,6 +282,9 @@ class ProxyHandler:
         self.pipeline.response(exchange)
 
     def _record_finish(self, exchange):
+        _scrub(exchange)
+        if self.journal is not None:
+            self.journal.append(exchange)
         self.store.submit(record_exchange_finish(exchange))
         if exchange.changes:
             self.store.submit(record_prune_edits(exchange, exchange.changes))
@@ -269,7 +298,11 @@ class ProxyHandler:
 
     def _unreachable(self, exchange, exc, started, start_response):
         self.open_ids.discard(exchange.id)
-        message = _safe_error(exc)
+        # Which of the mounts' upstreams failed, by host only: a base URL may carry credentials.
+        host = urllib3.util.parse_url(self.upstream.base_url).netloc or "?"
+        host = host.rsplit("@", 1)[-1]
+        mount = self.route.prefix if self.route is not None else self.provider.PROVIDER
+        message = f"{_safe_error(exc)}: mount {mount} -> {host}"
         exchange.outcome, exchange.error, exchange.status = "unreachable", message, 502
         exchange.duration_ms = (time.perf_counter() - started) * 1000
         self._record_finish(exchange)

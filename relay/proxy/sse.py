@@ -4,6 +4,7 @@ The decoder is incremental: feed it bytes exactly as they arrive, in any split, 
 the events that became complete. It handles LF, CRLF and CR line ends, comments, multi-line data
 and an event cut at the end of the stream (reported by `pending`).
 """
+import re
 from dataclasses import dataclass
 
 
@@ -14,45 +15,58 @@ class Event:
     id: str | None = None
 
 
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
 class Decoder:
+    """Linear in the bytes fed: each byte is searched once, the pieces of a line that spans many
+    chunks are kept in a list and joined once when it ends (a 50 MB event costs 50 MB of work,
+    not a rescan of its growing prefix at every chunk). `scanned` counts the bytes searched."""
+
     def __init__(self):
-        self._buf = b""
+        self._pieces = []       # the current line, not yet ended
+        self._skip_lf = False   # the last chunk ended in CR: a LF starting the next one is its CRLF
         self._event = None
         self._data = []
         self._id = None
+        self.scanned = 0
 
     def feed(self, chunk):
-        self._buf += chunk
         events: list[Event] = []
-        while True:
-            line, sep, rest = self._next_line()
-            if sep is None:
-                return events
-            self._buf = rest
-            if not line:
-                if self._data or self._event is not None:
-                    events.append(Event(self._event, "\n".join(self._data), self._id))
-                self._event, self._data = None, []
-                continue
-            self._field(line.decode("utf-8", "replace"))
+        start = 0
+        if self._skip_lf and chunk[:1] == b"\n":
+            start = 1
+        if chunk:
+            self._skip_lf = False
+        self.scanned += len(chunk) - start
+        for match in _LINE_END.finditer(chunk, start):
+            piece = chunk[start:match.start()]
+            if self._pieces:
+                self._pieces.append(piece)
+                line = b"".join(self._pieces)
+                self._pieces = []
+            else:
+                line = piece
+            start = match.end()
+            self._line(line, events)
+        if start < len(chunk):
+            self._pieces.append(chunk[start:])
+        elif chunk.endswith(b"\r"):
+            self._skip_lf = True
+        return events
 
     @property
     def pending(self):
         """True when the stream ended inside an event (no blank line after it)."""
-        return bool(self._buf.strip() or self._data or self._event is not None)
+        return bool(any(p.strip() for p in self._pieces) or self._data or self._event is not None)
 
-    def _next_line(self):
-        buf = self._buf
-        cr, lf = buf.find(b"\r"), buf.find(b"\n")
-        if cr == -1 and lf == -1:
-            return None, None, buf
-        if cr == -1 or (lf != -1 and lf < cr):
-            return buf[:lf], b"\n", buf[lf + 1:]
-        if cr == len(buf) - 1:
-            return None, None, buf  # a CR at the end may be the start of CRLF: wait for more
-        if buf[cr + 1:cr + 2] == b"\n":
-            return buf[:cr], b"\r\n", buf[cr + 2:]
-        return buf[:cr], b"\r", buf[cr + 1:]
+    def _line(self, line, events):
+        if not line:
+            if self._data or self._event is not None:
+                events.append(Event(self._event, "\n".join(self._data), self._id))
+            self._event, self._data = None, []
+            return
+        self._field(line.decode("utf-8", "replace"))
 
     def _field(self, line):
         if line.startswith(":"):

@@ -14,6 +14,7 @@ as usual. Either way `send` returns an object with status_code, reason, headers,
 """
 import http.client
 import socket
+from typing import Any
 
 import requests
 import urllib3
@@ -21,23 +22,12 @@ from requests.adapters import HTTPAdapter
 from requests.exceptions import ConnectionError, ConnectTimeout, InvalidHeader, InvalidURL, ReadTimeout, SSLError
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
+from relay.proxy import side_decode
+
 HOP_BY_HOP = frozenset((
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
     "trailers", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection",
 ))
-
-
-def decodable_encodings():
-    """Content codings relay can decode on the side to read usage; the response itself is
-    always passed through as upstream encoded it."""
-    names = ["gzip", "deflate"]
-    for module, name in (("brotli", "br"), ("zstandard", "zstd")):
-        try:
-            __import__(module)
-            names.append(name)
-        except ImportError:
-            pass
-    return names
 
 
 def limit_accept_encoding(value, allowed):
@@ -84,6 +74,34 @@ def _as_requests_error(exc):
     return ConnectionError(exc)   # ProtocolError, ClosedPoolError, OSError and the rest
 
 
+# Carries the request target, as the client sent it, past urllib3's re-encoding to the connection
+# (which removes it). A name http.client refuses to send, should it ever reach another connection.
+RAW_TARGET = "relay raw target"
+
+
+def _send_body_under(pool, body_timeout):
+    """urllib3 sends the request body under the connect timeout (the socket keeps that timeout
+    until the request is sent): a body that takes longer to go up (20 MB on a 1 MB/s uplink)
+    would fail as "cannot connect". The pool's connections then connect under the connect
+    timeout and send under `body_timeout` (the read timeout: how long upstream may keep relay
+    waiting). Done once per pool."""
+    base: Any = pool.ConnectionCls
+    if hasattr(base, "body_timeout"):
+        return
+
+    class Connection(base):
+        def request(self, method, url, body=None, headers=None, **kwargs):
+            # urllib3 re-encodes the target (%2f becomes %2F); it goes up as the client sent it.
+            url = headers.pop(RAW_TARGET, url) if headers is not None else url
+            if self.sock is None:
+                self.connect()
+            self.timeout = body_timeout
+            return super().request(method, url, body=body, headers=headers, **kwargs)
+
+    Connection.body_timeout = body_timeout
+    pool.ConnectionCls = Connection
+
+
 class Upstream:
     def __init__(self, base_url, connect_timeout=10.0, read_timeout=600.0, transport=None, pool_size=1024):
         self.base_url = base_url.rstrip("/")
@@ -94,7 +112,7 @@ class Upstream:
         adapter = transport or HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, pool_block=False, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.accept_encodings = decodable_encodings()
+        self.accept_encodings = side_decode.codings()
         self._direct = None
         if transport is None:
             # The pool key requests would use for this URL (scheme, host, port; TLS: verify
@@ -119,6 +137,7 @@ class Upstream:
             return self.session.request(method, self.base_url + path_qs, headers=out, data=body or None,
                                         stream=True, timeout=self.timeout, allow_redirects=False)
         adapter, host_params, pool_kwargs, timeout = self._direct
+        out[RAW_TARGET] = self._prefix + path_qs
         # As requests' prepare_content_length: the length of the body, or 0 for an empty body
         # except on GET and HEAD.
         if body:
@@ -127,6 +146,7 @@ class Upstream:
             out["Content-Length"] = "0"
         try:
             pool = adapter.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+            _send_body_under(pool, timeout.read_timeout)
             adapter.cert_verify(pool, self.base_url, True, None)
             raw = pool.urlopen(method, self._prefix + path_qs, body=body or None, headers=out, redirect=False,
                                assert_same_host=False, preload_content=False, decode_content=False,

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from relay import clients
+from relay.sessions.regular import is_regular
 
 PROVIDERS = clients.NAMES
 
@@ -57,6 +58,8 @@ def _file(entry, role):
     try:
         st = entry.stat()
     except OSError:
+        return None
+    if not is_regular(st, entry.path):
         return None
     return SourceFile(path=entry.path, role=role, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino)
 

@@ -13,6 +13,7 @@ import json
 import os
 
 from relay import clients
+from relay.sessions.regular import open_regular
 
 # mtime resolution and clock skew between the process start and the first write.
 SLACK_S = 2.0
@@ -41,7 +42,7 @@ def _newest_since(candidates, started_at):
 
 def _first_record(path):
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return json.loads(f.readline(1 << 20) or b"null")
     except (OSError, ValueError):
         return None

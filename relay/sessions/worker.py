@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from relay.sessions import state
+from relay.sessions.regular import open_regular
 
 # The one deliberate exception to "relay imports at the top" (tests/test_architecture.py lists it):
 # the parsers, the models and the analysis are imported where a session is refreshed. A warm
@@ -84,7 +85,7 @@ def _resume(sf, prior, task, f, counters):
 
 def _parse(sf, task, counters):
     from relay.sessions.parsers import read_into
-    with open(sf.path, "rb") as f:
+    with open_regular(sf.path) as f:
         parser, start = _resume(sf, task.prior.get(sf.path), task, f, counters)
         f.seek(start)
         read = read_into(parser, f)

@@ -116,6 +116,20 @@ class _Barrier:
         return self._lock.acquire(timeout=timeout)
 
 
+class _AfterCommit(_Barrier):
+    """A barrier that, instead of waking a waiter, calls fn() on the writer (from a plain thread
+    that never waits on it: the journal's cleanup)."""
+
+    def __init__(self, fn):   # no lock: nobody waits
+        self._fn = fn
+
+    def set(self):
+        try:
+            self._fn()
+        except Exception:
+            log.exception("store: an after-commit callback failed")
+
+
 class Store:
     def __init__(self, path, busy_ms=10000):
         """busy_ms: how long one write waits for another process's lock before the batch goes
@@ -190,6 +204,14 @@ class Store:
         barrier = _Barrier()
         self._queue.put(barrier)
         return barrier.wait(timeout)
+
+    def after_commit(self, fn):
+        """fn() on the writer once everything queued before it is committed; never blocks."""
+        if self._thread is None:
+            self._drain()
+            fn()
+        else:
+            self._queue.put(_AfterCommit(fn))
 
     def close(self, timeout=10.0):
         if self._thread is not None:

@@ -24,6 +24,24 @@ _INSERT = f"INSERT OR IGNORE INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) VAL
 _UPSERT = f"INSERT OR REPLACE INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) VALUES ({_PLACEHOLDERS})"
 
 
+def exchange_record(ex: Exchange):
+    """The exchange's row as a JSON-ready dict (the journal's line)."""
+    return dict(zip(_EXCHANGE_COLUMNS, _exchange_row(ex)))
+
+
+_REPLAY = (f"INSERT INTO exchanges ({', '.join(_EXCHANGE_COLUMNS)}) VALUES ({_PLACEHOLDERS}) "
+           f"ON CONFLICT(id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in _EXCHANGE_COLUMNS if c != "id")
+           + " WHERE exchanges.outcome IS NULL OR exchanges.outcome = 'interrupted'")
+
+
+def replay_exchange(record):
+    """A journal line back into its row, unless that row already finished; returns fn(conn) ->
+    1 when the row was written (missing or left open), else 0."""
+    row = tuple(record.get(c) for c in _EXCHANGE_COLUMNS)
+    return lambda conn: conn.execute(_REPLAY, row).rowcount
+
+
 def record_exchange_start(ex: Exchange):
     """The row that exists from the start; a finish that was queued first is not overwritten."""
     row = _exchange_row(ex)

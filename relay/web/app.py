@@ -44,16 +44,24 @@ BLUEPRINTS = (pages.bp, prometheus.bp, api_exchanges.bp, api_costs.bp, api_guard
 
 
 class Dispatcher:
-    """Sends each mount's paths to its proxy handler and the rest to Flask."""
+    """Sends each mount's paths to its proxy handler and the rest to Flask. `refuse(environ)`
+    says why a request may not use a mount (None: it may)."""
 
-    def __init__(self, handlers, flask_wsgi):
+    def __init__(self, handlers, flask_wsgi, refuse=lambda environ: None):
         self.handlers = handlers          # [(Route, ProxyHandler)], in ROUTES order
         self.flask_wsgi = flask_wsgi
+        self.refuse = refuse
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         for route, handler in self.handlers:
             if route.matches(path):
+                reason = self.refuse(environ)
+                if reason is not None:
+                    body = route.provider.error_body(reason)
+                    start_response("403 Forbidden", [("Content-Type", "application/json"),
+                                                      ("Content-Length", str(len(body)))])
+                    return [body]
                 return handler(environ, start_response)
         return self.flask_wsgi(environ, start_response)
 
@@ -80,13 +88,39 @@ def host_allowed(host, allowed_extra, bound_host):
     return name in allowed
 
 
-def origin_allowed(origin, allowed_extra, bound_host):
-    """No Origin (curl, the CLI) is fine; a browser's Origin must name an allowed host."""
+def _port(authority, scheme):
+    """The port of a Host header or an origin's authority, the scheme's default when absent."""
+    tail = authority.rsplit("]", 1)[-1]
+    if ":" in tail:
+        return tail.rsplit(":", 1)[1]
+    return "443" if scheme == "https" else "80"
+
+
+def origin_allowed(origin, allowed_extra, bound_host, scheme="http", own_host=None):
+    """No Origin (curl, the CLI) is fine; a browser's Origin must be relay's own: the scheme relay
+    is reached by, an allowed host, and the port of the Host header (another local server's page
+    is another origin)."""
     if not origin:
         return True
     if origin == "null" or "://" not in origin:
         return False
-    return host_allowed(origin.split("://", 1)[1].split("/")[0], allowed_extra, bound_host)
+    origin_scheme, authority = origin.split("://", 1)
+    authority = authority.split("/")[0]
+    if own_host is not None and (origin_scheme.lower() != scheme
+                                 or _port(authority, origin_scheme.lower()) != _port(own_host, scheme)):
+        return False
+    return host_allowed(authority, allowed_extra, bound_host)
+
+
+def proxy_refusal(environ, allowed_extra, bound_host):
+    """Why a request may not use a proxy mount, or None. Only what a CLI sends passes: a loopback
+    or allowed Host (a rebound name is a web page), and no browser context (no CLI sends an
+    Origin or Sec-Fetch-Site; a page's fetch always does, so it cannot record fake exchanges)."""
+    if not host_allowed(environ.get("HTTP_HOST"), allowed_extra, bound_host):
+        return f"host {environ.get('HTTP_HOST')!r} is not allowed on the proxy; add it to allowed_hosts"
+    if environ.get("HTTP_ORIGIN") is not None or environ.get("HTTP_SEC_FETCH_SITE", "none") != "none":
+        return "requests from a web page are not proxied"
+    return None
 
 
 def _error(status, message):
@@ -112,7 +146,7 @@ def _guard(settings, store, bus):
     return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
 
 
-def create_app(settings, store, bus, upstream, pipeline=None):
+def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
     pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
@@ -127,7 +161,8 @@ def create_app(settings, store, bus, upstream, pipeline=None):
         if not host_allowed(request.host, settings.allowed_hosts, settings.host):
             return _error(403, f"host {request.host!r} is not allowed; add it to allowed_hosts (RELAY_ALLOWED_HOSTS)")
         if request.method in UNSAFE_METHODS and not origin_allowed(request.headers.get("Origin"),
-                                                                   settings.allowed_hosts, settings.host):
+                                                                   settings.allowed_hosts, settings.host,
+                                                                   request.scheme, request.host):
             return _error(403, f"origin {request.headers.get('Origin')!r} may not send {request.method} to relay")
         return None
 
@@ -158,8 +193,10 @@ def create_app(settings, store, bus, upstream, pipeline=None):
     bare = Pipeline()
     ctx.guard = _guard(settings, store, bus)
     handlers = [(route, ProxyHandler(route.provider, upstreams[route.setting], store, bus,
-                                     pipeline if route.stages else bare, route=route, guard=ctx.guard))
+                                     pipeline if route.stages else bare, route=route, guard=ctx.guard,
+                                     side_limit=settings.side_decode_limit_mb * 1024 * 1024, journal=journal))
                 for route in ROUTES]
-    ctx.proxy = Dispatcher(handlers, app.wsgi_app)
+    ctx.proxy = Dispatcher(handlers, app.wsgi_app,
+                           refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host))
     app.wsgi_app = ctx.proxy
     return app

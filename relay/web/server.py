@@ -68,6 +68,7 @@ def _gevent_server(app, host, port):
         def get_environ(self):
             environ = super().get_environ()
             environ["relay.socket"] = self.socket  # lets the proxy notice a client hang-up at once
+            environ["RAW_URI"] = self.path          # the target as sent: forwarded without decoding
             return environ
 
         def handle_error(self, t, v, tb):
@@ -111,6 +112,15 @@ def _return_freed_memory():
         pass
 
 
+def say(text):
+    """One line to stderr, which whoever started relay may have closed: the line is then lost,
+    never the stop or the flush that follows it."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 def _drain(busy, sleep):
     """Wait until no exchange is open, or the grace period is over."""
     deadline = time.monotonic() + GRACE_SECONDS
@@ -126,8 +136,7 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
     _return_freed_memory()
     if kind == "gevent" and not gevent_available():
         mode, note = runtime.server_mode()
-        print(f"relay: server: {note if mode == 'waitress' else 'waitress (gevent could not patch this process)'}",
-              file=sys.stderr)
+        say(f"relay: server: {note if mode == 'waitress' else 'waitress (gevent could not patch this process)'}")
         kind = "waitress"
     if kind == "gevent":
         server = _gevent_server(app, host, port)
@@ -152,13 +161,13 @@ def serve(app, host, port, kind, on_ready, on_stop, busy=lambda: 0):
         if stopping.is_set():
             return
         stopping.set()
-        print(f"relay: stopping (signal {signum}); letting open streams finish for up to {GRACE_SECONDS:.0f}s",
-              file=sys.stderr)
+        # The stop is under way before anything is printed: a write to a closed pipe must not stop it.
         if kind == "gevent":
             import gevent
             gevent.spawn(stop)
         else:
             threading.Thread(target=stop, daemon=True).start()
+        say(f"relay: stopping (signal {signum}); letting open streams finish for up to {GRACE_SECONDS:.0f}s")
 
     if kind == "gevent":
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,5 +1,6 @@
 """Provider stream parsers under fuzz (seconds here; bench/fuzz.py runs the same for minutes)."""
 import base64
+import gzip
 import json
 import os
 
@@ -48,14 +49,27 @@ def live(tmp_path_factory):
     server.stop()
 
 
+# A large event (2 MB, among the fuzzed chunks) and gzip: the side decoders' paths, which the
+# byte-for-byte promise must hold on too.
+BIG_EVENT = (b"event: content_block_delta\ndata: " + json.dumps(
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "y" * (2 << 20)}}).encode()
+    + b"\n\n")
+
+
 @settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
-@given(chunks=st.lists(props.arbitrary_bytes | props.mutated_stream(), min_size=1, max_size=5))
-def test_relay_passes_hostile_streams_byte_for_byte(live, chunks):
+@given(chunks=st.lists(props.arbitrary_bytes | props.mutated_stream(), min_size=1, max_size=5),
+       big=st.booleans(), gz=st.booleans(), cuts=props.cut_points)
+def test_relay_passes_hostile_streams_byte_for_byte(live, chunks, big, gz, cuts):
     chunks = [c for c in chunks if c]
+    if big:
+        chunks.insert(len(chunks) // 2, BIG_EVENT)
+    if gz:   # gzip the whole stream, cut where hypothesis says (a cut may fall inside the gzip header)
+        packed = gzip.compress(b"".join(chunks))
+        chunks = [c for c in props.splits(packed, cuts) if c]
     body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": "x"}],
-                       "raw_chunks": [base64.b64encode(c).decode() for c in chunks]}).encode()
+                       "raw_gzip": gz, "raw_chunks": [base64.b64encode(c).decode() for c in chunks]}).encode()
     with requests.post(live.url + "/v1/messages", data=body, stream=True, timeout=30,
                        headers={"content-type": "application/json", "x-fake-scenario": "raw"}) as resp:
         got = b"".join(resp.raw.stream(65536, decode_content=False))

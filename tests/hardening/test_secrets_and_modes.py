@@ -1,5 +1,8 @@
 """Secrets never stored and files private: the end-of-run scanner (tests/conftest.py) really finds
 a planted key, and relay creates its data dir 0700 and its database, WAL, SHM and pid file 0600."""
+import base64
+import http.client
+import json
 import os
 import shutil
 import sqlite3
@@ -77,3 +80,35 @@ def test_served_data_dir_is_private(upstream, tmp_path, wide_umask):
         assert _mode(home) == 0o700
         for name in ("relay.db", "relay.db-wal", "relay.db-shm", "relay.pid"):
             assert _mode(home / name) == 0o600, name
+
+
+def test_credentials_are_masked_by_shape_wherever_they_ride(upstream, tmp_path):
+    """A key under any query name (also percent-encoded), in a path segment, in the user agent,
+    and echoed back by upstream in an error event: none of them reaches the data dir or the log."""
+    google, anthropic, openai = ("AIzaSy-relay-shape-KEY-never-stored", "sk-ant-api03-relay-shape-never-stored",
+                                 "sk-proj-relay-shape-KEY-never-stored")
+    echo = (b'event: error\ndata: {"type":"error","error":{"type":"authentication_error",'
+            b'"message":"invalid x-api-key ' + anthropic.encode() + b'"}}\n\n'
+            b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
+    with RelayProcess(upstream.url) as relay:
+        body = json.loads(messages_body())
+        body["raw_chunks"] = [base64.b64encode(echo).decode()]
+        # http.client sends the target as written (requests would decode %6B)
+        conn = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+        conn.request("POST", f"/v1/messages?%6Bey={google}&beta=true", json.dumps(body).encode(),
+                     {"content-type": "application/json", "x-fake-scenario": "raw"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and anthropic.encode() in resp.read()   # relayed untouched
+        conn.close()
+        resp = post(relay, messages_body(stream=False), path=f"/gemini/v1beta/{openai}/models/m:generateContent"
+                    f"?token={anthropic}", **{"User-Agent": f"cli/1.0 Bearer {openai}"})
+        rows = wait_rows(relay.url, 2)
+        # upstream got the target as sent, secrets included: relay only stores it masked
+        assert upstream.requests[0]["path"].endswith(f"%6Bey={google}&beta=true")
+        assert {r["path"] for r in rows} == {"/v1/messages?%6Bey=***&beta=true",
+                                             "/v1beta/***/models/m:generateContent?token=***"}
+        assert any(r["error"] == "invalid x-api-key ***" for r in rows), [r["error"] for r in rows]
+    home = tmp_path / "relay-home"
+    for key in (google, anthropic, openai):
+        assert _secret_hits(home.parent, needles=(key.encode(),)) == []
+        assert key not in "".join(relay.stderr_lines)

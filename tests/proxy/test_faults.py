@@ -90,7 +90,10 @@ def test_upstream_unreachable_gives_provider_error_and_marks_row(tmp_path):
         error = resp.json()
         assert error["type"] == "error" and error["error"]["type"] == "api_error"
         assert error["error"]["message"].startswith("relay: ")
+        # It says which upstream failed: the mount and its host.
+        assert f"mount /v1 -> 127.0.0.1:{dead}" in error["error"]["message"]
         [row] = wait_rows(relay.url, 1)
+        assert f"127.0.0.1:{dead}" in row["error"]
         assert row["outcome"] == "unreachable" and row["status"] == 502
         assert requests.get(relay.url + "/api/v1/health", timeout=5).json()["ok"] is True
 

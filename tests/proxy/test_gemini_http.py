@@ -79,8 +79,10 @@ def test_unreachable_upstream_errors_are_each_providers_shape():
                              timeout=10)
         assert resp.status_code == 502 and set(resp.json()["error"]) == {"message", "type", "param", "code"}
         assert resp.json()["error"]["message"].startswith("relay: upstream unreachable")
+        assert f"mount /openai -> 127.0.0.1:{dead}" in resp.json()["error"]["message"]
         resp = call(relay, "generateContent")
         assert resp.status_code == 502
+        assert f"mount /gemini -> 127.0.0.1:{dead}" in resp.json()["error"]["message"]
         assert resp.json()["error"]["status"] == "UNAVAILABLE" and resp.json()["error"]["code"] == 502
         rows = wait_rows(relay.url, 2)
         assert sorted(r["provider"] for r in rows) == ["gemini", "openai"]

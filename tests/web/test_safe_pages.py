@@ -32,12 +32,25 @@ def test_pages_have_no_inline_script(client, path):
 
 
 def test_post_from_another_origin_is_refused(client):
-    evil = client.post("/api/v1/health", headers={"Origin": "http://evil.example"})
+    # /session-terminal takes POST: a refused origin gets 403, an accepted one reaches the view,
+    # which answers 400 for this empty body (a GET-only route would answer 405 either way).
+    own = {"Host": "127.0.0.1:8083"}
+
+    def post(origin=None):
+        headers = {**own, **({"Origin": origin} if origin else {})}
+        return client.post("/api/v1/session-terminal", json={}, headers=headers).status_code
+
+    evil = client.post("/api/v1/session-terminal", json={}, headers={**own, "Origin": "http://evil.example"})
     assert evil.status_code == 403 and "origin" in evil.get_json()["error"]
-    assert client.post("/api/v1/health", headers={"Origin": "null"}).status_code == 403
+    assert post("null") == 403
+    # another local server's page is another origin: port and scheme count
+    assert post("http://127.0.0.1:3000") == 403
+    assert post("http://localhost") == 403
+    assert post("https://127.0.0.1:8083") == 403
     # the same origin, and clients that send no Origin at all (curl, the CLI), get past the check
-    assert client.post("/api/v1/health", headers={"Origin": "http://127.0.0.1:8083"}).status_code == 405
-    assert client.post("/api/v1/health").status_code == 405
+    assert post("http://127.0.0.1:8083") == 400
+    assert post("http://localhost:8083") == 400
+    assert post() == 400
     # reads are governed by the Host check alone
     assert client.get("/api/v1/health", headers={"Origin": "http://evil.example"}).status_code == 200
 

@@ -10,6 +10,7 @@ import io
 from relay.sessions.parsers.claude import ClaudeParser
 from relay.sessions.parsers.codex import CodexParser
 from relay.sessions.parsers.gemini import GeminiJsonParser, GeminiParser
+from relay.sessions.regular import open_regular
 
 PROVIDERS = ("claude", "codex", "gemini")
 CHUNK = 8 << 20
@@ -47,7 +48,7 @@ def parse_bytes(provider, data, path="", session_id=None):
 
 def parse_file(provider, path, session_id=None):
     parser = parser_for(provider, path, session_id)
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         read_into(parser, f)
     return parser.result()
 

@@ -6,6 +6,7 @@ from relay.costs import quota as quota_service
 from relay.costs import rates
 from relay.present import costs as view
 from relay.web.api import PREFIX, context, ok, read
+from relay.web.offload import off_loop
 
 bp = Blueprint("api_costs", __name__, url_prefix=PREFIX)
 
@@ -14,9 +15,11 @@ bp = Blueprint("api_costs", __name__, url_prefix=PREFIX)
 def cost():
     """Cost since ?since= (7d, 24h, a date, today; default 7d) grouped ?by= model, provider, session,
     project or day."""
-    # workers=1: the index update runs in this process; no process pool inside the server
-    result = costs.query(context().store, since=request.args.get("since") or "7d",
-                         by=request.args.get("by") or "model", workers=1)
+    context_store, since, by = context().store, request.args.get("since") or "7d", request.args.get("by") or "model"
+    # workers=1: the index update runs in this process (no process pool inside the server), on a
+    # thread of its own: it reads session files, which must never stall the proxy
+    result = off_loop(lambda: costs.query(context_store, since=since, by=by, workers=1),
+                      what="updating the session index")
     return ok(cost=view.cost_report(result))
 
 

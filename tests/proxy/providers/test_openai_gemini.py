@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from relay.costs.cost import cost_of
 from relay.costs.prices import PriceTable
 from relay.models import Usage
-from relay.proxy.handler import redact_target
 from relay.proxy.mounts import match
 from relay.proxy.providers import gemini, openai
+from relay.proxy.redact import redact_target
 
 STREAMS = Path(__file__).resolve().parents[2] / "data" / "streams"
 CODEX_REQUESTS = Path(__file__).resolve().parents[2] / "data" / "requests" / "codex"

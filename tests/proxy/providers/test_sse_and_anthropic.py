@@ -126,3 +126,15 @@ def test_cut_tool_input_is_kept_raw():
                 + _event("content_block_delta", index=0, delta={"type": "input_json_delta", "partial_json": '{"comm'}))
     [block] = anthropic.assemble_content(reader.content_parts)
     assert block["input_json"] == '{"comm' and block["name"] == "Bash"
+
+
+def test_decoder_work_is_linear_in_event_size():
+    """A 5 MB event arriving in 4 KB chunks is searched once, byte by byte, not rescanned at each
+    chunk (the old decoder appended to a buffer and searched it again: quadratic, minutes at 100 MB)."""
+    payload = json.dumps({"type": "content_block_delta", "delta": {"type": "text_delta", "text": "x" * (5 << 20)}})
+    wire = b"event: content_block_delta\r\ndata: " + payload.encode() + b"\r\n\r\n"
+    decoder, events = Decoder(), []
+    for at in range(0, len(wire), 4096):
+        events += decoder.feed(wire[at:at + 4096])
+    assert [json.loads(e.data)["delta"]["text"] == "x" * (5 << 20) for e in events] == [True]
+    assert decoder.scanned <= len(wire) and not decoder.pending
