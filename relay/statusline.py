@@ -11,6 +11,7 @@ opened read-only with a 100 ms lock budget, a missing or locked one prints what 
 gives plus a short note, garbage on stdin prints what can be printed, and every path exits 0
 (Claude Code blanks the line on a non-zero exit). `relay init --statusline` installs it.
 """
+import contextlib
 import json
 import os
 import sqlite3
@@ -25,6 +26,8 @@ from relay.present import statusline as view
 from relay.store.readonly import ReadOnly
 
 BUSY_MS = 100
+STATE_FILE = "statusline-totals.json"   # running totals per session, so a run reads only new rows
+STATES = 20
 FALLBACK = "relay: status unavailable"
 
 
@@ -46,23 +49,60 @@ def _thresholds():
         return guard.thresholds_from(config.load(environ={}, config_file=Path(os.devnull)))
 
 
+def _load_state(path, session_id):
+    try:
+        with open(path) as fh:
+            states = json.load(fh)
+        return states.get(session_id or "") if isinstance(states, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _save_state(path, session_id, state):
+    """Keep the running totals of the most recently drawn sessions; a failed write only costs
+    the next run a full sum. Written whole and renamed, as several sessions draw at once."""
+    try:
+        with open(path) as fh:
+            states = json.load(fh)
+        states = states if isinstance(states, dict) else {}
+    except (OSError, ValueError):
+        states = {}
+    states.pop(session_id or "", None)
+    states[session_id or ""] = state
+    states = dict(list(states.items())[-STATES:])
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(states, fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 def gather(status, now=None, db=None):
     """The view data for `status`, reading relay's database at `db` (default: the user's)."""
     now = time.time() if now is None else now
     table, thresholds = prices.load(), _thresholds()
+    db = Path(db or paths.db_path())
+    state_path = db.parent / STATE_FILE
     try:
-        store = ReadOnly(db or paths.db_path(), busy_ms=BUSY_MS)
+        store = ReadOnly(db, busy_ms=BUSY_MS)
     except FileNotFoundError:
-        return view.statusline(status, None, table, thresholds, now, database="no database")
+        return view.statusline(status, None, thresholds, now, database="no database")
     except sqlite3.Error:
-        return view.statusline(status, None, table, thresholds, now, database="database unreadable")
+        return view.statusline(status, None, thresholds, now, database="database unreadable")
+    session_id = view.session_of(status)
     try:
-        return view.statusline(status, store, table, thresholds, now)
+        measured, state = view.measure(store, session_id, table, now, _load_state(state_path, session_id))
     except sqlite3.Error as exc:
-        state = "database busy" if "locked" in str(exc) or "busy" in str(exc) else "database unreadable"
-        return view.statusline(status, None, table, thresholds, now, database=state)
+        state_name = "database busy" if "locked" in str(exc) or "busy" in str(exc) else "database unreadable"
+        return view.statusline(status, None, thresholds, now, database=state_name)
     finally:
         store.close()
+    _save_state(state_path, session_id, state)
+    return view.statusline(status, measured, thresholds, now)
 
 
 def run(fmt=None, no_color=False, as_json=False, stdin=None, out=None, now=None, db=None):

@@ -49,3 +49,48 @@ def today_by_model(store, table, since):
              "cost": sum(priced) if priced or not rows else None}
     unpriced = [{"model": m, "requests": n} for m, n in sorted(unpriced.items())]
     return {"rows": rows, "total": total, "unpriced": unpriced}
+
+
+OPEN_S = 6 * 3600          # a request still open after this long is not waited for
+
+
+def _sums(groups):
+    priced = [g["cost"] for g in groups if g["cost"] is not None]
+    return {"cost": sum(priced), "requests": sum(g["requests"] for g in groups),
+            "unpriced": sum(g["requests"] for g in groups if g["cost"] is None),
+            "input": sum(g["input"] for g in groups), "cache_read": sum(g["cache_read"] for g in groups),
+            "cache_creation": sum(g["cache_write_5m"] + g["cache_write_1h"] + g["unsplit"] for g in groups)}
+
+
+def _add(a, b):
+    return {k: a[k] + b[k] for k in a}
+
+
+def running(conn, table, since, session_id, state=None, now=None):
+    """(totals, state): the priced proxy usage of today (rows started at or after `since`) and of
+    one session, kept up to date from a previous call's `state` by reading only the rows that
+    finished since (a rowid mark plus the rows then in flight), as the Prometheus tally does.
+    Without a usable state (none, another day or session) everything is summed once, in one
+    read transaction so the mark matches the sums. Rows read incrementally are not deduplicated
+    by message id against earlier ones (a proxy row repeats a message id only on a client retry)."""
+    conn.execute("BEGIN")
+    try:
+        if state and state.get("since") == since and state.get("session") == session_id:
+            batch = totals_queries.Batch(conn, state["mark"], state["pending"])
+            today = _add(state["today"], _sums(priced_groups(conn, totals_queries.Where(batch, "ts >= ?", since),
+                                                             table)))
+            mine = state["mine"]
+            if session_id:
+                mine = _add(mine, _sums(priced_groups(conn, totals_queries.Where(batch, "session_id = ?", session_id),
+                                                      table)))
+            mark, pending = batch.hi, batch.still_open(conn)
+        else:
+            mark = totals_queries.max_rowid(conn)
+            pending = {r for r in totals_queries.open_rowids(conn, (now or since) - OPEN_S) if r <= mark}
+            today = _sums(priced_groups(conn, totals_queries.Since(since), table))
+            mine = _sums(priced_groups(conn, totals_queries.Since(0, session_id), table) if session_id else [])
+    finally:
+        conn.execute("ROLLBACK")
+    state = {"since": since, "session": session_id, "mark": mark, "pending": sorted(pending), "today": today,
+             "mine": mine}
+    return {"today": today, "session": mine}, state

@@ -10,8 +10,9 @@ Only small modules are imported: this runs after every assistant message.
 from relay import guard as guards
 from relay import times
 from relay.costs import ratelimits, today
+from relay.present.costs import usd
 from relay.present.format import relative
-from relay.store import metrics_queries, queries, totals_queries
+from relay.store import metrics_queries, queries
 
 SEGMENTS = ("model", "context", "quota", "cost", "cache", "alert")
 COLORS = {"ok": "32", "notice": "36", "warn": "33", "critical": "1;31"}
@@ -153,28 +154,16 @@ def _json_cache(status):
                        "cache_creation": _number(usage.get("cache_creation_input_tokens")) or 0})
 
 
-def _session_cost(conn, session_id, table):
-    """(dollars, requests) of the session's proxied requests; dollars None when unpriced."""
-    groups = today.priced_groups(conn, totals_queries.Since(0, session_id), table)
-    requests = sum(g["requests"] for g in groups)
-    priced = [g["cost"] for g in groups if g["cost"] is not None]
-    return (sum(priced) if priced else None), requests
-
-
-def _measured(store, session_id, table, now):
-    """Everything the line reads from relay's database, in one place so a lock fails it whole."""
+def measure(store, session_id, table, now, state=None):
+    """(what the line reads from relay's database, the running totals' new state): quota header
+    rows, the session's latest exchange, and the cost and cache sums of today and of the session
+    (relay.costs.today.running, incremental from `state`). One read, so a lock fails it whole."""
     def read(conn):
-        out = {"rows": metrics_queries.ratelimit_rows(conn), "last": None, "session_cost": None,
-               "session_requests": 0, "cache": None}
-        if session_id:
-            recent = queries.recent_usage(conn, 1, session_id)
-            out["last"] = recent[0] if recent else None
-            out["session_cost"], out["session_requests"] = _session_cost(conn, session_id, table)
-            out["cache"] = metrics_queries.cache_totals(conn, session_id=session_id)
-        return out
-    data = store.read(read)
-    data["today"] = today.today_by_model(store, table, times.start_of_day(now))["total"]["cost"]
-    return data
+        totals, new_state = today.running(conn, table, times.start_of_day(now), session_id, state, now)
+        recent = queries.recent_usage(conn, 1, session_id) if session_id else []
+        return {"rows": metrics_queries.ratelimit_rows(conn), "last": recent[0] if recent else None,
+                "today": totals["today"], "session": totals["session"]}, new_state
+    return store.read(read)
 
 
 def _guard(context, quota, thresholds):
@@ -191,14 +180,15 @@ def _guard(context, quota, thresholds):
     return {"tier": worst, "context": context_tier, "quota": quota_tier, "alert": alert}
 
 
-def statusline(status, store, table, thresholds, now, database="ok"):
-    """The line's data from Claude Code's status JSON (any dict, maybe empty) and relay's
-    database (`store` with a read(fn), or None when `database` says why it is unavailable)."""
+def session_of(status):
+    return _text(_dict(status).get("session_id"))
+
+
+def statusline(status, measured, thresholds, now, database="ok"):
+    """The line's data from Claude Code's status JSON (any dict, maybe empty) and what `measure`
+    read from relay's database (None when `database` says why it is unavailable)."""
     status = _dict(status)
-    session_id = _text(status.get("session_id"))
-    measured = None
-    if store is not None:
-        measured = _measured(store, session_id, table, now)
+    session_id = session_of(status)
     last = measured["last"] if measured else None
     model = _model(status, last)
     context = _context(status, last, model["id"])
@@ -206,15 +196,16 @@ def statusline(status, store, table, thresholds, now, database="ok"):
     for window in quota["windows"]:
         window["tier"] = guards.tier(window["used_pct"], thresholds["quota"])
     claude_cost = _number(_dict(status.get("cost")).get("total_cost_usd"))
-    if measured and measured["session_requests"]:
-        session = {"usd": measured["session_cost"], "source": "measured"}
+    mine = measured["session"] if measured else None
+    if mine and mine["requests"]:
+        session = {"usd": mine["cost"] if mine["requests"] > mine["unpriced"] else None, "source": "measured"}
     else:
         session = {"usd": claude_cost, "source": "claude-code" if claude_cost is not None else None}
-    cache = _cache_hit(measured["cache"]) if measured and measured["cache"] else None
+    cache = _cache_hit(mine) if mine else None
     return {"session_id": session_id, "version": _text(status.get("version")), "database": database,
             "model": model, "context": context, "quota": quota,
-            "cost": {"session_usd": session["usd"], "session_source": session["source"],
-                     "today_usd": measured["today"] if measured else None},
+            "cost": {"session_usd": usd(session["usd"]), "session_source": session["source"],
+                     "today_usd": usd(measured["today"]["cost"]) if measured else None},
             "cache_hit_pct": cache if cache is not None else _json_cache(status),
             "guard": _guard(context, quota, thresholds), "now": times.iso(now)}
 

@@ -58,6 +58,23 @@ class Since:
         self.args = (*args, *args)
 
 
+class Where:
+    """A scope narrowed by one more condition: `Where(batch, "ts >= ?", since)`."""
+
+    def __init__(self, scope, sql, *args):
+        self.sql = f"({scope.sql}) AND {sql}"
+        self.args = (*scope.args, *args)
+
+
+def open_rowids(conn, since):
+    """Rowids of rows started at or after `since` that have not finished yet."""
+    return {r[0] for r in conn.execute("SELECT rowid FROM exchanges WHERE ts >= ? AND outcome IS NULL", (since,))}
+
+
+def max_rowid(conn):
+    return conn.execute("SELECT MAX(rowid) FROM exchanges").fetchone()[0] or 0
+
+
 def in_flight(conn):
     return conn.execute("SELECT COUNT(*) FROM exchanges WHERE outcome IS NULL").fetchone()[0]
 

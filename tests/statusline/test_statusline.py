@@ -133,3 +133,20 @@ def test_locked_database_prints_a_fallback_line():
 def test_garbage_stdin_never_prints_a_traceback(garbage):
     done = run(garbage)
     assert done.returncode == 0 and done.stderr == "" and done.stdout.strip()
+
+
+def test_running_totals_read_only_new_rows_and_stay_right(relay):
+    send(relay, "sess-run", "5h=0.1,7d=0.1")
+    assert "$0.02 session $0.02 today" in line(status("v1.0.85", "sess-run"), no_color=True)
+    state = json.loads((paths.db_path().parent / statusline.STATE_FILE).read_text())["sess-run"]
+    assert state["session"] == "sess-run" and state["mine"]["requests"] == 2
+    send(relay, "sess-other", "5h=0.1,7d=0.1")
+    send(relay, "sess-run", "5h=0.1,7d=0.1")
+    wait_rows(relay.url, 4, session_id="sess-run")
+    # 4 requests of this session = $0.045152; today 6 = $0.067728, whichever way they were summed
+    data = json.loads(line(status("v1.0.85", "sess-run"), as_json=True))
+    assert data["cost"]["session_usd"] == pytest.approx(4 * 0.011288)
+    assert data["cost"]["today_usd"] == pytest.approx(6 * 0.011288)
+    (paths.db_path().parent / statusline.STATE_FILE).unlink()
+    again = json.loads(line(status("v1.0.85", "sess-run"), as_json=True))
+    assert again["cost"] == data["cost"]

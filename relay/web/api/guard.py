@@ -48,5 +48,6 @@ def statusline_data():
     now = time.time()
     ctx = context()
     status = {"session_id": request.args.get("session_id") or None}
-    data = statusline.statusline(status, ctx.store, prices.load(), ctx.guard.thresholds, now)
+    measured, _ = statusline.measure(ctx.store, statusline.session_of(status), prices.load(), now)
+    data = statusline.statusline(status, measured, ctx.guard.thresholds, now)
     return ok(statusline=data, line=statusline.line(data, now, color=False))
