@@ -6,7 +6,7 @@
 relay reads a database of `--rows` proxied exchanges (every one with unified quota headers, 50
 sessions, spread over the last `--rows` seconds, so most of them are today); ccusage reads the
 same number of assistant messages as Claude Code session files (50 files), as it has no database.
-Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it. Also printed:
+Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up run. Also printed:
 `python -c pass` (the interpreter's own start-up on this machine, the floor for any Python
 status line). ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
 with --no-cache (its default caches the line for a second) and --offline. Numbers only.
@@ -47,6 +47,7 @@ def _status(session):
 
 
 def _times(cmd, stdin, runs, env):
+    subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)   # warm caches
     took = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -95,7 +96,11 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, RELAY_HOME=str(Path(tmp) / "relay-home"), HOME=tmp, NO_COLOR="1")
+        # Compiled modules as an installed relay has them (a checkout run with
+        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree.
+        env = dict(os.environ, RELAY_HOME=str(Path(tmp) / "relay-home"), HOME=tmp, NO_COLOR="1",
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["RELAY_HOME"] = env["RELAY_HOME"]
         now = time.time()
         store = Store(Path(env["RELAY_HOME"]) / "relay.db")
