@@ -79,11 +79,11 @@ def main(argv=None):
         print(f"/metrics first scrape     {first:8.1f} ms  ({len(text.splitlines())} lines)")
         print(f"/metrics after +100 rows  {later:8.1f} ms")
 
-        from relay.costs import cost
+        from relay.costs import cost, today
         report_ms, _ = _ms(lambda: cost.report(store, table, since=0, by="model", files=False))
-        sql_ms, _ = _ms(lambda: cost.today_by_model(store, table, 0))
+        sql_ms, _ = _ms(lambda: today.today_by_model(store, table, 0))
         print(f"cost by model, per row    {report_ms:8.1f} ms  (costs.report, all {args.rows + 100} rows)")
-        print(f"cost by model, SQL        {sql_ms:8.1f} ms  (cost.today_by_model, same rows)")
+        print(f"cost by model, SQL        {sql_ms:8.1f} ms  (today.today_by_model, same rows)")
 
         from relay.costs import per_percent, quota
         from relay.store import queries

@@ -24,6 +24,10 @@ def main(argv=None):
         import multiprocessing  # 10 ms of imports that only a frozen build's workers need
         multiprocessing.freeze_support()  # the scan's worker processes in a PyInstaller build
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["statusline"]:
+        from relay import statusline  # Claude Code runs it after every message: skip click's start-up
+        if statusline.main(argv[1:]):
+            return
     if _wants_gevent(argv):
         try:
             from gevent import monkey

@@ -21,6 +21,7 @@ LAYERS = [
     "sessions", "proxy", "costs", "guard", "diagnostics", "orch", "setup",
     "present",
     ("web", "tui", "mcp"),
+    "statusline",
     "cli",
     "__main__",
 ]

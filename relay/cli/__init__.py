@@ -24,6 +24,7 @@ COMMANDS = {
     "guard": "relay.cli.guard",
     "report": "relay.cli.report",
     "top": "relay.cli.top",
+    "statusline": "relay.cli.statusline",
 }
 
 

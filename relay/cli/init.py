@@ -29,10 +29,13 @@ def _plain(payload):
 @click.option("--port", type=int, default=None, help="relay's port [default: the port setting, 8083].")
 @click.option("--codex/--no-codex", default=None, help="Point Codex at relay [default: when it is installed].")
 @click.option("--gemini/--no-gemini", default=None, help="Point Gemini CLI at relay [default: when it is installed].")
+@click.option("--statusline", is_flag=True,
+              help="Also make `relay statusline` Claude Code's status line (a status line of your own is kept).")
+@click.option("--force", is_flag=True, help="With --statusline: replace a status line of your own.")
 @click.option("--undo", is_flag=True, help="Restore every file relay init changed and stop the server it started.")
 @format_option()
 @guarded
-def command(dry_run, skip_server, port, codex, gemini, undo, fmt):
+def command(dry_run, skip_server, port, codex, gemini, statusline, force, undo, fmt):
     """Detect the CLIs, create the database, point Claude Code (and Codex, Gemini) at relay,
     register `relay mcp` with Claude Code, start relay and check its health.
 
@@ -48,7 +51,8 @@ def command(dry_run, skip_server, port, codex, gemini, undo, fmt):
         if not 1 <= port <= 65535:
             raise RelayError(f"--port must be from 1 to 65535, got {port}",
                              hint="relay init writes this port into the CLIs' settings, so it must be fixed")
-        payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini)
+        payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini,
+                           statusline=statusline, force=force)
     emit(payload, fmt, plain=_plain, rich=_plain)
     if any(s["status"] == "failed" for s in payload.get("steps", [])):
         raise SystemExit(1)

@@ -100,8 +100,14 @@ def command():
     """ccusage-compatible usage reports from the session index (UTC days, 5-hour blocks)."""
 
 
+HELP = {"daily": "Usage and cost per UTC day: tokens by kind, models, dollars (ccusage's daily report).",
+        "monthly": "Usage and cost per UTC month (ccusage's monthly report).",
+        "session": "Usage and cost per session, with its project and last activity (ccusage's session report)."}
+
+
 def _grouped(kind, label, extra=None):
-    @command.command(kind)
+    # help= because click reads the docstring when the command is made, before it could be set
+    @command.command(kind, help=HELP[kind])
     @_options
     def run(as_json, since, until, breakdown, provider):
         payload = view.usage_report(kind, _run(kind, since, until, provider))
@@ -109,7 +115,6 @@ def _grouped(kind, label, extra=None):
             emit_json(payload)
         else:
             _group_rows(payload, label, breakdown, extra)
-    run.__doc__ = f"Usage and cost per {'session' if kind == 'session' else kind[:-2] if kind == 'daily' else 'month'}."
     return run
 
 

@@ -6,6 +6,7 @@ and the sidechains of a session in <session id>/subagents/agent-*.jsonl.
 """
 import os
 import re
+import shlex
 
 from relay import paths
 from relay.clients import base
@@ -148,3 +149,24 @@ def approved(environ, cwd, name):
                                       or name in (src.get("enabledMcpjsonServers") or [])):
             return True
     return False
+
+
+# --- status line -----------------------------------------------------------------------------
+
+STATUSLINE_KEYS = ["statusLine"]
+
+
+def statusline_spec(environ):
+    """settings.json's statusLine entry that runs `relay statusline` (this relay's own command,
+    with RELAY_HOME when it is set so the line reads the proxy's database)."""
+    argv = [*paths.self_command(), "statusline"]
+    command = " ".join(shlex.quote(a) for a in argv)
+    if environ.get("RELAY_HOME"):
+        command = f"RELAY_HOME={shlex.quote(str(paths.data_dir(environ)))} {command}"
+    return {"type": "command", "command": command, "padding": 0}
+
+
+def is_relay_statusline(spec):
+    """True for a statusLine entry that runs `relay statusline` (ours, from any install)."""
+    command = spec.get("command") if isinstance(spec, dict) else None
+    return isinstance(command, str) and command.rstrip().endswith("statusline") and "relay" in command

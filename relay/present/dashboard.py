@@ -4,8 +4,7 @@ import logging
 import time
 
 from relay import times
-from relay.costs import cost as cost_service
-from relay.costs import prices, rates
+from relay.costs import prices, rates, today
 from relay.costs import quota as quota_service
 from relay.present import charts, costs, exchanges, guard, live, orchestration
 from relay.store import queries
@@ -36,7 +35,7 @@ def summary(ctx, now=None):
     now = time.time() if now is None else now
     since = times.start_of_day(now)
     counts = ctx.store.read(lambda c: queries.count_since(c, since))
-    cost = cost_service.today_by_model(ctx.store, prices.load(), since)
+    cost = today.today_by_model(ctx.store, prices.load(), since)
     errors = ctx.store.read(lambda c: rates.errors(c, now=now))
     cache = ctx.store.read(lambda c: rates.cache(c, since=since))
     return costs.summary_of(counts, cost, errors, cache)

@@ -43,12 +43,15 @@ def usage_report(kind, result):
 
 
 def _burn(block, now):
-    """ccusage's burn rate and projection, for the active block only: input + output tokens per
-    minute and dollars per hour between its first and last message, projected to its end."""
+    """ccusage's burn rate and projection, for the active block only: tokens of every kind (input,
+    output, cache writes and reads) per minute and dollars per hour between its first and last
+    message, projected to its end. Counting only input + output here while the dollars include
+    the cache made a cheap cached burst project a huge cost against a small token count."""
     minutes = (block["actual_end_ts"] - block["first_entry_ts"]) / 60
     if not block["active"] or minutes <= 0:
         return None, None
-    tokens = block["tokens"]["input_tokens"] + block["tokens"]["output_tokens"]
+    t = block["tokens"]
+    tokens = t["input_tokens"] + t["output_tokens"] + t["cache_creation_tokens"] + t["cache_read_tokens"]
     rate = {"tokensPerMinute": tokens / minutes, "costPerHour": block["cost"] / minutes * 60}
     remaining = max(0.0, (block["end_ts"] - now) / 60)
     projection = {"totalTokens": round(tokens + rate["tokensPerMinute"] * remaining),

@@ -67,6 +67,18 @@ class Init:
         return self._json("claude_settings", claude.settings_path(self.env), claude.base_url_setting(base),
                           f"route Claude Code ({login}) through relay: env.{claude.BASE_URL_VAR} = {base}")
 
+    def claude_statusline(self, force=False):
+        """Claude Code's statusLine set to `relay statusline`; a user's own status line is kept
+        unless `force`."""
+        path = claude.settings_path(self.env)
+        current = userfiles.json_get(userfiles.load_json(userfiles.read_text(path), path), claude.STATUSLINE_KEYS)
+        if current is not None and not claude.is_relay_statusline(current) and not force:
+            shown = current.get("command") if isinstance(current, dict) else current
+            return _step("claude_statusline", "skipped",
+                         f"kept your status line {shown!r} (--force to replace it with relay's)", path)
+        return self._json("claude_statusline", path, [(claude.STATUSLINE_KEYS, claude.statusline_spec(self.env))],
+                          "statusLine = relay statusline (quota, cost, cache and guard under the prompt)")
+
     def claude_mcp(self):
         return self._json("claude_mcp", claude.user_config_path(self.env), claude.mcp_setting(self.env),
                           f"MCP server {claude.MCP_NAME!r} registered for Claude Code (user scope)")
@@ -151,11 +163,14 @@ class Init:
         return _step("health", "skipped" if self.dry_run else "failed", f"nothing answers at {server.url(self.port)}")
 
 
-def run(port, environ=None, dry_run=False, skip_server=False, codex=None, gemini=None):
+def run(port, environ=None, dry_run=False, skip_server=False, codex=None, gemini=None, statusline=False,
+        force=False):
     init = Init(port, environ, dry_run)
     first, clis = init.detect()
     steps = [first, init.database(), init.claude_settings(), init.claude_mcp(), init.codex(codex),
              *init.gemini(gemini), init.start_server(skip_server), init.health()]
+    if statusline:
+        steps.insert(3, init.claude_statusline(force))
     if skip_server and steps[-1]["status"] == "failed":
         steps[-1]["status"] = "skipped"
     return {"dry_run": dry_run, "port": port, "dashboard": server.url(port) + "/", "clis": clis, "steps": steps,

@@ -41,18 +41,38 @@ class Batch:
 
 
 class Since:
-    """The finished rows that used tokens and started at or after `since`, one per message id (the
-    first by ts, rowid, as relay.costs.sources.dedupe keeps it): the rows costs.report prices for
-    proxy traffic. The duplicates are found in one pass over the day (a window function), not
-    per row."""
+    """The finished rows that used tokens and started at or after `since` (of one session when
+    `session_id` is given), one per message id (the first by ts, rowid, as
+    relay.costs.sources.dedupe keeps it): the rows costs.report prices for proxy traffic. The
+    duplicates are found in one pass over the scope (a window function), not per row."""
 
-    def __init__(self, since):
-        self.sql = f"""ts >= ? AND outcome IS NOT NULL AND {USED_TOKENS} AND rowid NOT IN (
+    def __init__(self, since, session_id=None):
+        scope, args = "ts >= ?", [since]
+        if session_id is not None:
+            scope, args = scope + " AND session_id = ?", args + [session_id]
+        self.sql = f"""{scope} AND outcome IS NOT NULL AND {USED_TOKENS} AND rowid NOT IN (
             SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY ts, rowid) AS nth
-                               FROM exchanges WHERE ts >= ? AND outcome IS NOT NULL AND {USED_TOKENS}
+                               FROM exchanges WHERE {scope} AND outcome IS NOT NULL AND {USED_TOKENS}
                                                 AND message_id IS NOT NULL AND message_id != '')
             WHERE nth > 1)"""
-        self.args = (since, since)
+        self.args = (*args, *args)
+
+
+class Where:
+    """A scope narrowed by one more condition: `Where(batch, "ts >= ?", since)`."""
+
+    def __init__(self, scope, sql, *args):
+        self.sql = f"({scope.sql}) AND {sql}"
+        self.args = (*scope.args, *args)
+
+
+def open_rowids(conn, since):
+    """Rowids of rows started at or after `since` that have not finished yet."""
+    return {r[0] for r in conn.execute("SELECT rowid FROM exchanges WHERE ts >= ? AND outcome IS NULL", (since,))}
+
+
+def max_rowid(conn):
+    return conn.execute("SELECT MAX(rowid) FROM exchanges").fetchone()[0] or 0
 
 
 def in_flight(conn):

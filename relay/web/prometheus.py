@@ -13,7 +13,7 @@ import time
 from flask import Blueprint, Response, current_app
 
 from relay.costs import prices, quota
-from relay.costs.cost import priced_groups
+from relay.costs.today import priced_groups
 from relay.store import totals_queries
 
 bp = Blueprint("metrics", __name__)

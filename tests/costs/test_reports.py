@@ -124,11 +124,12 @@ def test_active_block_burn_rate_and_projection(store):
     result = reports.blocks(store, prices.load(), ("claude",), until_day="2026-11-20", now=now)
     block = reports_view.usage_blocks(result)["blocks"][0]
     assert block["isActive"]
-    # 105 minutes from 10:15 to 12:00; input + output = 1100 + 3000 = 4100 tokens -> 39.047.../min;
-    # $0.03255 over 105 min -> $0.0186/h; 120 minutes remain until 15:00
-    assert block["burnRate"]["tokensPerMinute"] == pytest.approx(4100 / 105)
+    # 105 minutes from 10:15 to 12:00; every kind, as ccusage counts: 1100 in + 3000 out + 3000
+    # cache writes + 10000 reads = 17100 tokens -> 162.857.../min (input + output alone would be
+    # 4100); $0.03255 over 105 min -> $0.0186/h; 120 minutes remain until 15:00
+    assert block["burnRate"]["tokensPerMinute"] == pytest.approx(17100 / 105)
     assert block["burnRate"]["costPerHour"] == pytest.approx(0.03255 / 105 * 60)
-    assert block["projection"] == {"totalTokens": round(4100 + 4100 / 105 * 120),
+    assert block["projection"] == {"totalTokens": round(17100 + 17100 / 105 * 120),
                                    "totalCost": round(0.03255 + 0.03255 / 105 * 120, 2), "remainingMinutes": 120}
 
 
@@ -172,3 +173,10 @@ def test_an_index_made_before_m005_is_filled_once(store):
                                                                               ("2026-11-21", 0.003)]
     finally:
         reopened.close()
+
+
+def test_every_report_subcommand_has_help_text():
+    listing = run("--help")
+    for kind in ("daily", "monthly", "session", "blocks"):
+        assert any(line.split()[:1] == [kind] and len(line.split()) > 1 for line in listing.splitlines()), kind
+        assert "Usage and cost per" in run(kind, "--help")

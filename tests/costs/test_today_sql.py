@@ -2,7 +2,7 @@
 row-by-row pricing of the same proxy rows: per model, in total, and in the unpriced list."""
 import random
 
-from relay.costs import cost, prices
+from relay.costs import cost, prices, today
 from relay.models import Exchange, Usage
 from relay.present import costs as costs_view
 from relay.store.writes import record_exchange_finish
@@ -45,7 +45,7 @@ def test_sql_totals_equal_the_row_by_row_report(store):
     _fill(store, rng, 600)
     table = prices.load()
     slow = cost.report(store, table, since=SINCE, by="model", files=False)
-    fast = cost.today_by_model(store, table, SINCE)
+    fast = today.today_by_model(store, table, SINCE)
 
     assert slow["total"]["long_context_requests"] > 0 and slow["total"]["estimated_ttl_requests"] > 0
     assert slow["sources"]["deduplicated"] > 0
@@ -64,10 +64,10 @@ def test_sql_totals_equal_the_row_by_row_report(store):
 
 def test_nothing_today_costs_zero_and_only_unpriced_costs_none(store):
     table = prices.load()
-    assert cost.today_by_model(store, table, SINCE)["total"]["cost"] == 0.0
+    assert today.today_by_model(store, table, SINCE)["total"]["cost"] == 0.0
     store.write(record_exchange_finish(Exchange(id="u1", ts=SINCE + 5, provider="anthropic", method="POST",
                                                 path="/v1/messages", model="mystery-model", status=200,
                                                 usage=Usage(input_tokens=10), outcome="ok")))
-    fast = cost.today_by_model(store, table, SINCE)
+    fast = today.today_by_model(store, table, SINCE)
     assert fast["total"]["cost"] is None and fast["rows"] == [{"key": "mystery-model", "requests": 1, "cost": None}]
     assert fast["total"]["cost"] == cost.report(store, table, since=SINCE, files=False)["total"]["cost"]

@@ -2,7 +2,7 @@
 
   exchanges.py   /health, /requests, /sessions, /prune, /i18n
   costs.py       /cost, /quota, /cache, /ttl, /errors
-  guard.py       /guard, /turns
+  guard.py       /guard, /turns, /statusline
   history.py     /history/...
   live.py        /dashboard, /display (the pages' JSON twins), /sessions/alive, /session-terminal
   orch.py        /cli/status, /delegations

@@ -1,10 +1,14 @@
-"""/api/v1 over the guard: its live state and alerts, and turns with their cost, fill and zone."""
-from flask import Blueprint
+"""/api/v1 over the guard: its live state and alerts, turns with their cost, fill and zone, and the
+status line's data (the JSON twin of `relay statusline`)."""
+import time
+
+from flask import Blueprint, request
 
 from relay.costs import prices
 from relay.errors import RelayError
 from relay.guard import turns
 from relay.present import guard as view
+from relay.present import statusline
 from relay.store import queries
 from relay.web.api import PREFIX, context, int_arg, ok, read
 
@@ -35,3 +39,15 @@ def turns_session(session_id):
     if not found:
         raise RelayError(f"no turns recorded for session {session_id!r}", status=404)
     return ok(session_id=session_id, **view.session_turns(found))
+
+
+@bp.get("/statusline")
+def statusline_data():
+    """What `relay statusline` shows for ?session_id= (measured quota, cost of the session and of
+    today, cache hit rate, context fill, guard tier), with the line itself as plain text."""
+    now = time.time()
+    ctx = context()
+    status = {"session_id": request.args.get("session_id") or None}
+    measured, _ = statusline.measure(ctx.store, statusline.session_of(status), prices.load(), now)
+    data = statusline.statusline(status, measured, ctx.guard.thresholds, now)
+    return ok(statusline=data, line=statusline.line(data, now, color=False))

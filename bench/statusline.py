@@ -1,0 +1,132 @@
+"""Whole-process time of `relay statusline`, next to `ccusage statusline` on the same machine.
+
+    python bench/statusline.py                  # 100k exchanges, 50 runs each
+    python bench/statusline.py --rows 20000 --runs 20
+
+relay reads a database of `--rows` proxied exchanges (every one with unified quota headers, 50
+sessions, spread over the last `--rows` seconds, so most of them are today); ccusage reads the
+same number of assistant messages as Claude Code session files (50 files), as it has no database.
+Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up run. Also printed:
+`python -c pass` (the interpreter's own start-up on this machine, the floor for any Python
+status line). ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
+with --no-cache (its default caches the line for a second) and --offline. Numbers only.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from live_views import _fill  # noqa: E402
+
+from relay.store import Store  # noqa: E402
+
+CCUSAGE = Path.home() / ".cache" / "relay-ci" / "ccusage"
+
+
+def _status(session):
+    return json.dumps({"hook_event_name": "Status", "session_id": session, "transcript_path": "/dev/null",
+                       "cwd": "/work/p0", "model": {"id": "claude-opus-4-6", "display_name": "Opus 4.6"},
+                       "workspace": {"current_dir": "/work/p0", "project_dir": "/work/p0"}, "version": "2.1.90",
+                       "cost": {"total_cost_usd": 1.5, "total_duration_ms": 1000},
+                       "context_window": {"context_window_size": 1000000, "used_percentage": 12,
+                                          "remaining_percentage": 88, "total_input_tokens": 120010,
+                                          "total_output_tokens": 500,
+                                          "current_usage": {"input_tokens": 10, "output_tokens": 500,
+                                                            "cache_read_input_tokens": 100000,
+                                                            "cache_creation_input_tokens": 20000}}})
+
+
+def _times(cmd, stdin, runs, env):
+    subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)   # warm caches
+    took = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+        took.append((time.perf_counter() - start) * 1000)
+        if done.returncode:
+            raise SystemExit(f"{cmd} failed: {done.stderr[:500]}")
+    took.sort()
+    return statistics.median(took), took[min(len(took) - 1, int(len(took) * 0.99))], done.stdout.strip()
+
+
+def _report(name, result):
+    p50, p99, out = result
+    print(f"{name:<34} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {out[:100]!r}")
+
+
+def _claude_history(root, rows, now):
+    """`rows` assistant messages in 50 session files, timestamps spread like the database's."""
+    per = rows // 50
+    for s in range(50):
+        path = root / "projects" / f"-work-p{s % 5}" / f"s{s}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w") as out:
+            for i in range(per):
+                n = s + i * 50
+                ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - (rows - n)))
+                out.write(json.dumps({
+                    "type": "assistant", "sessionId": f"s{s}", "timestamp": ts, "cwd": f"/work/p{s % 5}",
+                    "requestId": f"req_{n}", "uuid": f"u{n}", "parentUuid": None, "message": {
+                        "id": f"msg_{n}", "role": "assistant", "model": "claude-opus-4-6",
+                        "content": [{"type": "text", "text": "ok"}],
+                        "usage": {"input_tokens": 10 + n % 500, "output_tokens": n % 2000,
+                                  "cache_read_input_tokens": n % 90000, "cache_creation_input_tokens": n % 3000}}})
+                    + "\n")
+
+
+def _ccusage():
+    native = next(CCUSAGE.glob("node_modules/@ccusage/ccusage-linux-*/bin/ccusage"), None)
+    wrapper = CCUSAGE / "node_modules" / ".bin" / "ccusage"
+    return native, wrapper if wrapper.exists() else None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Compiled modules as an installed relay has them (a checkout run with
+        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree.
+        env = dict(os.environ, RELAY_HOME=str(Path(tmp) / "relay-home"), HOME=tmp, NO_COLOR="1",
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["RELAY_HOME"] = env["RELAY_HOME"]
+        now = time.time()
+        store = Store(Path(env["RELAY_HOME"]) / "relay.db")
+        _fill(store, 0, args.rows, now)
+        store.close()
+        print(f"{args.rows} exchanges in the database, {args.runs} runs each, load {os.getloadavg()[0]:.1f}")
+        stdin = _status("s7")
+        _report("python3 -c pass", _times([sys.executable, "-c", "pass"], "", args.runs, env))
+        _report("relay statusline", _times([sys.executable, str(ROOT / "relay.py"), "statusline"], stdin,
+                                           args.runs, env))
+        _report("relay statusline (no database)",
+                _times([sys.executable, str(ROOT / "relay.py"), "statusline"], stdin, args.runs,
+                       dict(env, RELAY_HOME=str(Path(tmp) / "empty"))))
+        native, wrapper = _ccusage()
+        if not (native or wrapper):
+            print(f"ccusage: not installed (npm install --prefix {CCUSAGE} ccusage@20.0.24), skipped")
+            return
+        claude = Path(tmp) / "claude"
+        _claude_history(claude, args.rows, now)
+        cc_env = dict(env, CLAUDE_CONFIG_DIR=str(claude))
+        flags = ["statusline", "--offline", "--no-cache"]
+        if native:
+            _report("ccusage statusline (native)", _times([str(native), *flags], stdin, args.runs, cc_env))
+        if wrapper and shutil.which("node"):
+            _report("ccusage statusline (npm bin)", _times([str(wrapper), *flags], stdin, args.runs, cc_env))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""`relay statusline` without click: Claude Code's statusLine command. Reads the session's status
+JSON on stdin and prints one line: model, context fill, 5h/7d quota with resets, session and
+today's cost, cache hit rate, the guard's tier as a color and a short alert.
+
+relay.__main__ calls `main` directly for `relay statusline` with the options below, so the line
+does not pay for click and the command group (about a third of its start-up); `--help` and
+anything unexpected go through the click command in relay.cli.statusline, which calls `run`.
+
+It runs after every assistant message, so it never waits and never fails loudly: the database is
+opened read-only with a 100 ms lock budget, a missing or locked one prints what the JSON alone
+gives plus a short note, garbage on stdin prints what can be printed, and every path exits 0
+(Claude Code blanks the line on a non-zero exit). `relay init --statusline` installs it.
+"""
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from relay import config, guard, paths
+from relay.costs import prices
+from relay.errors import ConfigError
+from relay.present import statusline as view
+from relay.store.readonly import ReadOnly
+
+BUSY_MS = 100
+STATE_FILE = "statusline-totals.json"   # running totals per session, so a run reads only new rows
+STATES = 20
+FALLBACK = "relay: status unavailable"
+
+
+def read_status(stream):
+    """The status JSON object from `stream`, {} for anything else (a terminal, garbage, a list)."""
+    if stream is None or stream.isatty():
+        return {}
+    try:
+        data = json.loads(stream.read(1 << 20) or "{}")
+    except (ValueError, UnicodeDecodeError, OSError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _thresholds():
+    try:
+        return guard.thresholds_from(config.load())
+    except ConfigError:            # a broken config.toml must not blank the status line
+        return guard.thresholds_from(config.load(environ={}, config_file=Path(os.devnull)))
+
+
+def _load_state(path, session_id):
+    try:
+        with open(path) as fh:
+            states = json.load(fh)
+        return states.get(session_id or "") if isinstance(states, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _save_state(path, session_id, state):
+    """Keep the running totals of the most recently drawn sessions; a failed write only costs
+    the next run a full sum. Written whole and renamed, as several sessions draw at once."""
+    try:
+        with open(path) as fh:
+            states = json.load(fh)
+        states = states if isinstance(states, dict) else {}
+    except (OSError, ValueError):
+        states = {}
+    states.pop(session_id or "", None)
+    states[session_id or ""] = state
+    states = dict(list(states.items())[-STATES:])
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(states, fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def gather(status, now=None, db=None):
+    """The view data for `status`, reading relay's database at `db` (default: the user's)."""
+    now = time.time() if now is None else now
+    table, thresholds = prices.load(), _thresholds()
+    db = Path(db or paths.db_path())
+    state_path = db.parent / STATE_FILE
+    try:
+        store = ReadOnly(db, busy_ms=BUSY_MS)
+    except FileNotFoundError:
+        return view.statusline(status, None, thresholds, now, database="no database")
+    except sqlite3.Error:
+        return view.statusline(status, None, thresholds, now, database="database unreadable")
+    session_id = view.session_of(status)
+    try:
+        measured, state = view.measure(store, session_id, table, now, _load_state(state_path, session_id))
+    except sqlite3.Error as exc:
+        state_name = "database busy" if "locked" in str(exc) or "busy" in str(exc) else "database unreadable"
+        return view.statusline(status, None, thresholds, now, database=state_name)
+    finally:
+        store.close()
+    _save_state(state_path, session_id, state)
+    return view.statusline(status, measured, thresholds, now)
+
+
+def run(fmt=None, no_color=False, as_json=False, stdin=None, out=None, now=None, db=None):
+    """Print the line (or its data as JSON) for the status JSON on `stdin`; never raises."""
+    stdin = sys.stdin if stdin is None else stdin
+    out = sys.stdout if out is None else out
+    try:
+        now = time.time() if now is None else now
+        data = gather(read_status(stdin), now, db)
+        if as_json:
+            text = json.dumps(data, ensure_ascii=False, default=str)
+        else:
+            color = not no_color and not os.environ.get("NO_COLOR")
+            text = view.line(data, now, fmt, color=color) or FALLBACK
+    except Exception:               # the one place a bug must not become a traceback in the prompt
+        text = FALLBACK
+    out.write(text + "\n")
+    out.flush()
+
+
+def parse(argv):
+    """The options of `relay statusline` as run's keywords, or None for anything else (--help, a
+    typo), which then goes through click for its help text and error message."""
+    options, args = {}, list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--no-color":
+            options["no_color"] = True
+        elif arg == "--json":
+            options["as_json"] = True
+        elif arg == "--format" and args:
+            options["fmt"] = args.pop(0)
+        elif arg.startswith("--format="):
+            options["fmt"] = arg.partition("=")[2]
+        else:
+            return None
+    return options
+
+
+def main(argv):
+    """Fast entry from relay.__main__; False when click should handle `argv` instead."""
+    options = parse(argv)
+    if options is None:
+        return False
+    run(**options)
+    return True
