@@ -1,6 +1,7 @@
 """Every test runs with HOME, RELAY_HOME and the three CLI homes in a temp dir: the real
 ~/.claude, ~/.codex and ~/.gemini are never read or written."""
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def store(isolated_home):
 # whole run, over every relay data dir (a dir holding relay.db) under pytest's temp root and over
 # the stderr of every relay process the tests started. A hit fails the run.
 SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-proj-", b"relay-test-secret")
+# Google API keys have no test prefix of their own: any key shaped like one (AIza and 20+ key
+# characters; random bytes practically never are) counts.
+SECRET_SHAPES = (re.compile(rb"AIza[0-9A-Za-z_-]{20,}"),)
+
+
+def _needles_in(data):
+    found = [n.decode() for n in SECRET_NEEDLES if n in data]
+    return found + [m.group().decode()[:8] + "..." for shape in SECRET_SHAPES for m in [shape.search(data)] if m]
 
 
 def _secret_hits(root):
@@ -62,7 +71,7 @@ def _secret_hits(root):
         for path in db.parent.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
-                hits += [f"{path}: {n.decode()}" for n in SECRET_NEEDLES if n in data]
+                hits += [f"{path}: {n}" for n in _needles_in(data)]
         try:   # history blobs are zlib-compressed inside the database
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -74,7 +83,7 @@ def _secret_hits(root):
                                 value = zlib.decompress(value)
                             except zlib.error:
                                 pass
-                            hits += [f"{db} {table} (blob): {n.decode()}" for n in SECRET_NEEDLES if n in value]
+                            hits += [f"{db} {table} (blob): {n}" for n in _needles_in(value)]
             conn.close()
         except sqlite3.Error:
             pass
@@ -155,7 +164,7 @@ def _check_secrets(session):
     from tests.relay_process import RelayProcess
     hits = _secret_hits(root)
     logs = "".join(RelayProcess.all_stderr).encode("utf-8", "replace")
-    hits += [f"relay stderr: {n.decode()}" for n in SECRET_NEEDLES if n in logs]
+    hits += [f"relay stderr: {n}" for n in _needles_in(logs)]
     if hits:
         print("\nSECRETS FOUND in relay's data or logs:\n  " + "\n  ".join(sorted(set(hits))[:50]))
         session.exitstatus = 1

@@ -16,7 +16,7 @@ import time
 
 from relay import runtime
 from relay.errors import RelayError
-from relay.paths import private_dir
+from relay.paths import open_private, private_dir
 from relay.proxy.handler import UpstreamTruncated
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def claim_data_dir(lock_path):
     except ImportError:
         return None, True
     private_dir(lock_path.parent)
-    handle = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    handle = os.fdopen(open_private(lock_path, os.O_RDWR | os.O_CREAT), "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True
@@ -206,7 +206,7 @@ def claim_data_dir(lock_path):
 
 def write_pid(path):
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     with os.fdopen(fd, "w") as fh:
         fh.write(str(os.getpid()))
 
