@@ -16,10 +16,10 @@ import json
 import os
 
 from relay import paths
-from relay.sessions.parsers import snapshot
 
 # hashlib is imported where a state is touched: `relay report` with nothing changed never does,
-# and its import (OpenSSL) costs more than the report's queries.
+# and its import (OpenSSL) costs more than the report's queries. For the same reason the parsers
+# are not imported here: the parser at hand brings its own encoder (parser.plain).
 
 VERSION = 3      # 2: the Claude Code client is "claude"; 3: JSON states (pickles are removed, never read)
 _HEAD = b"relay-session-state 3\n"
@@ -50,7 +50,7 @@ def save(directory, path, parser):
     tmp = f"{target}.{os.getpid()}.tmp"
     try:
         data = json.dumps([VERSION, path, parser.offset, type(parser).__name__, parser.snapshot()],
-                          default=snapshot.plain, ensure_ascii=False, separators=(",", ":"),
+                          default=parser.plain, ensure_ascii=False, separators=(",", ":"),
                           check_circular=False).encode("utf-8", "surrogatepass")
     except (TypeError, ValueError, RecursionError):
         remove(directory, path)      # not representable (an int past 4,300 digits): re-parse next time

@@ -72,6 +72,8 @@ class LineParser:
         return self.session
 
     # --- resumable state: plain data for relay.sessions.state (see snapshot.py) --------------
+    plain = staticmethod(snapshot.plain)     # json.dumps(default=...) for what snapshot() returns
+
     def snapshot(self):
         """Everything `feed()` needs to go on, as JSON data (models as snapshot.plain makes them)."""
         return {"offset": self.offset, "line_no": self.line_no, "session": self.session}
