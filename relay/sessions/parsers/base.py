@@ -9,7 +9,7 @@ Nothing here raises on bad input: undecodable lines, wrong shapes and odd bytes 
 """
 import json
 
-from relay.models import Block, Session, Usage
+from relay.models import Block, Session, Usage, token_count
 from relay.sessions.parsers import snapshot
 
 _loads = json.loads
@@ -162,11 +162,9 @@ def as_list(value):
 
 
 def as_int(value):
-    if type(value) is int:
-        return value
-    if type(value) is float and value == value and abs(value) < 1e18:
-        return int(value)
-    return 0
+    """A token count from a session file, as every count is stored: a non-negative int within
+    relay.models.MAX_TOKENS (a file may hold 10**30 or -5; the index must still take it)."""
+    return token_count(value)[0]
 
 
 def as_str(value):
