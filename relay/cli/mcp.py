@@ -15,7 +15,8 @@ def command():
     """
     mode, note = runtime.mcp_mode()
     if mode != "available":   # one line: the note already says what to use instead
-        fail(RelayError(f"relay mcp is {note}" if note.startswith("unavailable") else f"relay mcp is unavailable: {note}"))
+        said = note if note.startswith("unavailable") else f"unavailable: {note}"
+        fail(RelayError(f"relay mcp is {said}"))
     # The MCP SDK is optional (a zipapp carries no pydantic-core): imported only once it loads.
     from relay.mcp.server import main
     main()
