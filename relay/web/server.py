@@ -204,16 +204,17 @@ def claim_data_dir(lock_path):
     return handle, alone
 
 
-def write_pid(path):
+def write_pid(path, port=None):
+    """The pid, then the port this relay listens on (relay doctor finds a relay on any port)."""
     private_dir(path.parent)
     fd = open_private(path)
     with os.fdopen(fd, "w") as fh:
-        fh.write(str(os.getpid()))
+        fh.write(f"{os.getpid()}\n{port}\n" if port is not None else str(os.getpid()))
 
 
 def remove_pid(path):
     try:
-        if path.read_text().strip() == str(os.getpid()):
+        if path.read_text().split()[:1] == [str(os.getpid())]:
             path.unlink()
     except OSError:
         pass
