@@ -30,7 +30,10 @@ def _session_properties():
     return {"session files mutated": (sessions.test_mutated_session_files_never_raise.hypothesis.inner_test,
                                       {"data": sessions.mutated(), "cut": st.floats(0, 1)}),
             "session random records": (sessions.test_random_records_never_raise.hypothesis.inner_test,
-                                       {"lines": st.lists(sessions.records | st.binary(max_size=40), max_size=20)})}
+                                       {"lines": st.lists(sessions.records | st.binary(max_size=40), max_size=20)}),
+            "session files through the index and store": (
+                sessions.test_mutated_session_files_go_through_the_index_and_the_store.hypothesis.inner_test,
+                {"data": sessions.mutated(), "cut": st.floats(0, 1)})}
 
 
 def properties():

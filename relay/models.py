@@ -75,6 +75,8 @@ class Exchange:
                                     metadata={"stage": True})  # kept only when a stage captures
     content_parts: list | None = field(default=None, compare=False, repr=False,
                                        metadata={"stage": True})  # decoded response content events
+    # What validate_exchange() had to change: field -> the raw value, shortened. Its own column.
+    invalid: dict = field(default_factory=dict, compare=False, repr=False, metadata={"stage": True})
 
     def to_dict(self):
         data = {f.name: getattr(self, f.name) for f in _EXCHANGE_COLUMNS}
@@ -84,6 +86,62 @@ class Exchange:
 
 
 _EXCHANGE_COLUMNS = tuple(f for f in fields(Exchange) if not f.metadata.get("stage"))
+
+
+# --- values from outside: bounded before anything stores or sums them ----------------------
+# A token count above this is no model's (contexts hold a few million tokens); the cap keeps
+# each value, and any SUM over a table of them, inside SQLite's 64-bit integers.
+MAX_TOKENS = 2**32 - 1
+MAX_ID_CHARS = 256
+_ID_FIELDS = ("model", "session_id", "client", "stop_reason", "message_id", "request_id")
+
+
+def _raw(value):
+    text = json.dumps(value, default=repr) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def token_count(value):
+    """(a non-negative int <= MAX_TOKENS, True when `value` had to change to be one)."""
+    if type(value) is int and 0 <= value <= MAX_TOKENS:
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return int(min(max(value, 0), MAX_TOKENS)), True
+    return 0, True
+
+
+def bounded_id(value):
+    """An id as stored: None, or a string of at most MAX_ID_CHARS (a dict, list or number from a
+    request becomes its JSON text)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        try:
+            value = json.dumps(value, sort_keys=True, default=repr)
+        except (ValueError, RecursionError):   # an int past Python's digit limit, deep nesting
+            value = f"<{type(value).__name__}>"
+    return value[:MAX_ID_CHARS]
+
+
+def validate_exchange(ex):
+    """Make every value of `ex` that came from a request or from upstream storable and summable:
+    ids become bounded strings, token counts non-negative ints within MAX_TOKENS. Each change is
+    noted in `ex.invalid` with the raw value. Idempotent; never raises."""
+    for name in _ID_FIELDS:
+        value = getattr(ex, name)
+        clean = bounded_id(value)
+        if clean != value:
+            ex.invalid[name] = _raw(f"<{type(value).__name__}>" if not isinstance(value, str) else value)
+            setattr(ex, name, clean)
+    usage = ex.usage if isinstance(ex.usage, Usage) else Usage()
+    for name in _USAGE_FIELDS:
+        value = getattr(usage, name)
+        clean, changed = token_count(value)
+        if changed:
+            ex.invalid[name] = _raw(value) if type(value) is not int or value.bit_length() < 256 else "<huge int>"
+            setattr(usage, name, clean)
+    ex.usage = usage
+    return ex
 
 
 # --- session files -------------------------------------------------------------------------

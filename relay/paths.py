@@ -11,6 +11,7 @@ extracts them once to a cache dir (see resource_dir).
 """
 import os
 import shutil
+import stat
 import sys
 import zipfile
 from pathlib import Path
@@ -61,11 +62,53 @@ def private_dir(path):
     """Create `path` (and missing parents) 0700, so other local users cannot read recorded
     traffic. An existing dir is left as it is: RELAY_HOME may point at a dir the user shares
     on purpose, and relay never changes permissions it did not set (the files it writes inside
-    are 0600 anyway)."""
+    are 0600 anyway). The mode is set with chmod, not left to mkdir, because mkdir's mode goes
+    through the umask (and parents=True would create the parents by the umask alone)."""
     path = Path(path)
-    if not path.is_dir():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)   # the mode applies to the last part
+    if path.is_dir():
+        return path
+    missing = []
+    part = path
+    while not part.is_dir():
+        missing.append(part)
+        if part.parent == part:
+            break
+        part = part.parent
+    for part in reversed(missing):
+        try:
+            part.mkdir(mode=0o700)
+        except FileExistsError:
+            if not part.is_dir():
+                raise
+            continue    # another process made it first: it set the mode
+        os.chmod(part, 0o700)
     return path
+
+
+def own_private_dir(path):
+    """A folder relay keeps inside the data dir (session-state/, cache/): created 0700, and
+    narrowed to 0700 when it exists with a wider mode (an older relay made it by the umask).
+    False when it belongs to another user: whatever is in it was not written by relay."""
+    path = private_dir(path)
+    info = path.lstat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o700)
+    return True
+
+
+def open_private(path, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC):
+    """os.open() of a file relay writes, 0600 whatever the umask: a new file is created 0600
+    (O_CREAT's mode also goes through the umask, which can only narrow it) and a file that
+    exists with a wider mode is narrowed through its descriptor."""
+    fd = os.open(path, flags, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077 and hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass    # not ours to change (another user's file on a shared mount)
+    return fd
 
 
 def db_path(environ=None):
@@ -127,13 +170,15 @@ def _extract_from_zipapp(archive, name):
     # Jinja and send_from_directory need real files. The cache is keyed on the archive's size and
     # mtime, so a rebuilt .pyz never serves the templates of an older one; it is unpacked into a
     # private folder first and renamed into place, so two first runs at once cannot see half of it.
-    stat = archive.stat()
-    target = data_dir() / "cache" / f"resources-{__version__}-{stat.st_size:x}-{int(stat.st_mtime):x}"
+    info = archive.stat()
+    target = data_dir() / "cache" / f"resources-{__version__}-{info.st_size:x}-{int(info.st_mtime):x}"
     if not (target / name).is_dir():
         partial = target.with_name(f"{target.name}.{name}.{os.getpid()}")
+        private_dir(partial)
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(partial, [m for m in zf.namelist() if m.startswith(name + "/")])
-        target.mkdir(parents=True, exist_ok=True)
+        _make_private(partial)
+        private_dir(target)
         try:
             os.rename(partial / name, target / name)
         except OSError:
@@ -141,3 +186,11 @@ def _extract_from_zipapp(archive, name):
                 raise
         shutil.rmtree(partial, ignore_errors=True)
     return target / name
+
+
+def _make_private(root):
+    # zipfile creates what it extracts by the umask; relay's data dir holds nothing wider than 0700/0600.
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, 0o700)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o600)

@@ -46,8 +46,12 @@ def read_text(path):
 
 
 def write_text(path, text, mode=None):
-    """Atomically (temp file + rename), keeping `mode`; a new file gets 0600 (never wider)."""
+    """Atomically (temp file + rename), keeping `mode`; a new file gets 0600 (never wider).
+    A symlink is written through: its target gets the new text and the link stays a link
+    (a dotfiles repo often links ~/.claude.json or settings.json)."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".relay-tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -159,7 +163,26 @@ def json_set(text, assignments, path):
             node = node[k]
         undo.append([list(keys), node.get(keys[-1], MISSING)])
         node[keys[-1]] = value
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n", undo
+    return dump_like(data, text), undo
+
+
+def dump_like(data, text):
+    """`data` as JSON laid out as `text` was: its indentation (spaces, tabs, or one line) and
+    whether it ended with a newline; keys keep their order. No text: 2 spaces and a newline."""
+    if not text or not text.strip():
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    found = re.search(r'^\{[ \t]*\r?\n([ \t]+)["}]', text.lstrip(), re.M)
+    if found:
+        indent = found.group(1)
+        out = json.dumps(data, indent=indent if "\t" in indent else len(indent), ensure_ascii=False)
+    elif "\n" not in text.strip():
+        compact = re.search(r'"\s*:\s', text) is None
+        out = json.dumps(data, ensure_ascii=False, separators=(",", ":") if compact else None)
+    else:
+        out = json.dumps(data, indent=2, ensure_ascii=False)
+    if "\r\n" in text:
+        out = out.replace("\n", "\r\n")
+    return out + text[len(text.rstrip()):]
 
 
 def json_unset(text, undo_keys):
@@ -177,7 +200,7 @@ def json_unset(text, undo_keys):
                 node.pop(keys[-1])
         else:
             node[keys[-1]] = old
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_like(data, text)
 
 
 

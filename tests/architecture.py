@@ -30,6 +30,7 @@ LAZY = {
     "relay.__main__": "gevent must patch the standard library before relay's modules import socket and threading",
     "relay.sessions.worker": "parsers and analysis load only when a file changed; a warm `relay report` skips ~40 ms",
     "relay.runtime": "relay._build exists only in a built artifact",
+    "relay.cli.mcp": "the MCP SDK is optional (a zipapp has no pydantic-core): relay.mcp.server loads once it can",
 }
 OPTIONAL = {"relay._build"}     # written by build/build.sh; absent from a source checkout
 

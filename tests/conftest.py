@@ -1,6 +1,7 @@
 """Every test runs with HOME, RELAY_HOME and the three CLI homes in a temp dir: the real
 ~/.claude, ~/.codex and ~/.gemini are never read or written."""
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -54,10 +55,18 @@ def store(isolated_home):
 # Subscription logins: Claude OAuth bearers and refresh tokens (sk-ant-oat / sk-ant-ort), ChatGPT
 # JWTs (every JWT header starts {"alg", base64 "eyJhbGciOi"), Google access tokens (ya29.).
 SECRET_NEEDLES = (b"sk-ant-api03-", b"sk-ant-test", b"sk-ant-oat", b"sk-ant-ort", b"sk-proj-", b"relay-test-secret",
-                  b"eyJhbGciOi", b"ya29.", b"AIza")
+                  b"eyJhbGciOi", b"ya29.")
+# Google API keys have no test prefix of their own: any key shaped like one (AIza and 20+ key
+# characters; random bytes practically never are) counts.
+SECRET_SHAPES = (re.compile(rb"AIza[0-9A-Za-z_-]{20,}"),)
 
 
-def _secret_hits(root, needles=SECRET_NEEDLES):
+def _needles_in(data, needles=SECRET_NEEDLES, shapes=SECRET_SHAPES):
+    found = [n.decode() for n in needles if n in data]
+    return found + [m.group().decode()[:8] + "..." for shape in shapes for m in [shape.search(data)] if m]
+
+
+def _secret_hits(root, needles=SECRET_NEEDLES, shapes=SECRET_SHAPES):
     import sqlite3
     import zlib
     hits = []
@@ -65,7 +74,7 @@ def _secret_hits(root, needles=SECRET_NEEDLES):
         for path in db.parent.rglob("*"):
             if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
-                hits += [f"{path}: {n.decode()}" for n in needles if n in data]
+                hits += [f"{path}: {n}" for n in _needles_in(data, needles, shapes)]
         try:   # history blobs are zlib-compressed inside the database
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -77,7 +86,7 @@ def _secret_hits(root, needles=SECRET_NEEDLES):
                                 value = zlib.decompress(value)
                             except zlib.error:
                                 pass
-                            hits += [f"{db} {table} (blob): {n.decode()}" for n in needles if n in value]
+                            hits += [f"{db} {table} (blob): {n}" for n in _needles_in(value, needles, shapes)]
             conn.close()
         except sqlite3.Error:
             pass
@@ -158,7 +167,7 @@ def _check_secrets(session):
     from tests.relay_process import RelayProcess
     hits = _secret_hits(root)
     logs = "".join(RelayProcess.all_stderr).encode("utf-8", "replace")
-    hits += [f"relay stderr: {n.decode()}" for n in SECRET_NEEDLES if n in logs]
+    hits += [f"relay stderr: {n}" for n in _needles_in(logs)]
     if hits:
         print("\nSECRETS FOUND in relay's data or logs:\n  " + "\n  ".join(sorted(set(hits))[:50]))
         session.exitstatus = 1

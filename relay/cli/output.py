@@ -5,6 +5,7 @@ import sys
 import click
 
 from relay.errors import RelayError
+from relay.present import terminal
 
 
 def format_option(default="plain"):
@@ -13,18 +14,19 @@ def format_option(default="plain"):
 
 
 def emit_json(payload):
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    click.echo(terminal.safe_json(json.dumps(payload, indent=2, ensure_ascii=False, default=str)))
 
 
 def emit(payload, fmt, plain, rich):
     """Print `payload` in the chosen --format: JSON as it is, else through the command's own
-    `plain(payload)` or `rich(payload)` renderer."""
+    `plain(payload)` or `rich(payload)` renderer, with control characters from session content
+    escaped (relay.present.terminal)."""
     if fmt == "json":
         emit_json(payload)
     elif fmt == "rich":
-        rich(payload)
+        rich(terminal.safe_tree(payload))
     else:
-        plain(payload)
+        plain(terminal.safe_tree(payload))
 
 
 def rich_table(title, columns):

@@ -85,7 +85,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
     pid_file = paths.pid_path()
 
     def on_ready(kind, bound_host, bound_port):
-        web_server.write_pid(pid_file)
+        web_server.write_pid(pid_file, bound_port)
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, "

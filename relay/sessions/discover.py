@@ -54,6 +54,21 @@ def _entries(path):
         return []
 
 
+def _is_file(entry):
+    # A symlink loop (ELOOP) or a link to nowhere is not a session file; DirEntry raises for it.
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_dir(entry):
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _file(entry, role):
     try:
         st = entry.stat()
@@ -73,14 +88,14 @@ def _add(source, entry, role):
 def claude(environ=None):
     sources = []
     for project in _entries(clients.claude.session_root(environ)):
-        if not project.is_dir():
+        if not _is_dir(project):
             continue
         groups = {}
         for entry in _entries(project.path):
-            if entry.name.endswith(".jsonl") and entry.is_file():
+            if entry.name.endswith(".jsonl") and _is_file(entry):
                 stem = entry.name[:-6]
                 _add(groups.setdefault(stem, Source("claude", f"claude:{stem}", project.name)), entry, "main")
-            elif entry.is_dir():
+            elif _is_dir(entry):
                 subs = [e for e in _entries(os.path.join(entry.path, "subagents"))
                         if e.name.startswith("agent-") and e.name.endswith(".jsonl")]
                 if subs:
@@ -99,7 +114,7 @@ def codex(environ=None):
     while stack:
         directory, depth = stack.pop()
         for entry in _entries(directory):
-            if entry.is_dir():
+            if _is_dir(entry):
                 if depth < 3:
                     stack.append((entry.path, depth + 1))
             elif entry.name.startswith("rollout-") and entry.name.endswith(".jsonl"):
@@ -118,7 +133,7 @@ def gemini(environ=None):
         groups = {}
         for entry in _entries(os.path.join(project.path, "chats")):
             stem, dot, ext = entry.name.rpartition(".")
-            if not dot or ext not in ("jsonl", "json") or not entry.is_file():
+            if not dot or ext not in ("jsonl", "json") or not _is_file(entry):
                 continue
             # session-<YYYY-MM-DDTHH-MM>-<first 8 chars of sessionId>: the suffix names the session.
             suffix = stem.rsplit("-", 1)[-1] if stem.startswith("session-") else stem

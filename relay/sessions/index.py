@@ -135,6 +135,8 @@ def update(store, sources, providers=None, wanted=None, progress=None, workers=N
     indexed = store.read(lambda conn: session_index.indexed_keys(conn, providers))
     report = Report(sessions=len(sources), files=sum(len(s.files) for s in sources))
     report.removed = _prune(store, sources, rows, indexed, directory)
+    if any(row["parser_version"] != state.VERSION for row in rows.values()):
+        state.remove_legacy(directory)     # rows of an older relay: its states are re-made, never read
     todo, report.unchanged = _plan(sources, rows, indexed, wanted)
     tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
              for src in todo]

@@ -1,19 +1,30 @@
-"""Resumable parser states on disk: one pickled parser per session file, beside the index db.
+"""Resumable parser states on disk: one JSON document per session file, beside the index db.
 
-A parser keeps everything it needs to go on in its attributes (see parsers/base.py), so the
-pickle of a parser after reading up to byte N lets the next scan read only from N on. A state
-is trusted only when its version, path and offset match what the index row says; anything else
-(a missing, stale or corrupt file) means "parse from byte 0", never an error. The files live in
-relay's own data dir and are written by relay only, which is what makes unpickling them safe.
-Bump VERSION whenever a parser's attributes or output change: every file is then re-read once.
+A parser keeps everything it needs to go on in its attributes (see parsers/base.py), and
+`parser.snapshot()` gives them as plain data, so the state of a parser after reading up to byte
+N lets the next scan read only from N on. The format is data only (JSON, read back through a
+fixed schema): a file system can hand relay anything, and reading a state must never run what it
+holds (an older relay pickled its parsers, so another user who could write into session-state/
+could have run code as the user). The folder is 0700 and each file 0600 whatever the umask; a
+folder that belongs to someone else is never read from nor written to.
+A state is trusted only when its version, path and offset match what the index row says;
+anything else (a missing, stale, foreign or corrupt file) means "parse from byte 0", never an
+error. Bump VERSION whenever a parser's attributes or output change: every file is then re-read
+once.
 """
+import json
 import os
 
-# hashlib and pickle are imported where a state is touched: `relay report` with nothing
-# changed never does, and their imports (OpenSSL) cost more than its queries.
+from relay import paths
 
-VERSION = 2      # 2: the Claude Code client is "claude", no longer "claude-code"
-_HEAD = b"relay-session-state\n"
+# hashlib is imported where a state is touched: `relay report` with nothing changed never does,
+# and its import (OpenSSL) costs more than the report's queries. For the same reason the parsers
+# are not imported here: the parser at hand brings its own encoder (parser.plain).
+
+VERSION = 3      # 2: the Claude Code client is "claude"; 3: JSON states (pickles are removed, never read)
+_HEAD = b"relay-session-state 3\n"
+_SUFFIX = ".json"
+_LEGACY = ".pickle"
 
 
 def state_dir(db_path):
@@ -22,19 +33,32 @@ def state_dir(db_path):
 
 def _file(directory, path):
     import hashlib
-    return os.path.join(directory, hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest() + ".pickle")
+    return os.path.join(directory, hashlib.sha1(path.encode("utf-8", "surrogatepass")).hexdigest() + _SUFFIX)
+
+
+def _ours(directory):
+    try:
+        return paths.own_private_dir(directory)
+    except OSError:
+        return False
 
 
 def save(directory, path, parser):
     """Write atomically (tmp + rename): a crash mid-write leaves the old state or none.
     Returns the bytes written; 0 when the disk refused, which only costs a re-parse later."""
-    import pickle
     target = _file(directory, path)
     tmp = f"{target}.{os.getpid()}.tmp"
-    data = pickle.dumps((VERSION, path, parser.offset, parser), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        os.makedirs(directory, exist_ok=True)
-        with open(tmp, "wb") as f:
+        data = json.dumps([VERSION, path, parser.offset, type(parser).__name__, parser.snapshot()],
+                          default=parser.plain, ensure_ascii=False, separators=(",", ":"),
+                          check_circular=False).encode("utf-8", "surrogatepass")
+    except (TypeError, ValueError, RecursionError):
+        remove(directory, path)      # not representable (an int past 4,300 digits): re-parse next time
+        return 0
+    try:
+        if not _ours(directory):
+            return 0
+        with os.fdopen(paths.open_private(tmp), "wb") as f:
             f.write(_HEAD)
             f.write(data)
         os.replace(tmp, target)
@@ -44,19 +68,22 @@ def save(directory, path, parser):
     return len(data)
 
 
-def load(directory, path, offset):
-    """The parser saved for `path` at byte `offset`, or None."""
-    import pickle
+def load(directory, path, offset, parser):
+    """`parser` (a fresh one of the file's kind) restored to the state saved for `path` at byte
+    `offset`, or None."""
     try:
+        if not _ours(directory):
+            return None
         with open(_file(directory, path), "rb") as f:
             if f.read(len(_HEAD)) != _HEAD:
                 return None
-            version, saved_path, saved_offset, parser = pickle.load(f)
+            version, saved_path, saved_offset, kind, data = json.loads(f.read().decode("utf-8", "surrogatepass"))
+        if (version, saved_path, saved_offset, kind) != (VERSION, path, offset, type(parser).__name__):
+            return None
+        parser.restore(data)
     except Exception:  # noqa: BLE001 - any unreadable state only costs a re-parse
         return None
-    if version != VERSION or saved_path != path or saved_offset != offset or parser.offset != offset:
-        return None
-    return parser
+    return parser if parser.offset == offset else None
 
 
 def remove(directory, path):
@@ -64,3 +91,21 @@ def remove(directory, path):
         os.remove(_file(directory, path))
     except OSError:
         pass
+
+
+def remove_legacy(directory):
+    """Delete the pickled states an older relay left: they are never loaded, and a pickle is
+    code. Returns how many were removed."""
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.endswith(_LEGACY) or (_LEGACY + "." in entry.name and entry.name.endswith(".tmp")):
+            try:
+                os.remove(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed

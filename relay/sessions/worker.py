@@ -39,7 +39,7 @@ class Counters:
     bytes_read: int = 0               # session-file bytes read by parsers
     bytes_verified: int = 0           # bytes read to check a file was only appended to
     files_skipped: int = 0            # unreadable, or gone since discovery
-    state_bytes: int = 0              # pickled parser state written
+    state_bytes: int = 0              # parser state written (JSON)
 
     def add(self, other):
         for name in self.__dataclass_fields__:
@@ -75,7 +75,8 @@ def _resume(sf, prior, task, f, counters):
     usable = (fresh.appendable and prior["parser_version"] == state.VERSION and prior["inode"] == sf.inode
               and prior["offset"] <= sf.size)
     if usable:
-        parser = state.load(task.state_dir, sf.path, prior["offset"])
+        # A parser of its own: a state that fails halfway through restore() leaves it unusable.
+        parser = state.load(task.state_dir, sf.path, prior["offset"], parser_for(task.source.provider, sf.path))
         if parser is not None and _fingerprint(f, prior["offset"], counters) == prior["tail_hash"]:
             counters.files_resumed += 1
             return parser, prior["offset"]

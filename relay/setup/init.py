@@ -28,20 +28,22 @@ class Init:
         self.manifest = userfiles.Manifest(self.env)
 
     # --- one edit, shared by every file step --------------------------------------------------
-    def _edit(self, step, path, new_text, undo, detail):
+    def _edit(self, step, path, new_text, undo, detail, planned=None):
+        """`detail` says what is set ("X = y"); `planned`, what a dry run would do, when
+        "would set <detail>" does not read as English."""
         current = userfiles.read_text(path)
         if new_text == current:
             return _step(step, "unchanged", f"already set: {detail}", path)
         if self.dry_run:
-            return _step(step, "planned", f"would {detail} (backup first)", path)
+            return _step(step, "planned", f"{planned or 'would set ' + detail} (backup first)", path)
         userfiles.apply(self.manifest, path, new_text, undo)
         return _step(step, "changed", detail, path)
 
-    def _json(self, step, path, assignments, detail):
+    def _json(self, step, path, assignments, detail, planned=None):
         plan = userfiles.plan_json(path, assignments)
         if plan is None:
             return _step(step, "unchanged", f"already set: {detail}", path)
-        return self._edit(step, path, *plan, detail)
+        return self._edit(step, path, *plan, detail, planned)
 
     # --- the steps ----------------------------------------------------------------------------
     def detect(self):
@@ -81,7 +83,8 @@ class Init:
 
     def claude_mcp(self):
         return self._json("claude_mcp", claude.user_config_path(self.env), claude.mcp_setting(self.env),
-                          f"MCP server {claude.MCP_NAME!r} registered for Claude Code (user scope)")
+                          f"MCP server {claude.MCP_NAME!r} registered for Claude Code (user scope)",
+                          f"would register MCP server {claude.MCP_NAME!r} for Claude Code (user scope)")
 
     def codex(self, wanted):
         path = codex.config_path(self.env)

@@ -29,8 +29,8 @@ def start(port, environ=None):
     """Start `relay serve --port PORT` detached and wait until it answers; returns its pid."""
     env = dict(os.environ if environ is None else environ)
     log = log_path(env)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    paths.private_dir(log.parent)
+    fd = paths.open_private(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     with os.fdopen(fd, "ab") as out:
         proc = subprocess.Popen([*paths.self_command(), "serve", "--port", str(port)], stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)

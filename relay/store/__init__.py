@@ -19,8 +19,23 @@ def open_user_store():
         if path.parent.is_dir() and not os.access(path.parent, os.W_OK):   # EROFS even for root
             raise RelayError(f"cannot open relay's database {path}: its directory is read-only",
                              hint="point RELAY_HOME at a writable directory, or make this one writable") from exc
+        if _damaged(exc):
+            raise RelayError(f"relay's database {path} is damaged: {exc}",
+                             hint="`relay doctor` checks it (PRAGMA integrity_check) and says what is wrong; "
+                                  "to start afresh, move the file aside and relay creates a new one") from exc
         raise RelayError(f"cannot open relay's database {path}: {exc}",
                          hint="check that RELAY_HOME points at a writable directory") from exc
+
+
+# SQLite's primary codes for a file that is not (or no longer) a database: SQLITE_CORRUPT, SQLITE_NOTADB.
+_DAMAGED_CODES = {11, 26}
+
+
+def _damaged(exc):
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _DAMAGED_CODES
+    return any(t in str(exc) for t in ("not a database", "malformed"))
 
 
 @contextmanager

@@ -289,3 +289,23 @@ def m008_i15_client_cli(conn):
             WHEN provider = 'anthropic' THEN 'claude'
             WHEN provider = 'openai' THEN 'codex'
             WHEN provider = 'gemini' THEN 'gemini' END""")
+
+
+_TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
+                  "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens")
+
+
+@migration
+def m009_i16b_exchange_bounds(conn):
+    # Token counts are validated before they are written now (relay.models.validate_exchange);
+    # rows an older relay stored as upstream sent them (negative, fractional, near 2**63, which
+    # makes every SUM over the table fail) are clamped the same way, the raw value kept in
+    # `invalid`. 4294967295 is relay.models.MAX_TOKENS, written out: migrations never change.
+    conn.execute("ALTER TABLE exchanges ADD COLUMN invalid TEXT")
+    for col in _TOKEN_COLUMNS:
+        bad = f"({col} IS NOT NULL AND (typeof({col}) != 'integer' OR {col} < 0 OR {col} > 4294967295))"
+        conn.execute(f"UPDATE exchanges SET invalid = json_set(COALESCE(invalid, '{{}}'), '$.{col}', "
+                     f"CAST({col} AS TEXT)) WHERE {bad}")
+        conn.execute(f"UPDATE exchanges SET {col} = CASE WHEN typeof({col}) NOT IN ('integer', 'real') THEN 0 "
+                     f"WHEN {col} < 0 THEN 0 WHEN {col} > 4294967295 THEN 4294967295 "
+                     f"ELSE CAST({col} AS INTEGER) END WHERE {bad}")

@@ -1,21 +1,24 @@
 """Write tasks: each `record_*` returns fn(conn) for the store's writer queue."""
 import json
 
-from relay.models import Exchange
+from relay.models import Exchange, validate_exchange
 
 _EXCHANGE_COLUMNS = (
     "id", "ts", "provider", "method", "path", "model", "session_id", "client", "status", "stream",
     "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
     "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens", "stop_reason",
     "message_id", "request_id", "ttfb_ms", "duration_ms", "outcome", "error", "ratelimit",
-    "request_bytes", "response_bytes", "cli",
+    "request_bytes", "response_bytes", "cli", "invalid",
 )
 
 
 def _exchange_row(ex: Exchange):
+    # The last line of defence: whatever path built `ex`, its row can be written and summed.
+    validate_exchange(ex)
     row = ex.to_dict()
     row["stream"] = int(bool(ex.stream))
-    row["ratelimit"] = json.dumps(ex.ratelimit, sort_keys=True)
+    row["ratelimit"] = json.dumps(ex.ratelimit, sort_keys=True, default=str)
+    row["invalid"] = json.dumps(ex.invalid, sort_keys=True) if ex.invalid else None
     return tuple(row[c] for c in _EXCHANGE_COLUMNS)
 
 

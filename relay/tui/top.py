@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from relay import times
+from relay.present import terminal
 
 BAR = 10
 PANEL = 38
@@ -177,6 +178,7 @@ def _recent(snap):
 
 def render(snapshot):
     """The whole screen for one snapshot."""
+    snapshot = terminal.safe_tree(snapshot)     # session text may hold escape sequences
     # Columns flows the panels onto more lines in a narrow terminal instead of squeezing them.
     panels = Columns([_traffic(snapshot), _money(snapshot), _quota(snapshot), _guard(snapshot)], width=PANEL)
     return Group(_header(snapshot), panels, _sessions(snapshot), _recent(snapshot))

@@ -16,7 +16,7 @@ import time
 
 from relay import runtime
 from relay.errors import RelayError
-from relay.paths import private_dir
+from relay.paths import open_private, private_dir
 from relay.proxy.handler import UpstreamTruncated
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ def claim_data_dir(lock_path):
     except ImportError:
         return None, True
     private_dir(lock_path.parent)
-    handle = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
+    handle = os.fdopen(open_private(lock_path, os.O_RDWR | os.O_CREAT), "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         alone = True
@@ -213,16 +213,17 @@ def claim_data_dir(lock_path):
     return handle, alone
 
 
-def write_pid(path):
+def write_pid(path, port=None):
+    """The pid, then the port this relay listens on (relay doctor finds a relay on any port)."""
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_private(path)
     with os.fdopen(fd, "w") as fh:
-        fh.write(str(os.getpid()))
+        fh.write(f"{os.getpid()}\n{port}\n" if port is not None else str(os.getpid()))
 
 
 def remove_pid(path):
     try:
-        if path.read_text().strip() == str(os.getpid()):
+        if path.read_text().split()[:1] == [str(os.getpid())]:
             path.unlink()
     except OSError:
         pass

@@ -112,6 +112,9 @@ def test_zipapp_serves_on_every_python_in_fallback_mode(dist, upstream, tmp_path
         assert doctor["status"] == "warn", minor
         assert "server: waitress (gevent unavailable in zipapp)" in doctor["message"]
         assert "mcp: unavailable in zipapp" in doctor["message"]
+        mcp = run(command, env, "mcp")
+        assert mcp.returncode == 2 and mcp.stderr.startswith("Error: relay mcp is unavailable in zipapp"), mcp.stderr
+        assert mcp.stderr.count("\n") == 1 and not mcp.stdout, mcp.stderr
 
 
 def test_zipapp_relative_relay_home_is_beside_the_archive(dist, upstream, tmp_path):

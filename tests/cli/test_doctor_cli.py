@@ -5,6 +5,8 @@ from pathlib import Path
 from relay import paths
 from relay.clients import claude
 from tests.health_server import dead_port, relay_up  # noqa: F401 (relay_up is a fixture)
+from tests.proxy.conftest import upstream  # noqa: F401 (a fixture)
+from tests.relay_process import RelayProcess
 from tests.run_relay import run_relay as relay
 
 
@@ -49,3 +51,12 @@ def test_doctor_plain_and_rich_formats():
     assert plain.stdout.count("\n") >= 8 and "passed," in plain.stdout
     rich = relay("doctor", "--format", "rich", RELAY_PORT=str(dead_port()), COLUMNS="200")
     assert rich.returncode == 0 and "env_conflicts" in rich.stdout
+
+
+def test_doctor_finds_a_relay_on_a_non_default_port(upstream):  # noqa: F811 (the fixture)
+    with RelayProcess(upstream.url) as running:     # port 0: any port but the configured 8083
+        doctor = json.loads(relay("doctor", "--format", "json", RELAY_PORT=str(dead_port())).stdout)
+        checks = {c["name"]: c for c in doctor["checks"]}
+        assert f"http://127.0.0.1:{running.port}" in checks["claude_settings"]["fix"], checks["claude_settings"]
+        assert "after starting relay" not in checks["claude_settings"]["fix"]
+        assert f"port {running.port})" in checks["stale_pids"]["message"]

@@ -10,30 +10,34 @@ import stat
 import zlib
 
 import pytest
+import requests
 
 from relay.store import Store
 from tests.conftest import _secret_hits
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.proxy.test_faults import post
 from tests.relay_process import RelayProcess
+from tests.session_homes import populate
 
 
 def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-@pytest.mark.parametrize("where", ["file", "blob"])
-def test_scanner_finds_a_planted_key(tmp_path, where):
+@pytest.mark.parametrize("where,key", [("file", "sk-ant-test-leaked"), ("blob", "sk-ant-api03-leaked"),
+                                       ("file", "AIzaSyB-0123456789abcdefghijklmnopq"),
+                                       ("blob", "AIzaSyB-0123456789abcdefghijklmnopq")])
+def test_scanner_finds_a_planted_key(tmp_path, where, key):
     home = tmp_path / "planted"
     Store(home / "relay.db").close()
     assert _secret_hits(tmp_path) == []
     try:
         if where == "file":
-            (home / "relay.log").write_text("x-api-key: sk-ant-test-leaked\n")
+            (home / "relay.log").write_text(f"x-api-key: {key}\n")
         else:
             with sqlite3.connect(home / "relay.db") as conn:
                 conn.execute("CREATE TABLE leak (b BLOB)")
-                conn.execute("INSERT INTO leak VALUES (?)", (zlib.compress(b'{"key": "sk-ant-api03-leaked"}'),))
+                conn.execute("INSERT INTO leak VALUES (?)", (zlib.compress(f'{{"key": "{key}"}}'.encode()),))
             conn.close()
         assert _secret_hits(tmp_path)
     finally:
@@ -73,13 +77,17 @@ def test_existing_files_are_narrowed_never_widened(tmp_path, wide_umask):
 
 
 def test_served_data_dir_is_private(upstream, tmp_path, wide_umask):
+    populate()
     with RelayProcess(upstream.url, "--history") as relay:
         post(relay, messages_body(stream=False))
         wait_rows(relay.url, 1)
+        assert requests.get(relay.url + "/api/v1/cost", timeout=60).status_code == 200   # writes session-state/
         home = tmp_path / "relay-home"
         assert _mode(home) == 0o700
-        for name in ("relay.db", "relay.db-wal", "relay.db-shm", "relay.pid"):
-            assert _mode(home / name) == 0o600, name
+        for name in ("relay.db", "relay.db-wal", "relay.db-shm", "relay.pid", "session-state"):
+            assert _mode(home / name) == (0o700 if name == "session-state" else 0o600), name
+        states = list((home / "session-state").iterdir())
+        assert states and all(_mode(p) == 0o600 for p in states)
 
 
 def test_credentials_are_masked_by_shape_wherever_they_ride(upstream, tmp_path):

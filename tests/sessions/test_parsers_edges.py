@@ -1,10 +1,10 @@
 """Parser behaviour on constructed files: broken bytes, merging rules, resumes, replays, and
-resuming a pickled parser mid-file."""
+resuming a saved parser state mid-file."""
 import json
-import pickle
 
 import pytest
 
+from relay.sessions import state
 from relay.sessions.parsers import parse_bytes, parser_for, read_into
 from tests.regen_sessions import cases, facts
 
@@ -202,12 +202,14 @@ def test_gemini_set_replay_upserts_and_detects_resume_and_compaction():
     assert session.stats.duplicate_lines == 1
 
 
-def _feed_in_two(provider, path, cut):
-    """Parse `path` up to byte `cut`, pickle the parser as the index does, resume from its offset."""
+def _feed_in_two(provider, path, cut, directory):
+    """Parse `path` up to byte `cut`, save the state as the index does, resume from its offset."""
     data = path.read_bytes()
     first = parser_for(provider, path)
     first.end(first.feed(data[:cut]))
-    resumed = pickle.loads(pickle.dumps(first))
+    assert state.save(directory, str(path), first) > 0
+    resumed = state.load(directory, str(path), first.offset, parser_for(provider, path))
+    assert resumed is not None and resumed is not first
     rest = data[resumed.offset:]
     resumed.end(resumed.feed(rest))
     return resumed.result()
@@ -215,13 +217,13 @@ def _feed_in_two(provider, path, cut):
 
 @pytest.mark.parametrize("provider,path", [c for c in cases() if c[1].suffix == ".jsonl"],
                          ids=lambda v: getattr(v, "name", v))
-def test_a_parser_resumed_at_any_point_ends_where_a_single_pass_does(provider, path):
+def test_a_parser_resumed_at_any_point_ends_where_a_single_pass_does(provider, path, tmp_path):
     data = path.read_bytes()
     whole = facts(parse_bytes(provider, data, path=path))
     newlines = [i + 1 for i, b in enumerate(data) if b == 10]
     cuts = sorted({newlines[0], newlines[len(newlines) // 2], newlines[-2], newlines[len(newlines) // 3] + 7})
     for cut in cuts:
-        assert facts(_feed_in_two(provider, path, cut)) == whole, cut
+        assert facts(_feed_in_two(provider, path, cut, str(tmp_path / "state"))) == whole, cut
 
 
 def test_codex_resume_is_recorded_once_per_run():

@@ -154,7 +154,8 @@ def test_init_starts_the_server_in_the_background_and_undo_stops_it(home):
         steps = init(port=port)
         assert steps["server"]["status"] == "changed" and steps["health"]["status"] == "unchanged"
         assert server.health(port)["ok"] is True
-        pid = int((paths.data_dir() / "relay.pid").read_text())
+        pid, recorded_port = map(int, (paths.data_dir() / "relay.pid").read_text().split())
+        assert recorded_port == port
         assert "listening" in (paths.data_dir() / "relay.log").read_text()
         again = init(port=port)
         assert again["server"]["status"] == "unchanged"

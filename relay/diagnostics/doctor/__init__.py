@@ -21,7 +21,8 @@ changes, then runs the checks again. An edit of a user's file goes through relay
 """
 import sqlite3
 
-from relay.diagnostics.doctor import checks
+from relay import paths
+from relay.diagnostics.doctor import checks, probes
 from relay.diagnostics.doctor.model import STATUSES, Check, Context
 from relay.errors import RelayError
 
@@ -30,6 +31,7 @@ __all__ = ["STATUSES", "Check", "Context", "run"]
 
 def run(ctx, fix=False):
     """Run the eight checks; with `fix`, apply the safe fixes and check again."""
+    _follow_running_relay(ctx)
     found = [_guarded(c, ctx) for c in checks.CHECKS]
     actions = []
     if fix:
@@ -44,6 +46,18 @@ def run(ctx, fix=False):
             found = [_guarded(c, ctx) for c in checks.CHECKS]
     return {"ok": all(c.status != "fail" for c in found), "checks": [c.to_dict() for c in found],
             "fixed": actions}
+
+
+def _follow_running_relay(ctx):
+    """A relay started with --port N (or by relay init on another port) is the one to check:
+    when nothing answers at the configured port, the port relay.pid records is tried."""
+    if ctx.running_port or probes.health(ctx):
+        return
+    pid, port = probes.pid_file(paths.pid_path(ctx.environ))
+    if port and port != ctx.settings["port"] and probes.pid_state(pid) == "relay":
+        ctx.running_port = port
+        if probes.health(ctx) is None:
+            ctx.running_port = None
 
 
 def _guarded(check_fn, ctx):

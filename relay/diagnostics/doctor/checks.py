@@ -239,16 +239,12 @@ def check_stale_pids(ctx):
                    if p != lock) if directory.is_dir() else []
     stale, live = [], []
     for f in files:
-        try:
-            first = f.read_text(errors="replace").split()
-            pid = int(first[0]) if first else 0
-        except (OSError, ValueError):
-            pid = 0
+        pid, port = probes.pid_file(f)
         state = probes.pid_state(pid)
         if state == "dead" or (state == "other" and f == paths.pid_path(ctx.environ)):
             stale.append((f, pid))
         else:
-            live.append(f"{f.name} (pid {pid})")
+            live.append(f"{f.name} (pid {pid}" + (f", port {port})" if port else ")"))
     if stale:
         names = ", ".join(f"{f.name} (pid {pid or '?'} is gone)" for f, pid in stale)
         return Check("stale_pids", "warn", f"stale: {names}", "remove them; `relay doctor --fix` does, after a backup",

@@ -33,8 +33,14 @@ class Context:
     def home(self):
         return Path(self.environ.get("HOME") or Path.home())
 
+    running_port: int | None = None     # where the relay of relay.pid answers, when not at settings.port
+
+    @property
+    def port(self):
+        return self.running_port or self.settings["port"]
+
     @property
     def relay_url(self):
         host = self.settings["host"]
         host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
-        return f"http://[{host}]:{self.settings['port']}" if ":" in host else f"http://{host}:{self.settings['port']}"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"

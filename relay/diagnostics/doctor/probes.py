@@ -74,6 +74,17 @@ def free_space(ctx, where):
     return where, ctx.disk_usage(where).free
 
 
+def pid_file(path):
+    """(pid, port) from relay serve's pid file; either is 0 when missing or unreadable (an older
+    relay wrote the pid alone)."""
+    try:
+        words = Path(path).read_text(errors="replace").split()
+    except OSError:
+        return 0, 0
+    numbers = [int(w) if w.isdigit() else 0 for w in words[:2]]
+    return (numbers + [0, 0])[0], (numbers + [0, 0])[1]
+
+
 def pid_state(pid):
     """"dead", "relay" (alive, a relay process, or one whose command line cannot be read) or
     "other" (alive, and its command line does not mention relay: the pid was reused)."""

@@ -73,21 +73,26 @@ def _text(value):
     return value if isinstance(value, str) and value else None
 
 
+def _number(value):
+    # Numbers are taken as they came (a null or a string leaves the count as it was);
+    # relay.models.validate_exchange clamps and flags a negative, fractional or huge one.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _apply_usage(usage, raw):
     if not isinstance(raw, dict):
         return
     for name in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        value = raw.get(name)
-        if isinstance(value, int):
-            setattr(usage, name, value)
+        if _number(raw.get(name)):
+            setattr(usage, name, raw[name])
     split = raw.get("cache_creation")
     if isinstance(split, dict):
         for key, attr in (("ephemeral_5m_input_tokens", "cache_creation_5m_input_tokens"),
                           ("ephemeral_1h_input_tokens", "cache_creation_1h_input_tokens")):
-            if isinstance(split.get(key), int):
+            if _number(split.get(key)):
                 setattr(usage, attr, split[key])
     details = raw.get("output_tokens_details")
-    if isinstance(details, dict) and isinstance(details.get("thinking_tokens"), int):
+    if isinstance(details, dict) and _number(details.get("thinking_tokens")):
         usage.reasoning_tokens = details["thinking_tokens"]
 
 

@@ -7,8 +7,9 @@ from relay.proxy.sse import Decoder
 
 
 def as_int(value):
-    """A token count from a JSON value: ints as they are, anything else 0 (never a crash)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    """A token count from a JSON value: numbers as they came (relay.models.validate_exchange
+    clamps a negative, fractional or huge one before it is stored, and flags it), else 0."""
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def json_object(text):

@@ -1,7 +1,7 @@
 """The line machinery the session parsers share: splitting, decoding, counting, resuming.
 
 A parser is fed raw bytes and keeps everything it needs to go on in its own attributes, so a
-pickled parser *is* the resumable state of one file: `feed()` consumes complete lines only and
+parser snapshot() *is* the resumable state of one file: `feed()` consumes complete lines only and
 hands back the partial tail, `offset` is the byte position right after the last consumed line,
 and `end()` deals with the tail at EOF without consuming a line that is still being written.
 Nothing here raises on bad input: undecodable lines, wrong shapes and odd bytes are counted in
@@ -9,7 +9,8 @@ Nothing here raises on bad input: undecodable lines, wrong shapes and odd bytes 
 """
 import json
 
-from relay.models import Block, Session, Usage
+from relay.models import Block, Session, Usage, token_count
+from relay.sessions.parsers import snapshot
 
 _loads = json.loads
 # What a malformed record (valid JSON, wrong shape) can raise inside a handler.
@@ -69,6 +70,20 @@ class LineParser:
                 total = total + msg.usage
         self.session.usage = total
         return self.session
+
+    # --- resumable state: plain data for relay.sessions.state (see snapshot.py) --------------
+    plain = staticmethod(snapshot.plain)     # json.dumps(default=...) for what snapshot() returns
+
+    def snapshot(self):
+        """Everything `feed()` needs to go on, as JSON data (models as snapshot.plain makes them)."""
+        return {"offset": self.offset, "line_no": self.line_no, "session": self.session}
+
+    def restore(self, data):
+        """The reverse of snapshot() on a fresh parser; raises on malformed data."""
+        self.offset, self.line_no = data["offset"], data["line_no"]
+        if type(self.offset) is not int or type(self.line_no) is not int:
+            raise ValueError("not a parser state")
+        self.session = snapshot.session(data["session"])
 
     # --- per line: a parser defines record(obj), or overrides line(raw) to sniff first ------
     def line(self, raw):
@@ -147,11 +162,9 @@ def as_list(value):
 
 
 def as_int(value):
-    if type(value) is int:
-        return value
-    if type(value) is float and value == value and abs(value) < 1e18:
-        return int(value)
-    return 0
+    """A token count from a session file, as every count is stored: a non-negative int within
+    relay.models.MAX_TOKENS (a file may hold 10**30 or -5; the index must still take it)."""
+    return token_count(value)[0]
 
 
 def as_str(value):

@@ -10,6 +10,7 @@ The bulky bookkeeping lines (api-request-shape/-blob, prompt_snapshot) are recog
 first bytes and never decoded.
 """
 from relay.models import Block, Compaction, Message, ToolCall, Usage
+from relay.sessions.parsers import snapshot
 from relay.sessions.parsers.base import (
     LineParser,
     as_dict,
@@ -95,6 +96,16 @@ class ClaudeParser(LineParser):
         self._run_ended = False
         self._handlers = {"user": self._user, "assistant": self._assistant, "attachment": self._attachment,
                           "system": self._system}
+
+    def snapshot(self):
+        calls = self.session.tool_calls
+        return {**super().snapshot(), "by_key": self._by_key, "uuids": self._uuids, "run_ended": self._run_ended,
+                "open_tools": list(zip(self._open_tools, snapshot.indexes(calls, self._open_tools.values())))}
+
+    def restore(self, data):
+        super().restore(data)
+        self._by_key, self._uuids, self._run_ended = dict(data["by_key"]), set(data["uuids"]), data["run_ended"] is True
+        self._open_tools = {tool_id: self.session.tool_calls[i] for tool_id, i in data["open_tools"]}
 
     def line(self, raw):
         kind = lead_type(raw)

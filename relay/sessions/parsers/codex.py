@@ -12,6 +12,7 @@ nothing is counted twice. A `thread_settings_applied` event after a finished tas
 import json
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
+from relay.sessions.parsers import snapshot
 from relay.sessions.parsers.base import (
     LineParser,
     as_dict,
@@ -61,6 +62,23 @@ class CodexParser(LineParser):
         self._metas = 0
         self._model = None
         self._responses = set()
+
+    _FLAGS = ("_open_index", "_covered", "_last_total", "_task_done", "_resuming", "_metas", "_model")
+
+    def snapshot(self):
+        calls = self.session.tool_calls
+        return {**super().snapshot(), "flags": [getattr(self, name) for name in self._FLAGS],
+                "open": self._open is not None, "responses": self._responses,
+                "open_calls": list(zip(self._open_calls, snapshot.indexes(calls, self._open_calls.values())))}
+
+    def restore(self, data):
+        super().restore(data)
+        for name, value in zip(self._FLAGS, data["flags"], strict=True):
+            setattr(self, name, value)
+        # The open message is the one at _open_index: written once, found again by its place.
+        self._open = self.session.messages[self._open_index] if data["open"] is True else None
+        self._responses = set(data["responses"])
+        self._open_calls = {call_id: self.session.tool_calls[i] for call_id, i in data["open_calls"]}
 
     def line(self, raw):
         i = top_level_at(raw, _EVENT_AT, 200)

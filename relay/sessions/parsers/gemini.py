@@ -11,6 +11,7 @@ record id ever seen, so a history rewrite cannot hide spent tokens. The older `.
 import dataclasses
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
+from relay.sessions.parsers import snapshot
 from relay.sessions.parsers.base import (
     SHAPE_ERRORS,
     LineParser,
@@ -62,6 +63,18 @@ class GeminiParser(LineParser):
         self.header = {}
         self.records = {}           # id -> (line, record), in history order
         self.tokens = {}            # gemini record id -> Usage, never dropped
+
+    def snapshot(self):
+        return {**super().snapshot(), "header": self.header, "tokens": snapshot.pairs(self.tokens),
+                "records": [[rid, line, rec] for rid, (line, rec) in self.records.items()]}
+
+    def restore(self, data):
+        super().restore(data)
+        if type(data["header"]) is not dict:
+            raise ValueError("not a Gemini parser state")
+        self.header = data["header"]
+        self.tokens = snapshot.unpairs(data["tokens"], snapshot.usage)
+        self.records = {rid: (line, rec) for rid, line, rec in data["records"]}
 
     def record(self, obj):
         if "$set" in obj:
