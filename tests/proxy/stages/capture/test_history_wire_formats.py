@@ -3,7 +3,6 @@ real relay with --history and the fake upstream, from the bodies the real CLIs s
 (tests/data/requests/{codex,codex-chatgpt,gemini,gemini-code-assist}/)."""
 import copy
 import json
-import time
 from urllib.parse import quote
 
 import pytest
@@ -12,6 +11,7 @@ import requests
 from relay.proxy.providers.gemini import conversation_id
 from tests.fake_upstream import FakeUpstream
 from tests.fake_wire import TEXT
+from tests.proxy.conftest import history_bodies, wait_history
 from tests.relay_process import ROOT, RelayProcess
 
 DATA = ROOT / "tests" / "data" / "requests"
@@ -49,25 +49,12 @@ def _post(relay, path, body, headers=None):
     return r.content
 
 
-def _turns(relay, sid, count, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        r = requests.get(f"{relay.url}/api/v1/history/{quote(sid, safe='')}", timeout=5)
-        if r.status_code == 200 and len(r.json()["turns"]) >= count:
-            return r.json()["turns"]
-        time.sleep(0.05)
-    raise AssertionError(f"expected {count} turns for {sid}")
+def _turns(relay, sid, count):
+    return wait_history(relay.url, sid, count)
 
 
 def _rebuilt(sid, count):
-    # conftest points RELAY_HOME at this test's temp dir
-    from relay import paths
-    from relay.store import Store, history_queries
-    store = Store(paths.db_path())
-    try:
-        return store.read(lambda c: [history_queries.request_body(c, sid, i) for i in range(count)])
-    finally:
-        store.close()
+    return history_bodies(sid, count)
 
 
 def _shown(relay, sid, turn):
