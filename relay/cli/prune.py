@@ -30,7 +30,9 @@ def _rich(payload):
     table = rich_table("relay prune report", [c if i < 3 else (c, "right") for i, c in enumerate(COLUMNS)])
     for r in payload["prune"]["by_strategy"]:
         table.add_row(*(f"{r[c]:.1f}" if c == "cost_delta" else str(r[c]) for c in COLUMNS))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(f"Pruning applies to {payload['prune']['applies_to']}.", markup=False)
 
 
 def _plain(payload):
@@ -38,6 +40,7 @@ def _plain(payload):
     rows = data["by_strategy"]
     if not rows:
         click.echo("No pruning recorded yet. Start relay with --prune gentle|standard|aggressive.")
+        click.echo(f"Pruning applies to {data['applies_to']}.")
         return
     click.echo(f"{'tier':<11} {'strategy':<22} {'decision':<16} {'edits':>6} {'requests':>8} {'tokens':>9} "
                f"{'cost Δ':>10}")
@@ -47,3 +50,4 @@ def _plain(payload):
     a = data["applied"]
     click.echo(f"applied: {a['edits']} edits, {a['tokens_removed']} tokens (~{a['bytes_removed']} bytes) removed, "
                f"cost delta {a['cost_delta']} ({data['cost_unit']})")
+    click.echo(f"Pruning applies to {data['applies_to']}.")

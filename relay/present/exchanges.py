@@ -50,6 +50,11 @@ def store_status(store):
     return "; ".join(parts)
 
 
+# Pruning edits Anthropic Messages bodies only: its rules (cache breakpoints, tool_use/tool_result
+# pairing) are Anthropic's, so Codex and Gemini requests pass unpruned.
+PRUNE_SCOPE = "Claude Code (Anthropic Messages, the /v1 mount) only; Codex and Gemini CLI requests are never pruned"
+
+
 def prune_report(rows):
     """Pruning edits per strategy and decision, with totals of what was really removed."""
     applied = [r for r in rows if r["decision"] == "applied"]
@@ -60,4 +65,5 @@ def prune_report(rows):
                     "tokens_removed": sum(r["tokens_removed"] for r in applied),
                     "cost_delta": round(sum(r["cost_delta"] for r in applied), 3)},
         "cost_unit": "input tokens at the model's base input price (negative saves money)",
+        "applies_to": PRUNE_SCOPE,
     }

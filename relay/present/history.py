@@ -5,6 +5,7 @@ import math
 from relay.costs import prices, series
 from relay.present.charts import context_growth
 from relay.present.costs import usd
+from relay.sessions import wire
 from relay.store import history_queries
 
 PIE_PARTS = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system",
@@ -85,16 +86,19 @@ def _system_blocks(system):
 
 def history_request(turn, body, response):
     """A reconstructed turn: the system prompt, the tools offered, every message in full (role,
-    blocks) and the response."""
-    data = json.loads(body)
+    blocks) and the response. Responses and Gemini bodies are shown mapped onto the Messages
+    shape (relay.sessions.wire); `format` names the wire format."""
+    data = wire.request_view(json.loads(body)) or {"format": None, "model": None, "system": None, "tools": [],
+                                                   "messages": []}
     messages = []
-    for i, msg in enumerate(data.get("messages") or []):
-        content = msg.get("content")
+    for i, msg in enumerate(data["messages"]):
+        content = msg.get("content") if isinstance(msg, dict) else None
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-        messages.append({"index": i, "role": msg.get("role"), "blocks": [_block_summary(b) for b in blocks]})
-    tools = [t.get("name") for t in data.get("tools") or [] if isinstance(t, dict)]
-    return {"turn": history_turn(turn), "model": data.get("model"), "body_bytes": len(body),
-            "system": _system_blocks(data.get("system")), "tools": tools,
+        messages.append({"index": i, "role": msg.get("role") if isinstance(msg, dict) else None,
+                         "blocks": [_block_summary(b) for b in blocks]})
+    tools = [t.get("name") for t in data["tools"] if isinstance(t, dict)]
+    return {"turn": history_turn(turn), "model": data["model"], "format": data["format"], "body_bytes": len(body),
+            "system": _system_blocks(data["system"]), "tools": tools,
             "messages": messages,
             "response": None if response is None else {**response, "content": [
                 _block_summary(b) for b in response.get("content") or []]}}

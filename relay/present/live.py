@@ -7,28 +7,33 @@ from relay import guard as guards
 from relay.costs import rates
 from relay.present.guard import thresholds as guard_thresholds
 from relay.present.history import composition as composition_of
+from relay.sessions import wire
 from relay.sessions.alive import alive_sessions
-from relay.sessions.composition import duplicate_reads_of, estimate_tokens, wire_tool_calls
+from relay.sessions.composition import duplicate_reads_of, estimate_tokens, synthetic_kind, wire_tool_calls
 from relay.store import history_queries, metrics_queries, queries, session_index
 
 LIVE_MINUTES = 30     # /display/ shows sessions with proxy activity this recent
 PROVIDER_OF_CLI = {"claude": "anthropic", "codex": "openai", "gemini": "google"}
 
 
-def _prompt_text(body):
-    """The last thing the person typed in a Messages request (plain text, capped), or None."""
-    import json
+def _messages(body):
+    """The messages of a captured request of any wire format, in the Messages shape."""
     try:
-        messages = json.loads(body).get("messages") or []
+        view = wire.request_view(json.loads(body))
     except ValueError:
-        return None
-    for msg in reversed(messages):
+        return []
+    return view["messages"] if view else []
+
+
+def _prompt_text(body):
+    """The last thing the person typed in a captured request (plain text, capped), or None."""
+    for msg in reversed(_messages(body)):
         if msg.get("role") != "user":
             continue
         content = msg.get("content")
         texts = [content] if isinstance(content, str) else [
             b.get("text") or "" for b in content or [] if isinstance(b, dict) and b.get("type") == "text"]
-        text = "\n".join(t for t in texts if t and not t.lstrip().startswith("<system-reminder>")).strip()
+        text = "\n".join(t for t in texts if t and synthetic_kind(t) not in ("system_reminder", "context")).strip()
         if text:
             return text[:500]
     return None
@@ -82,11 +87,7 @@ def insights(conn, session_id, body=None, composition=None, indexed=None):
     if composition is not None:
         snr = composition.get("snr")
     if body is not None:
-        try:
-            messages = json.loads(body).get("messages") or []
-        except (ValueError, AttributeError):
-            messages = []
-        dup = duplicate_reads(duplicate_reads_of(wire_tool_calls(messages)))
+        dup = duplicate_reads(duplicate_reads_of(wire_tool_calls(_messages(body))))
     elif indexed:
         found = indexed.get("composition") or {}
         snr = found.get("snr") if snr is None else snr

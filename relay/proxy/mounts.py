@@ -10,8 +10,9 @@ rest of the path, query included, to that provider's upstream (the setting named
                 codex/models, wham/*, ps/*, analytics), forwarded as is to upstream_chatgpt
   /v1internal:...    Gemini Code Assist (Gemini CLI with a Google login, CODE_ASSIST_ENDPOINT),
                 forwarded as is to upstream_code_assist
-Request stages (pruning, history capture) understand Anthropic Messages bodies only, so only
-that mount runs them; the other mounts pass bodies through untouched.
+Pruning understands Anthropic Messages bodies only, so only that mount runs the request
+stages; the other mounts pass bodies through untouched and run only history capture, which
+reads every mount's model calls (relay.proxy.stages.capture).
 """
 from dataclasses import dataclass
 from types import ModuleType
@@ -25,7 +26,7 @@ class Route:
     strip: str            # removed from the request target before it goes upstream
     provider: ModuleType
     setting: str          # the settings key holding this provider's upstream base URL
-    stages: bool          # whether the request pipeline runs on this mount
+    stages: bool          # whether the request pipeline (pruning) runs on this mount; capture runs on all
     cli: str              # the client CLI this mount serves unless the user agent names another
     boundary: str = "/"   # characters that may follow the prefix (Code Assist: "/v1internal:method")
 

@@ -31,9 +31,12 @@ its first/last turn, summed additions and the largest context and measured sizes
 bucket. The result is plain JSON.
 
 `compose_request(body)` applies the same categories to one Messages API request as the proxy saw
-it (history capture stores it per request): the content is mapped with the Claude Code parser's
-blocks_of, and each user-role block is judged on its own (one wire message carries the typed
-text next to the reminders the CLI prepended). What only the wire shows is added: the system
+it (history capture stores it per request; Responses and Gemini bodies are first mapped onto
+the Messages shape by relay.sessions.wire, and a developer or system role counts as system):
+the content is mapped with the Claude Code parser's blocks_of, and each user-role block is
+judged on its own (one wire message carries the typed text next to the reminders the CLI
+prepended; Codex's environment and AGENTS.md messages and Gemini's session context count as
+system). What only the wire shows is added: the system
 prompt, and the tool schemas (JSON characters, each tool name counted once) grouped per MCP
 server (`mcp__<server>__<tool>`, else "builtin"); `percent` is each part's share of the window.
 """
@@ -43,6 +46,7 @@ import shlex
 
 from relay.models import Message, ToolCall
 from relay.sessions.parsers.claude import _PREFIX_SYNTHETIC, blocks_of
+from relay.sessions.parsers.codex import _CONTEXT_PREFIXES as _CODEX_CONTEXT
 
 CATEGORIES = ("user_text", "assistant_text", "tool_use", "tool_result", "thinking_overhead", "system")
 SIGNAL = ("user_text", "assistant_text")
@@ -250,9 +254,18 @@ def compose_session(session):
 
 
 # User-role text the CLI writes itself, recognised by how it starts (the Claude Code parser's
-# prefixes plus the compaction texts that only the wire shows).
+# prefixes, the compaction texts that only the wire shows, and the context Codex and Gemini CLI
+# send as user messages: environment, AGENTS.md and skills, the session context).
 _WIRE_SYNTHETIC = (("This session is being continued from a previous conversation", "compact_summary"),
-                   ("CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.", "compact_request"))
+                   ("CRITICAL: Respond with TEXT ONLY. Do NOT call any tools.", "compact_request"),
+                   *((prefix, "context") for prefix in _CODEX_CONTEXT), ("<session_context>", "context"))
+
+
+def synthetic_kind(text):
+    """Why a user-role text on the wire was written by the CLI rather than the person (see
+    _WIRE_SYNTHETIC), or None."""
+    first = text.lstrip() if isinstance(text, str) else ""
+    return next((name for prefix, name in _PREFIX_SYNTHETIC + _WIRE_SYNTHETIC if first.startswith(prefix)), None)
 
 
 def _wire_messages(messages):
@@ -267,9 +280,7 @@ def _wire_messages(messages):
             out.append(Message(role=role, blocks=blocks))
             continue
         for block in blocks:
-            first = block.text.lstrip() if block.kind == "text" else ""
-            synthetic = next((name for prefix, name in _PREFIX_SYNTHETIC + _WIRE_SYNTHETIC
-                              if first.startswith(prefix)), None)
+            synthetic = synthetic_kind(block.text) if block.kind == "text" else None
             out.append(Message(role="user", blocks=[block], synthetic=synthetic))
     return out
 

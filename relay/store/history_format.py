@@ -9,6 +9,9 @@ hold for any JSON text, whatever its key order, spacing or escaping. Each value 
 stored as a content-addressed blob; the glue and value hashes of the non-message fields form the
 "frame" (one blob, identical across the turns of a session unless the system prompt or tools
 change). A body that is not a JSON object with a `messages` array is stored whole (`raw`).
+The array may be another one, nested too (`split(body, path)`: Responses `input`, Gemini
+`contents`, Code Assist `request.contents`): the objects on the way are cut into the same flat
+glue-and-values sequence, so storing and rebuilding do not depend on the wire format.
 """
 import json
 
@@ -54,50 +57,75 @@ def _array(text, start):
         return items, glue, i
 
 
-def split(body):
+def _object(text, start, path, prefix, pieces, found):
+    """Cut the JSON object at text[start] into `pieces`: glue strings and (key, raw value) pairs,
+    the pair of the array at `path` holding None (its items go to `found`). An object on the way
+    to that array is cut the same way, its keys named `outer.inner`, so the flat cut of a nested
+    body still reads glue, value, glue ... Returns the index after the object."""
+    i = _skip(text, _expect(text, start, "{"))
+    glue_start = start
+    if i < len(text) and text[i] == "}":
+        pieces.append(text[start:i + 1])
+        return i + 1
+    while True:
+        key, i = _DECODER.raw_decode(text, i)
+        i = _skip(text, _expect(text, _skip(text, i), ":"))
+        pieces.append(text[glue_start:i])
+        name = prefix + str(key)
+        at = i < len(text) and key == path[0] and "items" not in found
+        if at and len(path) == 1 and text[i] == "[":
+            found["items"], found["glue"], end = _array(text, i)
+            pieces.append((name, None))
+        elif at and len(path) > 1 and text[i] == "{":
+            end = _object(text, i, path[1:], name + ".", pieces, found)
+        else:
+            _, end = _DECODER.raw_decode(text, i)
+            pieces.append((name, text[i:end]))
+        i = _skip(text, end)
+        glue_start = end
+        if i < len(text) and text[i] == ",":
+            i = _skip(text, i + 1)
+            continue
+        i = _expect(text, i, "}")
+        pieces.append(text[glue_start:i])
+        return i
+
+
+def split(body, path=(MESSAGES,)):
     """Cut body bytes into {"keys", "glue", "values", "messages", "message_glue"}: values are raw JSON
-    texts (None in the messages slot), messages a list of (parsed, raw text). Raises
-    NotSplittable for anything but a UTF-8 JSON object holding one `messages` array."""
+    texts (None in the messages slot), messages a list of (parsed, raw text). `path` names the
+    array of messages: ("messages",) for Anthropic, ("input",) for OpenAI Responses,
+    ("contents",) for Gemini, ("request", "contents") for Code Assist; keys inside a nested
+    object are dotted ("request.tools"). Raises NotSplittable for anything but a UTF-8 JSON object
+    holding that array."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotSplittable("not UTF-8") from exc
     i = _skip(text, 0)
-    i = _skip(text, _expect(text, i, "{"))
-    glue, keys = [], []
-    values: list[str | None] = []
-    glue_start, messages, message_glue = 0, None, None
+    pieces: list = [text[:i]]
+    found: dict = {}
     try:
-        if i < len(text) and text[i] == "}":
-            raise NotSplittable("empty object")
-        while True:
-            key, i = _DECODER.raw_decode(text, i)
-            i = _skip(text, _expect(text, _skip(text, i), ":"))
-            glue.append(text[glue_start:i])
-            if key == MESSAGES and messages is None:
-                messages, message_glue, end = _array(text, i)
-                values.append(None)
-            else:
-                _, end = _DECODER.raw_decode(text, i)
-                values.append(text[i:end])
-            keys.append(key)
-            i = _skip(text, end)
-            glue_start = end
-            if i < len(text) and text[i] == ",":
-                i = _skip(text, i + 1)
-                continue
-            i = _skip(text, _expect(text, i, "}"))
-            if i != len(text):
-                raise NotSplittable("text after the object")
-            glue.append(text[glue_start:])
-            break
+        end = _object(text, i, tuple(path), "", pieces, found)
+        if _skip(text, end) != len(text):
+            raise NotSplittable("text after the object")
+        pieces.append(text[end:])
     except (ValueError, IndexError) as exc:
         raise NotSplittable(str(exc)) from exc
-    if messages is None:
-        raise NotSplittable("no messages array")
+    if "items" not in found:
+        raise NotSplittable(f"no {'.'.join(path)} array")
+    glue, keys = [""], []
+    values: list[str | None] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            glue[-1] += piece
+        else:
+            keys.append(piece[0])
+            values.append(piece[1])
+            glue.append("")
     if len(set(keys)) != len(keys):
         raise NotSplittable("duplicate keys")
-    return {"keys": keys, "glue": glue, "values": values, "messages": messages, "message_glue": message_glue}
+    return {"keys": keys, "glue": glue, "values": values, "messages": found["items"], "message_glue": found["glue"]}
 
 
 def compact_glue(message_glue):

@@ -190,7 +190,8 @@ def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
         app.register_blueprint(blueprint)
     stream.init_app(app)
 
-    bare = Pipeline()
+    # History capture reads every mount's model calls; pruning (and any other stage) Anthropic's only.
+    bare = Pipeline([stage for stage in pipeline.stages if getattr(stage, "captures", False)])
     ctx.guard = _guard(settings, store, bus)
     handlers = [(route, ProxyHandler(route.provider, upstreams[route.setting], store, bus,
                                      pipeline if route.stages else bare, route=route, guard=ctx.guard,

@@ -50,8 +50,8 @@ MESSAGES = {
         "display.title": "Live sessions", "display.none": "No live sessions in the last {minutes} minutes.",
         "display.turns": "turns", "display.context": "context", "display.composition": "composition",
         "display.composition_missing": "composition needs history capture (RELAY_HISTORY=1)",
-        "display.composition_claude_only": "composition, history capture and pruning read Claude Code "
-                                           "(Anthropic) requests only, not this CLI's yet",
+        "display.prune_anthropic_only": "pruning applies to Claude Code (Anthropic) requests only; "
+                                        "this CLI's requests are never pruned",
         "display.last_prompt": "last prompt", "display.no_prompt": "no prompt captured",
         "display.last_seen": "last seen", "display.via_proxy": "via relay",
         "display.as_of_scan": "as of the last relay scan", "display.running": "running",
@@ -109,7 +109,8 @@ MESSAGES = {
         "display.title": "실시간 세션", "display.none": "최근 {minutes}분 동안 활성 세션이 없습니다.",
         "display.turns": "턴", "display.context": "컨텍스트", "display.composition": "구성",
         "display.composition_missing": "구성을 보려면 기록 캡처가 필요합니다 (RELAY_HISTORY=1)",
-        "display.composition_claude_only": "구성, 기록 캡처, 정리는 아직 Claude Code(Anthropic) 요청만 읽습니다",
+        "display.prune_anthropic_only": "정리(pruning)는 Claude Code(Anthropic) 요청에만 적용되며 "
+                                        "이 CLI의 요청은 정리되지 않습니다",
         "display.last_prompt": "마지막 프롬프트", "display.no_prompt": "캡처된 프롬프트 없음",
         "display.last_seen": "마지막 활동", "display.via_proxy": "relay 경유",
         "display.as_of_scan": "마지막 relay scan 기준", "display.running": "실행 중",

@@ -1,6 +1,7 @@
 """Fixtures for proxy tests: a fake Anthropic upstream and a real `relay serve` in front of it."""
 import json
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -40,3 +41,27 @@ def wait_rows(relay_url, count, predicate=lambda rows: True, timeout=10, **param
 def messages_body(stream=True, **extra):
     return json.dumps({"model": "claude-opus-5-5", "max_tokens": 64, "stream": stream,
                        "messages": [{"role": "user", "content": "say hi"}], **extra}).encode()
+
+
+def wait_history(relay_url, session_id, count, timeout=10):
+    """Poll the API until `count` captured turns exist for the session; returns them."""
+    deadline = time.time() + timeout
+    turns = []
+    while time.time() < deadline:
+        r = requests.get(f"{relay_url}/api/v1/history/{quote(session_id, safe='')}", timeout=5)
+        turns = r.json()["turns"] if r.status_code == 200 else []
+        if len(turns) >= count:
+            return turns
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} captured turns for {session_id}, got {len(turns)}")
+
+
+def history_bodies(session_id, count):
+    """The request bodies of a session's first `count` captured turns, rebuilt from the store."""
+    from relay import paths  # conftest points RELAY_HOME at this test's temp dir
+    from relay.store import Store, history_queries
+    store = Store(paths.db_path())
+    try:
+        return store.read(lambda c: [history_queries.request_body(c, session_id, i) for i in range(count)])
+    finally:
+        store.close()

@@ -8,11 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests import real_clients as clients
 from tests.fake_wire import CODEX_HEADERS, GEMINI_ROW, OPENAI_ROW, SHELL_COMMAND, TEXT
-from tests.proxy.conftest import wait_rows
+from tests.proxy.conftest import history_bodies, wait_history, wait_rows
 from tests.proxy.test_anthropic_sdk import assert_key_not_stored
+from tests.relay_process import RelayProcess
 
 OPENAI_KEY = "sk-codex-relay-test-KEY-never-stored"
 GEMINI_KEY = "AIza-gemini-cli-relay-test-KEY-never-stored"
@@ -167,3 +169,39 @@ def test_codex_builtin_provider_falls_back_from_websocket_at_once(codex_bin, rel
     assert row["provider"] == "openai" and {k: row[k] for k in OPENAI_ROW} == OPENAI_ROW
     refusals = [line for line in relay.stderr_lines if "refused a WebSocket upgrade" in line]
     assert len(refusals) == 1, refusals
+
+
+@pytest.fixture
+def history_relay(upstream):
+    process = RelayProcess(upstream.url, "--history").start()
+    yield process
+    process.stop()
+
+
+def _captured_tool_round_trip(relay, upstream, session_id, path):
+    """The two model calls of a tool round trip, captured as a full turn and a delta that rebuild
+    the bodies upstream received, with the call and its output in the composition."""
+    turns = wait_history(relay.url, session_id, 2)
+    assert [t["kind"] for t in turns] == ["full", "delta"]
+    assert history_bodies(session_id, 2) == [r["body"] for r in upstream.requests if r["path"] == path]
+    comp = requests.get(f"{relay.url}/api/v1/history/{session_id}/composition", timeout=5).json()["turns"][1]
+    chars = comp["composition"]["chars"]
+    assert chars["tool_use"] > 0 and chars["tool_result"] > 0 and chars["user_text"] > 0
+    assert chars["system_prompt"] + chars["system"] > 0 and chars["tool_schemas"] > 0
+    assert requests.get(f"{relay.url}/history/{session_id}/1", timeout=5).status_code == 200
+
+
+def test_codex_tool_round_trip_with_history(codex_bin, history_relay, upstream, tmp_path):
+    events = run_codex(codex_bin, history_relay, tmp_path, "run echo hello-from-tool")
+    [thread] = [e["thread_id"] for e in events if e.get("type") == "thread.started"]
+    _captured_tool_round_trip(history_relay, upstream, thread, "/v1/responses")
+
+
+def test_gemini_tool_round_trip_with_history(gemini_bin, history_relay, upstream, tmp_path):
+    """Gemini CLI sends no session id with an API key: both calls share the one relay derives."""
+    run_gemini(gemini_bin, history_relay, tmp_path, "run echo hello-from-tool", "--approval-mode", "yolo")
+    rows = wait_rows(history_relay.url, 2)
+    [session] = {r["session_id"] for r in rows}
+    assert session.startswith("gemini-")
+    _captured_tool_round_trip(history_relay, upstream, session,
+                              "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse")

@@ -67,6 +67,15 @@ def test_prune_through_relay(upstream, mode):
     assert "oversized_tool_output" in strategies
     assert report_cli("prune-session") == api["prune"]
     assert report_cli("someone-else")["by_strategy"] == []
+    assert "Codex and Gemini CLI requests are never pruned" in api["prune"]["applies_to"]
+
+
+def test_prune_report_says_pruning_is_anthropic_only():
+    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "prune", "report", "--format", "plain"],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "Pruning applies to Claude Code (Anthropic Messages, the /v1 mount) only; Codex and Gemini CLI " \
+           "requests are never pruned." in done.stdout
 
 
 def test_pruning_off_by_default_keeps_bytes(relay, upstream):

@@ -19,7 +19,8 @@ import requests
 
 from tests import real_clients as clients
 from tests.fake_wire import CODEX_HEADERS, GEMINI_ROW, OPENAI_ROW, TEXT
-from tests.proxy.conftest import wait_rows
+from tests.proxy.conftest import history_bodies, wait_history, wait_rows
+from tests.relay_process import RelayProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 120
@@ -28,6 +29,14 @@ ACCESS_JWT_PAYLOAD = {"email": "user@example.com", "exp": int(time.time()) + 864
                                                       "chatgpt_user_id": "user-1"}}
 CLAUDE_OAUTH = "sk-ant-oat01-relay-test-OAUTH-never-stored"
 GOOGLE_TOKEN = "ya29.relay-test-GOOGLE-never-stored"
+
+
+@pytest.fixture
+def relay(upstream):
+    """History capture on: each login's model calls must also be captured under the CLI's session."""
+    process = RelayProcess(upstream.url, "--history").start()
+    yield process
+    process.stop()
 
 
 def _b64(data):
@@ -103,6 +112,8 @@ def test_codex_chatgpt_login_through_relay(version, relay, upstream, tmp_path):
     assert row["session_id"] == thread and row["cli"] == "codex" and row["outcome"] == "ok"
     assert {k: row[k] for k in OPENAI_ROW} == OPENAI_ROW and row["ratelimit"] == CODEX_HEADERS
     assert all(r["cli"] == "codex" for r in rows)
+    [turn] = wait_history(relay.url, thread, 1)
+    assert turn["kind"] == "full" and history_bodies(thread, 1) == [model_calls[0]["body"]]
     relay_cmd(env, "init", "--undo")
     after = snapshot(home)
     assert {p: after[p] for p in before} == before
@@ -176,6 +187,14 @@ def test_gemini_google_login_through_code_assist(version, relay, upstream, tmp_p
     for row in model_rows:
         assert row["session_id"] == session and row["cli"] == "gemini" and row["model"] == "gemini-2.5-pro"
         assert {k: row[k] for k in GEMINI_ROW} == GEMINI_ROW and row["outcome"] == "ok"
+    # conversation calls under the session, the CLI's JSON utility calls (router, checks) beside it
+    streamed = [r["body"] for r in calls if ":streamGenerateContent" in r["path"]]
+    assert streamed and len(wait_history(relay.url, session, len(streamed))) == len(streamed)
+    assert history_bodies(session, len(streamed)) == streamed
+    side = [r["body"] for r in calls if ":generateContent" in r["path"]]
+    if side:
+        wait_history(relay.url, session + ":side", len(side))
+        assert history_bodies(session + ":side", len(side)) == side
     if any(r["path"].endswith(":retrieveUserQuota") for r in upstream.requests):
         quota = requests.get(relay.url + "/api/v1/quota", timeout=10).json()["quota"]
         assert {w["name"] for w in quota["gemini"]["windows"]} == {"gemini-2.5-pro", "gemini-2.5-flash"}

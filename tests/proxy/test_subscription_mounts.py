@@ -154,6 +154,8 @@ def test_each_exchange_and_card_names_its_cli(relay, upstream):
     display = requests.get(relay.url + "/display/", timeout=10).text
     for cli, provider in (("codex", "openai"), ("gemini", "gemini"), ("claude", "anthropic")):
         assert f'<span class="badge cli">{cli}</span> <span class="badge provider">{provider}</span>' in display
-    assert display.count("Claude Code (Anthropic) requests only") == 3   # the two codex cards and gemini
+    # history capture reads every CLI now; pruning stays Anthropic-only, and the card says so
+    assert display.count("pruning applies to Claude Code (Anthropic) requests only") == 3   # 2 codex, 1 gemini
+    assert "composition, history capture and pruning read" not in display
     dashboard = requests.get(relay.url + "/dashboard/", timeout=10).text
     assert "<td>codex</td><td>openai</td>" in dashboard and "<td>gemini</td><td>gemini</td>" in dashboard

@@ -10,8 +10,10 @@ is candidates + thoughts and reasoning_tokens repeats the thoughts for display.
 
 Every streamed chunk carries usageMetadata as running totals, so the latest one wins; the
 stream is complete once a candidate reports a finishReason. `:countTokens` answers with a
-count, not a model call: its row has no usage.
+count, not a model call: its row has no usage. With `keep_content` (history capture) the reader
+keeps the first candidate's parts of every chunk; `assemble_content` joins the streamed text.
 """
+import hashlib
 import json
 import re
 
@@ -22,6 +24,7 @@ PROVIDER = "gemini"
 RATELIMIT_PREFIXES = ("x-ratelimit-",)
 RATELIMIT_NAMES = ("retry-after",)
 SESSION_HEADERS = ("x-gemini-session-id", "x-session-id")
+CONTEXT_PREFIX = "<session_context>"
 _MODEL_PATH = re.compile(r"/models/([^/:?]+):([A-Za-z]+)")
 
 
@@ -31,11 +34,43 @@ def path_model(path):
     return (match.group(1), match.group(2)) if match else (None, None)
 
 
+def conversation_id(data, user_agent):
+    """A stable id for the conversation a Gemini API body belongs to, or None.
+
+    Gemini CLI sends no session id with an API key (0.61.0: no header, no prompt id in the body,
+    unlike Code Assist), but every request of a conversation starts with the same contents: the
+    CLI's `<session_context>` (date, OS, directory) and then the first prompt typed. The id is
+    `gemini-` and a hash of the client (the user agent's product, e.g. `GeminiCLI-tui`, without
+    the model it names) and the user texts up to and including the first that is not the
+    session context; the model router's call for the first prompt carries the same start, so it
+    lands in the same session. A history rewritten from its start (Gemini's chat compression)
+    starts a new id."""
+    contents = data.get("contents")
+    texts: list[str] = []
+    for content in contents if isinstance(contents, list) else ():
+        if not isinstance(content, dict) or content.get("role", "user") != "user":
+            continue
+        parts = content.get("parts")
+        for part in parts if isinstance(parts, list) else ():
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+        if texts and not texts[-1].lstrip().startswith(CONTEXT_PREFIX):
+            break
+    if not texts:
+        return None
+    client = (user_agent or "").split("/", 1)[0].strip()
+    digest = hashlib.sha256(json.dumps([client, texts], ensure_ascii=False).encode("utf-8")).hexdigest()
+    return "gemini-" + digest[:24]
+
+
 def request_meta(body, headers, path=None):
-    """(model, stream, session_id): model and stream from the path. The Gemini CLI sends no
-    session id on the wire (0.61.0); a header is read where a client does send one."""
+    """(model, stream, session_id): model and stream from the path; the session id from a header
+    where a client sends one, else derived from the body (conversation_id)."""
     model, method = path_model(path)
     session_id = next((headers[name] for name in SESSION_HEADERS if headers.get(name)), None)
+    if session_id is None and method in ("generateContent", "streamGenerateContent", "countTokens"):
+        data = json_object(body)
+        session_id = conversation_id(data, headers.get("user-agent")) if data is not None else None
     return model, method == "streamGenerateContent", session_id
 
 
@@ -79,10 +114,31 @@ class ResponseReader(BodyReader):
             return
         self.message_id = data.get("responseId") or self.message_id
         self.model = data.get("modelVersion") or self.model
-        for candidate in data.get("candidates") or ():
+        candidates = data.get("candidates") or ()
+        if self.content_parts is not None and candidates and isinstance(candidates[0], dict):
+            content = candidates[0].get("content")
+            parts = content.get("parts") if isinstance(content, dict) else None
+            if isinstance(parts, list):
+                self.content_parts.extend(p for p in parts if isinstance(p, dict))
+        for candidate in candidates:
             if isinstance(candidate, dict) and candidate.get("finishReason"):
                 self.stop_reason = candidate["finishReason"]
                 self.completed = True
         usage = usage_from(data.get("usageMetadata"))
         if usage is not None:
             self.usage = usage
+
+
+def assemble_content(parts):
+    """The parts of a Gemini answer from ResponseReader.content_parts: consecutive text parts of
+    the same kind (thought or not) joined, as a stream cuts one text into many chunks."""
+    out: list[dict] = []
+    for part in parts or ():
+        text = part.get("text")
+        last = out[-1] if out else None
+        if isinstance(text, str) and last is not None and isinstance(last.get("text"), str) \
+                and last.get("thought") is part.get("thought"):
+            out[-1] = {**last, **part, "text": last["text"] + text}   # a signature comes with the last piece
+        else:
+            out.append(dict(part))
+    return out

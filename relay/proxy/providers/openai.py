@@ -7,6 +7,10 @@ is moved to cache_read_input_tokens and taken out of input, and is priced once, 
 rate. output_tokens includes the reasoning tokens (OpenAI bills them as output);
 reasoning_tokens repeats them for display only.
 
+With `keep_content` (history capture) the reader keeps the response's output items (each
+`response.output_item.done`, else the final response's `output`); `assemble_content` returns
+them in order.
+
 Responses streams carry usage once, in the final `response.completed` (or `.incomplete`,
 `.failed`) event; Chat Completions streams carry it in the last chunk when the request asked
 for `stream_options.include_usage`, and end with `data: [DONE]`.
@@ -81,9 +85,13 @@ class ResponseReader(BodyReader):
         if data is None:
             return
         kind = data.get("type") or event.event
-        if kind in _FINAL_RESPONSE_EVENTS:
+        if kind == "response.output_item.done":
+            if self.content_parts is not None and isinstance(data.get("item"), dict):
+                self.content_parts.append(data["item"])
+        elif kind in _FINAL_RESPONSE_EVENTS:
             self.completed = True
             self._on_response(data.get("response"))
+            self._keep_output(data.get("response"))
         elif kind == "response.created":
             self._on_response(data.get("response"))
         elif kind == "error":
@@ -98,6 +106,7 @@ class ResponseReader(BodyReader):
             self.error = data["error"].get("message") or "error"
         elif data.get("object") == "response":
             self._on_response(data)
+            self._keep_output(data)
         elif data.get("object") == "chat.completion":
             self._on_chat(data)
 
@@ -116,6 +125,11 @@ class ResponseReader(BodyReader):
         if usage is not None:
             self.usage = usage
 
+    def _keep_output(self, response):
+        """A whole response's output items, when no output_item.done event brought them."""
+        if self.content_parts == [] and isinstance(response, dict) and isinstance(response.get("output"), list):
+            self.content_parts.extend(item for item in response["output"] if isinstance(item, dict))
+
     def _on_chat(self, data):
         self.message_id = data.get("id") or self.message_id
         self.model = data.get("model") or self.model
@@ -125,3 +139,8 @@ class ResponseReader(BodyReader):
         usage = usage_from(data.get("usage"))
         if usage is not None:
             self.usage = usage
+
+
+def assemble_content(parts):
+    """The output items of a Responses answer from ResponseReader.content_parts."""
+    return [item for item in parts or () if isinstance(item, dict)]

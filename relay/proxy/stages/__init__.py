@@ -15,7 +15,8 @@ the store's writer. The hooks are optional, so Stage declares only the attribute
 has; the stages here do not inherit from it, they match it (the way mitmproxy's addons do).
 
   prune/      request pruning for the Anthropic Messages API and PruneStage, which runs it
-  capture/    HistoryStage: each Messages exchange, its compaction events and composition,
+  capture/    HistoryStage: each model call (Messages, Responses, Gemini, Code Assist), its
+              compaction events and composition,
               written by the store's writer
 """
 from typing import Protocol

@@ -1,5 +1,16 @@
-"""History capture: the stage that hands each finished Messages exchange to the store's writer,
-and the writer task that cuts, hashes, compresses and records it.
+"""History capture: the stage that hands each finished model call to the store's writer, and the
+writer task that cuts, hashes, compresses and records it.
+
+Four wire formats are captured (relay.sessions.wire reads them as one model): Anthropic Messages
+(`/v1/messages`), OpenAI Responses (`/v1/responses` on the OpenAI mount, `/backend-api/codex/
+responses` on the ChatGPT mount), Gemini (`:generateContent` / `:streamGenerateContent`) and
+Code Assist (`/v1internal:generateContent` / `:streamGenerateContent`). The stored messages are
+the body's own items (Responses `input`, Gemini `contents`), so a body rebuilds byte for byte;
+the composition, the compaction signals and the response read them mapped onto Messages.
+Gemini CLI's utility calls (the model router, the next-speaker and loop checks: a Gemini body
+asking for a JSON schema in generationConfig) share the session id but not the conversation,
+so they are kept in a history session of their own, `<session>:side`, and do not break the
+conversation's deltas.
 
 Owns the delta/full decision. A turn is a delta of the session's previous turn when it keeps
 that turn's messages as its prefix, allowing the previous turn's last message to come back
@@ -10,14 +21,16 @@ first turn, fewer messages than before (a compaction), an edit of an earlier mes
 
 The streaming path pays only for keeping references (the body bytes, the decoded content
 events); everything else runs in the writer thread. Bodies that are not a JSON object with a
-`messages` array (not a Messages request) are not captured.
+`messages` array (not a Messages request), or without the array of their format (a Responses
+`input` given as one string), are not captured.
 """
 import json
 import logging
 
 from relay.models import Exchange
-from relay.proxy.providers.anthropic import assemble_content
+from relay.proxy.providers import anthropic, code_assist, gemini, openai
 from relay.proxy.stages.capture.compaction import signals as compaction_signals
+from relay.sessions import wire
 from relay.sessions.composition import compose_request
 from relay.store import blobs
 from relay.store.history_format import NotSplittable, compact_glue, split
@@ -27,6 +40,24 @@ log = logging.getLogger(__name__)
 UNKNOWN_SESSION = "unknown"
 # How many trailing messages of the previous turn may come back changed in a delta (see above).
 CHANGED_TAIL = 1
+SIDE_SUFFIX = ":side"
+MODEL_CALLS = ("generateContent", "streamGenerateContent")
+ASSEMBLE = {wire.ANTHROPIC: anthropic.assemble_content, wire.RESPONSES: openai.assemble_content,
+            wire.GEMINI: gemini.assemble_content, wire.CODE_ASSIST: gemini.assemble_content}
+_SCHEMA_KEYS = ("responseJsonSchema", "responseSchema")
+
+
+def capture_format(path):
+    """The wire format of a model call by its upstream path (see the module docstring); None for
+    every other call (models lists, countTokens, the ChatGPT and Code Assist side endpoints)."""
+    target = (path or "").split("?", 1)[0].rstrip("/")
+    if target.endswith("/v1/messages"):
+        return wire.ANTHROPIC
+    if target.endswith("/responses"):
+        return wire.RESPONSES
+    if target.startswith("/v1internal"):
+        return wire.CODE_ASSIST if code_assist.path_method(target) in MODEL_CALLS else None
+    return wire.GEMINI if gemini.path_model(target)[1] in MODEL_CALLS else None
 
 
 class HistoryStage:
@@ -38,11 +69,10 @@ class HistoryStage:
 
     def response(self, exchange: Exchange) -> None:
         body = exchange.sent_body
-        path = exchange.path.split("?", 1)[0].rstrip("/")
-        if not body or exchange.method != "POST" or not path.endswith("/v1/messages") \
-                or exchange.outcome != "ok":
+        fmt = capture_format(exchange.path)
+        if not body or exchange.method != "POST" or fmt is None or exchange.outcome != "ok":
             return
-        self.submit(record_turn(exchange, body, exchange.content_parts, self.full_every))
+        self.submit(record_turn(exchange, body, exchange.content_parts, self.full_every, fmt))
 
 
 def _common_prefix(a, b):
@@ -68,22 +98,40 @@ def decide(prev_hashes, hashes, turns_since_full, full_every):
     return "full", "edit", 0
 
 
-def _response_blob(exchange, parts):
+def _response_blob(exchange, parts, fmt):
+    content = wire.response_blocks(fmt, ASSEMBLE[fmt](parts))
     return json.dumps({"id": exchange.message_id, "model": exchange.model, "stop_reason": exchange.stop_reason,
-                       "content": assemble_content(parts), "usage": exchange.usage.to_dict()},
+                       "content": content, "usage": exchange.usage.to_dict()},
                       ensure_ascii=False).encode("utf-8")
 
 
-def record_turn(exchange, body, parts, full_every=50):
+def _is_side_call(fmt, fields):
+    if fmt not in (wire.GEMINI, wire.CODE_ASSIST):
+        return False
+    raw = fields.get("request.generationConfig" if fmt == wire.CODE_ASSIST else "generationConfig")
+    try:
+        config = json.loads(raw) if raw else None
+    except ValueError:
+        return False
+    return isinstance(config, dict) and any(config.get(key) for key in _SCHEMA_KEYS)
+
+
+def _parsed(fields, key):
+    raw = fields.get(key)
+    return json.loads(raw) if raw is not None else None
+
+
+def record_turn(exchange, body, parts, full_every=50, fmt=wire.ANTHROPIC):
     """The writer task for one exchange (reads the previous turn in the same transaction)."""
-    session_id = exchange.session_id or UNKNOWN_SESSION
 
     def task(conn):
         try:
-            cut = split(body)
+            cut = split(body, wire.MESSAGES[fmt])
         except NotSplittable as exc:
             log.debug("exchange %s not captured: %s", exchange.id, exc)
             return
+        fields = dict(zip(cut["keys"], cut["values"]))
+        session_id = (exchange.session_id or UNKNOWN_SESSION) + (SIDE_SUFFIX if _is_side_call(fmt, fields) else "")
         texts = [raw.encode("utf-8") for _, raw in cut["messages"]]
         hashes = [blobs.digest(t) for t in texts]
         values = [None if v is None else blobs.put(conn, v.encode("utf-8")) for v in cut["values"]]
@@ -99,12 +147,13 @@ def record_turn(exchange, body, parts, full_every=50):
         kind, reason, base = decide(prev_hashes, hashes, since_full, full_every)
         for key, text in zip(hashes[base:], texts[base:]):
             blobs.put(conn, text, key)
-        parsed = {k: json.loads(v) for k, v in zip(cut["keys"], cut["values"]) if k in ("system", "tools")}
-        messages = [m for m, _ in cut["messages"]]
-        composition = compose_request({**parsed, "messages": messages})
+        request = wire.as_messages(fmt, _parsed(fields, wire.SYSTEM[fmt]), _parsed(fields, wire.TOOLS[fmt]),
+                                   [m for m, _ in cut["messages"]])
+        messages = request["messages"]
+        composition = compose_request(request)
         usage = exchange.usage
         measured = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
-        response = blobs.put(conn, _response_blob(exchange, parts)) if parts is not None else None
+        response = blobs.put(conn, _response_blob(exchange, parts, fmt)) if parts is not None else None
         conn.execute("""INSERT INTO history_turns (session_id, turn, exchange_id, ts, kind, reason, base_count,
                         message_count, frame, layout, messages, response, body_bytes, est_tokens, measured_tokens,
                         cache_creation_tokens, composition)
