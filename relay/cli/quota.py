@@ -102,7 +102,9 @@ def _plan_lines(plan):
     else:
         lines.append(f"  estimated {window['utilization_pct']:.1f}% of the 5h window, resets {_reset(window['reset'])}")
         for name, m in window["measures"].items():
-            out = ("already reached" if m["reached"] else f"runs out {fmt_.reset_in(m['runs_out_ts'])}" if m["runs_out_ts"] else "lasts to the reset")
+            out = "already reached" if m["reached"] else "lasts to the reset"
+            if m["runs_out_ts"] and not m["reached"]:
+                out = f"runs out {fmt_.reset_in(m['runs_out_ts'])}"
             used = f"${m['used']:,.2f}" if name == "cost" else f"{m['used']:,}"
             lines.append(f"  {name:<8} {used} = {m['pct']:.1f}% (estimated); at the current rate {out}")
     lines.append(f"  {plan['note']}")
