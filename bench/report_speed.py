@@ -26,14 +26,15 @@ sys.path.insert(0, str(ROOT))
 from bench import synth_sessions  # noqa: E402
 
 
-def _cli(kind="daily"):
+def _cli(kind="daily", *extra):
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", kind, "--json"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", kind, "--json", *extra],
+                          capture_output=True, text=True, check=True)
     return (time.perf_counter() - start) * 1000, json.loads(done.stdout)
 
 
-def _in_process(runs):
+def _in_process(runs, tz=None):
+    from relay import times
     from relay.costs import prices, reports
     from relay.present import reports as reports_view
     from relay.store import Store
@@ -44,7 +45,7 @@ def _in_process(runs):
         t0 = time.perf_counter()
         reports.refresh(store, ("claude",))
         t1 = time.perf_counter()
-        reports_view.usage_report("daily", reports.aggregate(store, table, "day", ("claude",)))
+        reports_view.usage_report("daily", reports.aggregate(store, table, "day", ("claude",), tz=times.zone(tz)))
         t2 = time.perf_counter()
         check.append((t1 - t0) * 1000)
         query.append((t2 - t1) * 1000)
@@ -69,10 +70,16 @@ def main(argv=None):
         warm = sorted(_cli()[0] for _ in range(args.runs))
         print(f"warm:  relay report daily {statistics.median(warm):.0f} ms median of {args.runs} "
               f"(min {warm[0]:.0f}, max {warm[-1]:.0f}), a new process each time")
-        check, query, (rows, canonical) = _in_process(args.runs)
-        print(f"       in-process: index check {check:.0f} ms + report {query:.0f} ms "
-              f"({rows} message rows, {canonical} canonical)")
-        for kind in ("monthly", "session", "blocks"):
+        for extra in (("--provider", "claude"), ("--timezone", "UTC"), ("--timezone", "America/New_York"),
+                      ("--timezone", "Europe/Berlin", "--instances")):
+            runs = sorted(_cli("daily", *extra)[0] for _ in range(args.runs))
+            print(f"warm:  relay report daily {' '.join(extra)} {statistics.median(runs):.0f} ms median "
+                  f"(min {runs[0]:.0f})")
+        for tz in ("UTC", "America/New_York"):
+            check, query, (rows, canonical) = _in_process(args.runs, tz)
+            print(f"       in-process ({tz}): index check {check:.0f} ms + report {query:.0f} ms "
+                  f"({rows} message rows, {canonical} canonical)")
+        for kind in ("weekly", "monthly", "session", "blocks"):
             print(f"warm:  relay report {kind} {_cli(kind)[0]:.0f} ms")
     finally:
         if not args.keep:

@@ -38,10 +38,11 @@ def _ts(rng, base, i):
 
 
 def _cc_usage(rng):
-    return {"input_tokens": rng.randrange(1, 50), "cache_creation_input_tokens": rng.randrange(0, 5000),
+    written = rng.randrange(0, 5000)     # the lump equals its 5m/1h split, as the API reports it
+    return {"input_tokens": rng.randrange(1, 50), "cache_creation_input_tokens": written,
             "cache_read_input_tokens": rng.randrange(0, 150000), "output_tokens": rng.randrange(5, 2000),
             "output_tokens_details": {"thinking_tokens": 0}, "service_tier": "standard",
-            "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": rng.randrange(0, 5000)}}
+            "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": written}}
 
 
 def claude_session(rng, text, target, day):

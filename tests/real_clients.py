@@ -120,3 +120,12 @@ def gemini(version=GEMINI_VERSION):
     """Path to `gemini` (GEMINI_VERSION), in its own subdir like codex()."""
     return _ensure(_versioned("gemini", GEMINI_VERSION, version), GEMINI_PACKAGE, version, "gemini",
                    optional=version != GEMINI_VERSION)
+
+
+CCUSAGE_VERSION = "20.0.24"
+
+
+def ccusage():
+    """Path to ccusage CCUSAGE_VERSION (the reports' oracle) in the cache dir's sibling `ccusage/`,
+    installed on first use; the test is skipped with the reason when npm cannot install it."""
+    return _ensure(CLIENTS_DIR.parent / "ccusage", "ccusage", CCUSAGE_VERSION, "ccusage", optional=True)

@@ -39,6 +39,7 @@ def _footer(payload):
     total = payload["total"]
     src = payload["sources"]
     click.echo(f"total {_usd(total['cost'])} over {total['requests']} response(s) since {payload['since'] or 'ever'}"
+               + (f" until {payload['until']}" if payload.get("until") else "") +
                f" (proxy {src['proxy']}, files {src['file']}, {src['deduplicated']} duplicate(s) by message id"
                " counted once;"
                f" prices of {payload['table_date']})")
@@ -69,11 +70,13 @@ def _rich(payload):
 
 
 @click.command("cost")
-@click.option("--since", default="7d", show_default=True, help="Window start: 7d, 24h, 30m, 2w, today or a date.")
+@click.option("--since", default="7d", show_default=True,
+              help="Window start: 7d, 24h, 30m, 2w, today, 20261101, 2026-11-01 or an ISO time.")
+@click.option("--until", default=None, metavar="WHEN", help="Window end, the same forms (a date includes its day).")
 @click.option("--by", type=click.Choice(GROUPINGS), default="model", show_default=True, help="Group rows by.")
 @format_option()
 @guarded
-def command(since, by, fmt):
+def command(since, until, by, fmt):
     """Cost of proxied requests and session files, by model, provider, session, project or day (UTC).
 
     1-hour cache writes are priced at 2x base input and 5-minute writes at 1.25x, from the
@@ -81,5 +84,5 @@ def command(since, by, fmt):
     "cache TTL estimated".
     """
     with user_store() as store:
-        result = cost.query(store, since=since, by=by)
+        result = cost.query(store, since=since, by=by, until=until)
     emit(view.cost_report(result), fmt, _plain, _rich)

@@ -87,15 +87,18 @@ def _rich_progress():
 
 @click.command("scan")
 @click.option("--provider", type=click.Choice(PROVIDERS), default=None, help="Only this CLI's sessions.")
-@click.option("--since", default=None, metavar="WHEN", help="Only sessions active since: 7d, 24h, 2026-11-01.")
+@click.option("--since", default=None, metavar="WHEN",
+              help="Only sessions active since: 7d, 24h, 20261101, 2026-11-01 or an ISO time.")
+@click.option("--until", default=None, metavar="WHEN", help="Only sessions started before: the same forms "
+              "(a date includes its day).")
 @click.option("--session-id", default=None, metavar="ID", help="Only this session.")
 @format_option()
 @guarded
-def command(provider, since, session_id, fmt):
+def command(provider, since, until, session_id, fmt):
     """Parse the session files (incrementally) and report tokens, composition and findings."""
 
     with user_store() as store:
-        payload = scan.run(store, providers=[provider] if provider else None, since=since, session_id=session_id,
-                           progress=_rich_progress() if fmt == "rich" else None)
+        payload = scan.run(store, providers=[provider] if provider else None, since=since, until=until,
+                           session_id=session_id, progress=_rich_progress() if fmt == "rich" else None)
     emit(payload, fmt, plain=_plain, rich=_rich)
     sys.exit(1 if scan.has_errors(payload) else 0)

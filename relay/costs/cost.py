@@ -110,23 +110,28 @@ def summarize(items, table, by="model"):
             "unpriced": [{"model": m, **v} for m, v in sorted(unpriced.items())]}
 
 
-def report(store, table, since=None, by="model", environ=None, files=True, proxy=True, workers=None):
-    """Cost of everything relay saw since `since` (epoch seconds): proxy rows unless proxy=False
-    and, unless files=False, session files (through the session index, updated first with up to
-    `workers` processes), deduplicated by message id."""
+def report(store, table, since=None, by="model", environ=None, files=True, proxy=True, workers=None, until=None):
+    """Cost of everything relay saw since `since` and before `until` (epoch seconds): proxy rows
+    unless proxy=False and, unless files=False, session files (through the session index,
+    updated first with up to `workers` processes), deduplicated by message id."""
     from_proxy = sources.proxy_items(store, since) if proxy else []
     from_files = sources.file_items(store, since, environ=environ, workers=workers) if files else []
+    if until is not None:
+        from_proxy = [i for i in from_proxy if i.ts < until]
+        from_files = [i for i in from_files if i.ts < until]
     items, dropped = sources.dedupe(from_proxy + from_files)
     result = summarize(items, table, by)
-    result.update(by=by, since=since, currency="USD", table_date=table.date,
+    result.update(by=by, since=since, until=until, currency="USD", table_date=table.date,
                   overrides=str(table.path) if table.path else None,
                   sources={"proxy": len(from_proxy), "file": len(from_files), "deduplicated": dropped})
     return result
 
 
-def query(store, since="7d", by="model", table=None, **options):
-    """report() for a reader's raw arguments: `since` as every command takes it (7d, 24h, a date,
-    `today`) and `by` checked against GROUPINGS. The CLI, the API and MCP all call this."""
+def query(store, since="7d", by="model", table=None, until=None, **options):
+    """report() for a reader's raw arguments: `since` and `until` as every command takes them (7d,
+    24h, 20261101, a date, an ISO time, `today`; a date as `until` includes that day) and `by`
+    checked against GROUPINGS. The CLI, the API and MCP all call this."""
     if by not in GROUPINGS:
         raise ConfigError(f"by must be one of {', '.join(GROUPINGS)}, got {by!r}")
-    return report(store, table or prices.load(), since=times.since_ts(since), by=by, **options)
+    return report(store, table or prices.load(), since=times.since_ts(since), by=by,
+                  until=None if not until else times.since_ts(until, name="until", end=True), **options)

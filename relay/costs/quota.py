@@ -89,3 +89,68 @@ def report(conn, now=None):
                          for name, span in REJECTION_WINDOWS.items()}
     out["per_percent"] = per_percent.report(conn, prices.load(), now)
     return out
+
+
+# `relay quota --plan`: a 5h window's limits for people whose proxy has measured no rate-limit
+# header. Anthropic publishes only message counts ("around 45 messages every five hours" on Pro,
+# "at least 225" on Max 5x and "at least 900" on Max 20x, support articles 8324991 and 11014257);
+# the token (input + output) and dollar limits are Claude-Code-Usage-Monitor's presets
+# (src/claude_monitor/core/plans.py, Oct 2025). None is a contract: every result says "estimate".
+PLANS = {
+    "pro": {"tokens": 44_000, "cost": 18.0, "messages": 45},
+    "max5": {"tokens": 88_000, "cost": 35.0, "messages": 225},
+    "max20": {"tokens": 220_000, "cost": 140.0, "messages": 900},
+}
+PLAN_SOURCES = ("messages: Anthropic's help center (Pro ~45, Max 5x >= 225, Max 20x >= 900 per 5 h); "
+                "tokens (input + output) and dollars: Claude-Code-Usage-Monitor's plan presets")
+
+
+def _p90(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(0.9 * len(values)))] if values else None
+
+
+def _measures(block):
+    t = block["tokens"]
+    return {"tokens": t["input_tokens"] + t["output_tokens"], "cost": block["cost"], "messages": block["entries"]}
+
+
+def plan_limits(plan, blocks):
+    """The limits of a plan; `custom`: the 90th percentile of each measure over past finished
+    blocks (as Usage-Monitor's custom plan), never below Pro's."""
+    if plan != "custom":
+        return dict(PLANS[plan])
+    done = [_measures(b) for b in blocks if not b["gap"] and not b["active"]]
+    return {k: max(PLANS["pro"][k], _p90([m[k] for m in done]) or 0) for k in PLANS["pro"]}
+
+
+def plan_estimate(plan, blocks, now):
+    """`relay quota --plan`: the active 5h block (relay.costs.reports.blocks) against the plan's
+    limits: each measure used, its share, and when it would run out at the block's burn rate
+    (before the block ends, else None). Always labelled an estimate."""
+    limits = plan_limits(plan, blocks)
+    active = next((b for b in reversed(blocks) if not b["gap"] and b["active"]), None)
+    out = {"source": "estimated", "plan": plan, "limits": limits, "sources": PLAN_SOURCES,
+           "note": "estimate: plan limits are not published as numbers relay can check, and usage from other "
+                   "devices and claude.ai is not seen", "window": None}
+    if active is None:
+        return out
+    used = _measures(active)
+    minutes = max((active["actual_end_ts"] - active["first_entry_ts"]) / 60, 1.0)
+    measures = {}
+    for name, limit in limits.items():
+        rate = used[name] / minutes
+        runs_out = None
+        if used[name] >= limit:
+            runs_out = now
+        elif rate > 0:
+            at = now + (limit - used[name]) / rate * 60
+            runs_out = at if at < active["end_ts"] else None
+        measures[name] = {"used": used[name], "limit": limit, "pct": round(100 * used[name] / limit, 1),
+                          "per_minute": rate, "runs_out_ts": runs_out, "runs_out": iso(runs_out),
+                          "reached": used[name] >= limit}
+    busiest = max(measures.values(), key=lambda m: m["pct"])
+    out["window"] = {"name": "5h", "start_ts": active["start_ts"], "start": iso(active["start_ts"]),
+                     "reset_ts": active["end_ts"], "reset": iso(active["end_ts"]), "utilization_pct": busiest["pct"],
+                     "measures": measures}
+    return out

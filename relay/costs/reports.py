@@ -6,12 +6,17 @@ per message id + request id, across every file that holds a copy). Sums are pric
 and per long-context side, which equals pricing message by message because the price is linear
 within a tier; a model whose override sets another long-context threshold is priced row by row.
 Unknown models count their tokens and add no dollars; they are listed as unpriced.
-"""
-from datetime import datetime
 
+Days are the calendar days of the report's zone (relay.times.zone): SQL groups by the zone's day
+of each row's timestamp, the offset in force at that instant taken from a short list of offset
+pieces, so a DST change moves no message to the wrong day; in UTC the stored `day` column is used
+as it is. Weeks and months are folded from those days.
+"""
+from datetime import datetime, timedelta, timezone
+
+from relay import times
 from relay.costs.price_table import LONG_THRESHOLD
 from relay.costs.prices import KINDS
-from relay.errors import RelayError
 from relay.sessions import discover, index
 from relay.store import usage_index
 
@@ -24,17 +29,6 @@ def refresh(store, providers, environ=None, workers=None):
     """Index whatever changed in the session files of `providers`; returns the index report."""
     return index.update(store, discover.discover(list(providers), environ), providers=list(providers),
                         workers=workers)
-
-
-def day_arg(text, name):
-    """`YYYYMMDD` (ccusage's format) -> `YYYY-MM-DD`, or None; a RelayError for anything else."""
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%Y%m%d").strftime("%Y-%m-%d")
-    except ValueError:
-        raise RelayError(f"--{name} {text!r} is not a date in YYYYMMDD form",
-                         hint=f"for example --{name} 20261101") from None
 
 
 def _kinds(sums):
@@ -80,11 +74,61 @@ def _needs_rows(price):
     return price is not None and price.long is not None and price.threshold != LONG_THRESHOLD
 
 
-def aggregate(store, table, by, providers=PROVIDERS, since_day=None, until_day=None):
-    """Groups by `by` (day, month, session) in key order, each with its tokens, cost and models."""
-    sums = store.read(lambda c: usage_index.grouped(c, by, LONG_THRESHOLD, providers, since_day, until_day))
+def instance_name(path, project):
+    """The project a row belongs to as ccusage's --instances names it: a Claude Code file's
+    project directory (`-work-myapp`), else the session's working directory."""
+    parts = (path or "").replace("\\", "/").split("/")
+    if "projects" in parts[:-1]:
+        at = len(parts) - 1 - parts[::-1].index("projects")
+        if at + 1 < len(parts) - 1:
+            return parts[at + 1]
+    return project or "Unknown Project"
+
+
+def _zone_days(conn, tz):
+    """(sql, args) of the zone's day of a row, with offsets over the span the index holds."""
+    if times.zone_name(tz) == "UTC":
+        return "day", []
+    first, last = usage_index.day_range(conn)
+    if first is None:
+        return "day", []
+    lo = datetime.fromisoformat(first).replace(tzinfo=timezone.utc) - timedelta(days=1)
+    hi = datetime.fromisoformat(last).replace(tzinfo=timezone.utc) + timedelta(days=2)
+    return usage_index.day_expr(times.offset_pieces(tz, lo.timestamp(), hi.timestamp()))
+
+
+def _keyer(by, start_of_week):
+    if by == "week":
+        return lambda day: times.week_start(day, start_of_week)
+    if by == "month":
+        return lambda day: day[:7]
+    return lambda day: day
+
+
+def aggregate(store, table, by, providers=PROVIDERS, since_day=None, until_day=None, tz=None, span=None,
+              project=None, instances=False, start_of_week="sunday", order="asc"):
+    """Groups by `by` (day, week, month, session) in key order (`order` desc: newest first), each
+    with its tokens, cost and models. Days are `tz`'s (UTC when None); `span` bounds the rows by
+    time (epoch seconds, until exclusive), `project` keeps one project's, and `instances` splits
+    every group by project (each group then carries `instance`)."""
+    tz = tz or timezone.utc
+    key_of = _keyer(by, start_of_week)
+
+    def read(conn):
+        day = None if by == "session" else _zone_days(conn, tz)
+        return usage_index.grouped(conn, by, LONG_THRESHOLD, providers, since_day, until_day, day=day, span=span,
+                                   project=project, by_path=instances)
+
     groups, unpriced, by_row = {}, set(), set()
-    for row in sums:
+
+    def group_of(key, row):
+        instance = instance_name(row.get("path"), row["project"]) if instances else None
+        group = groups.get((instance, key))
+        if group is None:
+            group = groups[(instance, key)] = dict(_empty(key), instance=instance)
+        return group
+
+    for row in store.read(read):
         model = row["model"] or "(unknown)"
         price = table.lookup(row["model"])
         if _needs_rows(price):
@@ -92,17 +136,33 @@ def aggregate(store, table, by, providers=PROVIDERS, since_day=None, until_day=N
             continue
         if price is None:
             unpriced.add(model)
-        group = groups.setdefault(row["grp"], _empty(row["grp"]))
-        _merge(group, {**row, "messages": row["messages"]}, dollars(price, row, bool(row["long"])), model)
+        key = row["grp"] if by == "session" else key_of(row["grp"])
+        _merge(group_of(key, row), row, dollars(price, row, bool(row["long"])), model)
     for model in by_row:          # an override with its own long-context threshold: row by row
         price = table.lookup(model)
-        for row in store.read(lambda c, model=model: usage_index.rows(c, providers, since_day, until_day, model=model)):
-            key = {"day": row["day"], "month": row["day"][:7], "session": row["session_id"]}[by]
-            group = groups.setdefault(key, _empty(key))
-            _merge(group, {**row, "messages": 1, "first_ts": row["ts"], "last_ts": row["ts"]},
+        for row in store.read(lambda c, model=model: usage_index.rows(c, providers, since_day, until_day, model=model,
+                                                                      span=span, project=project)):
+            key = row["session_id"] if by == "session" else key_of(times.zone_day(row["ts"], tz))
+            _merge(group_of(key, row), {**row, "messages": 1, "first_ts": row["ts"], "last_ts": row["ts"]},
                    dollars(price, row, row["prompt_tokens"] > price.threshold), model)
-    ordered = sorted(groups.values(), key=lambda g: (g["last_ts"] or 0, g["key"]) if by == "session" else g["key"])
-    return {"groups": ordered, "unpriced": sorted(unpriced), "table_date": table.date}
+    ordered = sorted(groups.values(), key=lambda g: (g["instance"] or "", (g["last_ts"] or 0, g["key"])
+                                                     if by == "session" else g["key"]))
+    for group in ordered:
+        group["last_day"] = None if group["last_ts"] is None else times.zone_day(group["last_ts"], tz)
+    if order == "desc":
+        ordered = _descending(ordered)
+    return {"groups": ordered, "unpriced": sorted(unpriced), "table_date": table.date, "zone": times.zone_name(tz)}
+
+
+def _descending(groups):
+    """Newest first within each instance, instances in name order (ccusage's --order desc)."""
+    out, run = [], []
+    for group in groups:
+        if run and run[-1]["instance"] != group["instance"]:
+            out += run[::-1]
+            run = []
+        run.append(group)
+    return out + run[::-1]
 
 
 def _row_cost(table, row, cache):
@@ -118,31 +178,36 @@ def _row_cost(table, row, cache):
 
 def _block(start, rows, table, cache, now, unpriced):
     counts = dict.fromkeys(usage_index.TOKENS, 0)
-    cost, models = 0.0, []
+    cost, models, by_model = 0.0, [], {}
     for row in rows:
+        entry = by_model.setdefault(row["model"] or "(unknown)", {"tokens": dict.fromkeys(usage_index.TOKENS, 0),
+                                                                  "cost": 0.0})
         for kind in usage_index.TOKENS:
             counts[kind] += row[kind]
+            entry["tokens"][kind] += row[kind]
         priced = _row_cost(table, row, cache)
         if priced is None:
             unpriced.add(row["model"] or "(unknown)")
         else:
             cost += priced
+            entry["cost"] += priced
         if row["model"] and row["model"] not in models:
             models.append(row["model"])
     end, last = start + BLOCK_S, rows[-1]["ts"]
     return {"id_ts": start, "start_ts": start, "end_ts": end, "actual_end_ts": last, "gap": False,
             "active": now - last < BLOCK_S and now < end, "entries": len(rows), "tokens": counts, "cost": cost,
-            "models": models, "first_entry_ts": rows[0]["ts"]}
+            "models": models, "first_entry_ts": rows[0]["ts"], "by_model": by_model}
 
 
-def blocks(store, table, providers=PROVIDERS, since_day=None, until_day=None, now=None):
+def blocks(store, table, providers=PROVIDERS, since_day=None, until_day=None, now=None, span=None, project=None,
+           order="asc"):
     """5-hour blocks in UTC as ccusage draws them: a block starts at its first message floored
     to the hour and takes messages until one comes more than 5 h after the block start or
     after the previous message; a silence over 5 h leaves a gap block from 5 h after the last
     message to the next one."""
     import time
     now = time.time() if now is None else now
-    rows = store.read(lambda c: usage_index.rows(c, providers, since_day, until_day))
+    rows = store.read(lambda c: usage_index.rows(c, providers, since_day, until_day, span=span, project=project))
     out, cache, unpriced, current, start = [], {}, set(), [], None
     for row in rows:
         ts = row["ts"]
@@ -158,4 +223,6 @@ def blocks(store, table, providers=PROVIDERS, since_day=None, until_day=None, no
         current.append(row)
     if current:
         out.append(_block(start, current, table, cache, now, unpriced))
+    if order == "desc":
+        out.reverse()
     return {"blocks": out, "unpriced": sorted(unpriced), "table_date": table.date, "now": now}

@@ -53,10 +53,12 @@ def _summary(rows, report):
                       "elapsed_ms": round(report.elapsed_ms, 1)}}
 
 
-def run(store, providers=None, since=None, session_id=None, progress=None, environ=None, workers=None):
-    """Scan the session files of `providers` (all when None); see the module docstring."""
+def run(store, providers=None, since=None, session_id=None, progress=None, environ=None, workers=None, until=None):
+    """Scan the session files of `providers` (all when None); see the module docstring. `until`
+    keeps the sessions that started before it (a date: before the end of that day)."""
     providers = list(providers) if providers else list(discover.PROVIDERS)
     cutoff = parse_since(since) if isinstance(since, str) else since
+    end = parse_since(until, name="until", end=True) if isinstance(until, str) else until
     sources = discover.discover(providers, environ)
     wanted = None
     if cutoff is not None:
@@ -66,12 +68,19 @@ def run(store, providers=None, since=None, session_id=None, progress=None, envir
     rows = store.read(lambda conn: session_index.list_sessions(conn, providers, session_id))
     if wanted is not None:
         rows = [r for r in rows if r["session_key"] in wanted and _recent(r, cutoff)]
+    if end is not None:
+        rows = [r for r in rows if _started_before(r, end)]
     return {"ok": True, "sessions": [_session_view(r) for r in rows], "summary": _summary(rows, report)}
 
 
 def _recent(row, cutoff):
     ended = parse_time(row["ended"]) or parse_time(row["started"])
     return ended is None or ended >= cutoff
+
+
+def _started_before(row, end):
+    started = parse_time(row["started"]) or parse_time(row["ended"])
+    return started is None or started < end
 
 
 def has_errors(payload):

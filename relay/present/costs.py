@@ -16,10 +16,13 @@ def _cost_group(group):
 def cost_report(result):
     """`relay cost`, /api/v1/cost and MCP cost_summary: groups, total and unpriced models. A cost
     of None means unpriced usage, never free."""
-    return {"by": result["by"], "currency": result["currency"], "since": times.iso(result["since"]),
-            "table_date": result["table_date"], "overrides": result["overrides"], "sources": result["sources"],
-            "rows": [_cost_group(g) for g in result["rows"]], "total": _cost_group(result["total"]),
-            "unpriced": result["unpriced"]}
+    out = {"by": result["by"], "currency": result["currency"], "since": times.iso(result["since"]),
+           "table_date": result["table_date"], "overrides": result["overrides"], "sources": result["sources"],
+           "rows": [_cost_group(g) for g in result["rows"]], "total": _cost_group(result["total"]),
+           "unpriced": result["unpriced"]}
+    if result.get("until") is not None:
+        out["until"] = times.iso(result["until"])
+    return out
 
 
 def price_table(table):

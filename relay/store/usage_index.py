@@ -47,7 +47,10 @@ def replace_session(conn, key, rows):
         conn.execute(insert, [canonical if c == "canonical" else row[c] for c in COLUMNS])
 
 
-def _filters(providers, since_day, until_day):
+def _filters(providers, since_day, until_day, span=None, project=None):
+    """WHERE over canonical rows. `span`: (since_ts, until_ts) epoch bounds, until exclusive,
+    either None. `project`: a Claude Code project
+    directory name (ccusage's project) or a session's working directory."""
     clauses, args = ["canonical = 1"], []
     if providers:
         clauses.append(f"provider IN ({','.join('?' * len(providers))})")
@@ -58,6 +61,17 @@ def _filters(providers, since_day, until_day):
     if until_day:
         clauses.append("day <= ?")
         args.append(until_day)
+    since_ts, until_ts = span or (None, None)
+    if since_ts is not None:    # `day` is ts's UTC day, so the indexed column narrows first
+        clauses += ["day >= date(?, 'unixepoch')", "ts >= ?"]
+        args += [since_ts, since_ts]
+    if until_ts is not None:
+        clauses += ["day <= date(?, 'unixepoch')", "ts < ?"]
+        args += [until_ts, until_ts]
+    if project:
+        like = project.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("(project = ? OR path LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE '\\')")
+        args += [project, f"%/projects/{like}/%", f"%\\projects\\{like}\\%"]
     return " AND ".join(clauses), args
 
 
@@ -65,21 +79,44 @@ _SUMS = ", ".join(f"SUM({c}) AS {c}" for c in TOKENS)
 GROUPS = {"day": "day", "month": "substr(day, 1, 7)", "session": "session_id"}
 
 
-def grouped(conn, by, long_threshold, providers=None, since_day=None, until_day=None):
+def day_expr(pieces):
+    """SQL for a row's calendar day in a zone given as offset pieces (relay.times.offset_pieces):
+    the stored UTC `day` when the zone is UTC over the whole span, else the date of ts shifted by
+    the offset in force at ts. Returns (sql, args)."""
+    if all(offset == 0 for _, offset in pieces):
+        return "day", []
+    if len(pieces) == 1:
+        return "date(ts + ?, 'unixepoch')", [pieces[0][1]]
+    cases = " ".join("WHEN ts < ? THEN ?" for _ in pieces[1:])
+    args = [v for (start, _), (_, offset) in zip(pieces[1:], pieces) for v in (start, offset)]
+    return f"date(ts + CASE {cases} ELSE ? END, 'unixepoch')", args + [pieces[-1][1]]
+
+
+def day_range(conn):
+    """(first, last) UTC day of any row, from the day index (no table scan); (None, None) when empty."""
+    return tuple(conn.execute("SELECT MIN(day), MAX(day) FROM message_usage").fetchone())
+
+
+def grouped(conn, by, long_threshold, providers=None, since_day=None, until_day=None, day=None, span=None,
+            project=None, by_path=False):
     """Token sums of canonical rows per (group, model, prompt over the long-context threshold),
-    with the group's latest timestamp and project: what daily/monthly/session reports price."""
-    where, args = _filters(providers, since_day, until_day)
-    key = GROUPS[by]
+    with the group's latest timestamp and project: what daily/monthly/session reports price.
+    `day`: (sql, args) of day_expr, grouping by a zone's day instead of `by`; by_path adds the
+    file to the key (ccusage's --instances names a project by its directory)."""
+    where, args = _filters(providers, since_day, until_day, span, project)
+    key, key_args = day if day is not None else (GROUPS[by], [])
     cur = conn.execute(f"""
         SELECT {key} AS grp, model, prompt_tokens > ? AS long, COUNT(*) AS messages, MAX(ts) AS last_ts,
-               MIN(ts) AS first_ts, MAX(project) AS project, {_SUMS}
-        FROM message_usage WHERE {where} GROUP BY grp, model, long""", [long_threshold] + args)
+               MIN(ts) AS first_ts, MAX(project) AS project{', path' if by_path else ''}, {_SUMS}
+        FROM message_usage WHERE {where} GROUP BY grp, model, long{', path' if by_path else ''}""",
+                       key_args + [long_threshold] + args)
     return [dict(row) for row in cur]
 
 
-def rows(conn, providers=None, since_day=None, until_day=None, since_ts=None, model=None, session_id=None):
+def rows(conn, providers=None, since_day=None, until_day=None, since_ts=None, model=None, session_id=None, span=None,
+         project=None):
     """Canonical rows in time order (blocks, `relay cost`, turns, and models priced row by row)."""
-    where, args = _filters(providers, since_day, until_day)
+    where, args = _filters(providers, since_day, until_day, span, project)
     if session_id is not None:
         where += " AND session_id = ?"
         args.append(session_id)

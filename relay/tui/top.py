@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from relay import times
+from relay.present import format as fmt
 from relay.present import terminal
 
 BAR = 10
@@ -94,8 +95,10 @@ def _quota(snap):
         return Panel(Text("not measured yet", style="dim"), title="quota", border_style="blue")
     rows = []
     for w in q["windows"]:
-        reset = f" ↻{w['reset'][11:16]}Z" if w.get("reset") else ""
-        rows.append((w["name"], Text.assemble(_bar(w.get("used_pct")), reset)))
+        rows.append((w["name"], _bar(w.get("used_pct"))))
+        when = fmt.epoch(w.get("reset"))
+        if when:   # relative, with the date when not today: a bare "20:48Z" read as already past
+            rows.append(("", Text(f"↻ {fmt.reset_in(when, snap.get('taken_at'))}", style="dim")))
     return Panel(_grid(*rows), title=f"quota ({q.get('source') or '?'})", border_style="blue")
 
 

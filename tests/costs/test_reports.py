@@ -21,9 +21,11 @@ from tests.costs.report_sessions import session_a, session_b, write
 from tests.relay_process import ROOT
 
 
-def run(*args):
-    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", *args], capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+def run(*args, tz="UTC"):
+    # the hand-worked days are UTC days; the default zone is the machine's
+    extra = ("--timezone", tz) if tz and args and not args[-1] == "--help" else ()
+    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", *args, *extra], capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -133,11 +135,16 @@ def test_active_block_burn_rate_and_projection(store):
                                    "totalCost": round(0.03255 + 0.03255 / 105 * 120, 2), "remainingMinutes": 120}
 
 
-def test_bad_dates_are_clean_errors():
-    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", "daily", "--since", "2026-11-01"],
+@pytest.mark.parametrize("args, message", [
+    (("--since", "2026-13-01"), "Error: --since '2026-13-01' is neither a duration nor a date"),
+    (("--until", "soon"), "Error: --until 'soon' is neither a duration nor a date"),
+    (("--timezone", "Mars/Olympus"), "Error: --timezone 'Mars/Olympus' is not a known time zone"),
+])
+def test_bad_dates_and_zones_are_clean_errors(args, message):
+    done = subprocess.run([sys.executable, str(ROOT / "relay.py"), "report", "daily", *args],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "Error: --since '2026-11-01' is not a date in YYYYMMDD form" in done.stderr
+    assert message in done.stderr
 
 
 def test_daily_on_a_recorded_claude_code_session():
@@ -177,6 +184,6 @@ def test_an_index_made_before_m005_is_filled_once(store):
 
 def test_every_report_subcommand_has_help_text():
     listing = run("--help")
-    for kind in ("daily", "monthly", "session", "blocks"):
+    for kind in ("daily", "weekly", "monthly", "session", "blocks"):
         assert any(line.split()[:1] == [kind] and len(line.split()) > 1 for line in listing.splitlines()), kind
         assert "Usage and cost per" in run(kind, "--help")

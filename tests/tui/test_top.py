@@ -51,13 +51,16 @@ SESSION = {"session_id": "a1b2c3d4-session", "alive": True, "cli": "claude", "co
            "pid": 4242, "cwd": "/home/u/[red]proj[/red]", "turns": 17, "context_pct": 61.5}
 
 
-def test_render_shows_every_section_from_the_snapshot():
+def test_render_shows_every_section_from_the_snapshot(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     exchanges = [exchange(1, NOW - 10, input_tokens=1000, output_tokens=200),
                  exchange(2, NOW - 30, outcome="upstream_error"),
                  exchange(3, NOW - 120, input_tokens=99999)]           # outside the 60 s window
     snap = feeds.snapshot("live", "http://127.0.0.1:8083", dashboard(
         [SESSION], [{"name": "5h", "used_pct": 12.0, "reset": "2026-11-18T12:06:40Z"},
-                    {"name": "7d", "used_pct": 95.0, "reset": None}]), exchanges, NOW)
+                    {"name": "7d", "used_pct": 95.0, "reset": "2026-11-20T12:40:00Z"},
+                    {"name": "7d_opus", "used_pct": 5.0, "reset": None}]), exchanges, NOW)
     assert snap["rates"]["requests"] == 2 and snap["rates"]["tokens"]["input"] == 1000
     out = flat(text_of(render(snap)))
     assert "● live http://127.0.0.1:8083" in out
@@ -66,7 +69,10 @@ def test_render_shows_every_section_from_the_snapshot():
         assert pair in out, pair
     assert "cost today $1.23" in out and "93.5%" in out and "2 of 40 (5.0%)" in out
     assert "unpriced mystery-model" in out
-    assert "5h █░░░░░░░░░ 12.0% ↻12:06Z" in out and "7d ██████████ 95.0%" in out
+    # resets read from now (NOW is 11-18 11:06:40 UTC, the test's zone): the time left, and the
+    # date when the reset is not today
+    assert "5h █░░░░░░░░░ 12.0%" in out and "↻ in 1 h " in out and "7d ██████████ 95.0%" in out
+    assert "↻ in 2 d 1 h (Fri 20 Nov)" in out
     assert "guard" in out and "not available" in out
     assert "ssh+tmux" in out and "4242" in out and "61.5%" in out and "a1b2c3d4-session" in out
     # text from sessions is never markup: the brackets print as they are
