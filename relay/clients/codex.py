@@ -65,6 +65,19 @@ def _load(text, path):
         raise RelayError(f"{path} is not valid TOML ({exc})", hint="fix it by hand, then run relay init again") from exc
 
 
+def config_error(path):
+    """Why config.toml at `path` cannot be read ("... (at line L, column C)"), or None."""
+    try:
+        _load(path.read_text(encoding="utf-8"), path)
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{path} is not readable ({exc})"
+    except RelayError as exc:
+        return str(exc)
+    return None
+
+
 def login_mode(environ=None):
     """"chatgpt" when auth.json holds ChatGPT tokens (Codex prefers them), "api-key" when it holds
     a key or OPENAI_API_KEY is set, else None (not logged in)."""

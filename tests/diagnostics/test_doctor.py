@@ -34,9 +34,10 @@ def settings_file(data):
     return path
 
 
-def test_run_reports_exactly_nine_checks(tmp_path):
+def test_run_reports_exactly_ten_checks(tmp_path):
     report = run(make_ctx(tmp_path, dead_port()))
-    assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "database",
+    assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "client_configs",
+                                                     "database",
                                                      "session_dirs", "disk_space", "stale_pids", "env_conflicts",
                                                      "runtime"]
     assert all(c["status"] in ("pass", "warn", "fail") and c["message"] for c in report["checks"])
@@ -159,6 +160,60 @@ def test_mcp_registration_whose_script_is_gone_fails(tmp_path):
                                            "args": [str(tmp_path / "old" / "relay.py"), "mcp"]}}})
     c = check("mcp", make_ctx(tmp_path, dead_port()))
     assert c["status"] == "fail" and "relay.py mcp" in c["message"] and "relay init" in c["fix"]
+
+
+# --- 2b. client_configs ---------------------------------------------------------------------
+
+def test_client_configs_pass_when_readable_or_absent(tmp_path):
+    assert check("client_configs", make_ctx(tmp_path, dead_port()))["status"] == "pass"
+    _claude_json({"mcpServers": {"relay": claude.mcp_spec(os.environ)}})
+    assert check("client_configs", make_ctx(tmp_path, dead_port()))["status"] == "pass"
+
+
+def test_corrupt_claude_json_fails_without_a_fix(tmp_path):
+    claude.user_config_path().write_text('{"mcpServers": {')
+    c = check("client_configs", make_ctx(tmp_path, dead_port()))
+    assert c["status"] == "fail" and ".claude.json" in c["message"] and not c["fixable"]
+
+
+def test_null_bytes_in_claude_json_are_removed_by_fix_and_undone_by_init_undo(tmp_path):
+    path = claude.user_config_path()
+    before = b'{"numStartups": 3}' + b"\0" * 40
+    path.write_bytes(before)
+    c = check("client_configs", make_ctx(tmp_path, dead_port()))
+    assert c["status"] == "fail" and "40 null byte(s)" in c["message"] and c["fixable"]
+    report = run(make_ctx(tmp_path, dead_port()), fix=True)
+    assert [a["check"] for a in report["fixed"]] == ["client_configs"]
+    assert path.read_bytes() == b'{"numStartups": 3}'
+    assert next(c for c in report["checks"] if c["name"] == "client_configs")["status"] == "pass"
+    init.undo()
+    assert path.read_bytes() == before
+
+
+def test_stale_relay_mcp_entry_is_rewritten_by_fix(tmp_path):
+    _claude_json({"numStartups": 3, "mcpServers": {"relay": {"command": str(tmp_path / "gone" / "relay"),
+                                                             "args": ["mcp"]}}})
+    c = check("client_configs", make_ctx(tmp_path, dead_port()))
+    assert c["status"] == "fail" and "mcpServers.relay" in c["message"] and c["fixable"]
+    run(make_ctx(tmp_path, dead_port()), fix=True)
+    data = json.loads(claude.user_config_path().read_text())
+    assert data["mcpServers"]["relay"] == claude.mcp_spec(os.environ) and data["numStartups"] == 3
+
+
+def test_relay_mcp_entry_on_a_dead_port_fails(tmp_path):
+    _claude_json({"mcpServers": {"relay": {"type": "http", "url": f"http://127.0.0.1:{dead_port()}/mcp"}}})
+    c = check("client_configs", make_ctx(tmp_path, dead_port()))
+    assert c["status"] == "fail" and "is gone" in c["message"]
+
+
+def test_corrupt_codex_config_is_a_failed_check_with_line_and_column(tmp_path):
+    path = codex.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('model = "o3"\n[broken\nkey = 1\n')
+    report = run(make_ctx(tmp_path, dead_port()))
+    c = next(c for c in report["checks"] if c["name"] == "client_configs")
+    assert c["status"] == "fail" and "config.toml" in c["message"] and "line 2" in c["message"]
+    assert "column" in c["message"] and not report["ok"]
 
 
 # --- 3. database -----------------------------------------------------------------------------

@@ -4,6 +4,9 @@
                      relay, and relay answers GET /api/v1/health
   2 mcp              relay is registered as an MCP server (~/.claude.json user or project scope,
                      or ./.mcp.json) and its command and script exist
+  2b client_configs ~/.claude.json parses (no null bytes from a cut write) and its mcpServers.relay
+                     entry runs a command that exists (an http entry: a port that listens);
+                     Codex's config.toml parses (else a failed check with its line and column)
   3 database         relay.db passes PRAGMA integrity_check (quick_check over 256 MB) and its
                      schema is the one this relay writes
   4 session_dirs     the Claude Code, Codex and Gemini session directories are readable

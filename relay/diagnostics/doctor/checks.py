@@ -1,6 +1,7 @@
 """The `relay doctor` checks, in the order they print. Each takes the doctor Context and
 returns one Check; a fix that is safe to apply unattended is attached as `apply`."""
 import functools
+import json
 import os
 import shutil
 import sqlite3
@@ -137,6 +138,83 @@ def check_mcp(ctx):
         return Check("mcp", "warn", f"relay is in {where} as {name!r} but not approved: Claude Code keeps it pending",
                      f'run `claude` in {ctx.cwd} and approve it, or add "enabledMcpjsonServers": ["{name}"] to {local}')
     return Check("mcp", "pass", f"relay is registered as MCP server {name!r} ({where})")
+
+
+# --- 2b. the CLIs' own config files ---------------------------------------------------------
+
+def check_client_configs(ctx):
+    """~/.claude.json parses (a crash can leave null bytes in it), its user-scope relay MCP entry
+    runs a command that exists (or, for an http entry, a port where something listens), and
+    Codex's config.toml parses; a failure names the file, and for TOML the line and column."""
+    problems, fixes, apply = [], [], []
+    path = claude.user_config_path(ctx.environ)
+    raw = _read_bytes(path)
+    if raw is not None and b"\0" in raw:
+        nulls = raw.count(b"\0")
+        problems.append(f"{path} holds {nulls} null byte(s) (a write cut short)")
+        fixes.append(f"remove the null bytes from {path}")
+        if _json_object(raw.replace(b"\0", b"")):
+            apply.append(functools.partial(_strip_nulls, ctx.environ, path))
+    elif raw is not None and _json_object(raw) is None:
+        _, error = userfiles.read_json(path)
+        problems.append(error or f"{path} does not hold a JSON object")
+        fixes.append(f"fix the JSON of {path} by hand or restore it from {claude.home(ctx.environ) / 'backups'}")
+    data = _json_object(raw.replace(b"\0", b"")) if raw is not None else None
+    spec = (data.get("mcpServers") or {}).get(claude.MCP_NAME) if isinstance(data, dict) and \
+        isinstance(data.get("mcpServers"), dict) else None
+    if isinstance(spec, dict) and _stale(spec, ctx):
+        what = spec.get("url") or spec.get("command")
+        problems.append(f"the mcpServers.{claude.MCP_NAME} entry of {path} points at {what!r}, which is gone")
+        fixes.append("rewrite it with `relay init`")
+        apply.append(functools.partial(_register, ctx.environ))
+    toml = codex.config_path(ctx.environ)
+    error = codex.config_error(toml)
+    if error:
+        problems.append(error)
+        fixes.append(f"fix {toml} by hand (Codex cannot start with it either)")
+    if not problems:
+        return Check("client_configs", "pass", f"{path.name} and Codex's config.toml are readable")
+    return Check("client_configs", "fail", "; ".join(problems), "; ".join(fixes),
+                 (lambda: [a for fix in apply for a in fix()]) if apply and len(apply) == len(problems) else None)
+
+
+def _read_bytes(path):
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _json_object(raw):
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _stale(spec, ctx):
+    url = spec.get("url")
+    if isinstance(url, str) and url:
+        ep = endpoint(url)
+        return ep is not None and ep[0] == "loopback" and listening(url, ctx.timeout) is False
+    return not _runnable(spec)
+
+
+def _strip_nulls(environ, path):
+    text = path.read_bytes().replace(b"\0", b"").decode("utf-8")
+    entry = userfiles.apply(userfiles.Manifest(environ), path, text, {})
+    return [{"did": f"removed null bytes from {path}", "backup": entry["backup"]}]
+
+
+def _register(environ):
+    # The entry `relay init` writes, through the same manifest, so `relay init --undo` restores it.
+    path = claude.user_config_path(environ)
+    plan = userfiles.plan_json(path, claude.mcp_setting(environ))
+    if plan is None:
+        return []
+    entry = userfiles.apply(userfiles.Manifest(environ), path, *plan)
+    return [{"did": f"rewrote mcpServers.{claude.MCP_NAME} in {path}", "backup": entry["backup"]}]
 
 
 # --- 3. database -----------------------------------------------------------------------------
@@ -305,5 +383,5 @@ def check_runtime(ctx):
     return Check("runtime", "pass", text)
 
 
-CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_database, check_session_dirs,
-          check_disk_space, check_stale_pids, check_env_conflicts, check_runtime]
+CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_client_configs, check_database,
+          check_session_dirs, check_disk_space, check_stale_pids, check_env_conflicts, check_runtime]

@@ -1,4 +1,4 @@
-"""The seven session health detectors and the one way to run them.
+"""The eight session health detectors and the one way to run them.
 
 Each detector module has NAME, SEVERITY (its default), its thresholds as module constants, a
 docstring stating its rule, and `detect(session) -> list[Finding]`. `detect_all` runs them in
@@ -8,11 +8,20 @@ becomes one "internal" info finding, so a scan never stops on a detector bug.
 import logging
 
 from relay.models import SEVERITIES, Finding, analysing
-from relay.sessions.detectors import bloat, cache, microcompact, orphan, resume, stuck, synthetic
+from relay.sessions.detectors import (
+    bloat,
+    cache,
+    integrity,
+    microcompact,
+    orphan,
+    resume,
+    stuck,
+    synthetic,
+)
 
 log = logging.getLogger(__name__)
 
-DETECTORS = [orphan, stuck, synthetic, bloat, cache, resume, microcompact]
+DETECTORS = [orphan, stuck, synthetic, bloat, cache, resume, microcompact, integrity]
 BY_NAME = {d.NAME: d for d in DETECTORS}
 INTERNAL = "internal"
 

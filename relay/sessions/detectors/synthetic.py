@@ -11,6 +11,9 @@ listing) ride along with every prompt by design; neither is a turn. Rules:
   on every later request. At most MAX_LARGE findings.
 - **warning** when tool-written turns dominate: at least MIN_DOMINANT (5) of them, compaction
   summaries left out, and more than the person's own prompts.
+- **warning** for assistant entries the CLI wrote itself instead of the model (model
+  "<synthetic>": "API Error: Rate limit reached", "Prompt is too long" ...; no tokens were
+  used): the run hit a wall there. One finding, the count and the first texts.
 """
 from relay.sessions.composition import estimate_tokens
 from relay.sessions.detectors.common import Locator, finding, first_lines
@@ -20,6 +23,7 @@ SEVERITY = "info"
 LARGE_CHARS = 10_000
 MAX_LARGE = 10
 MIN_DOMINANT = 5
+SYNTHETIC_MODEL = "<synthetic>"
 _NOT_TURNS = ("tool_result", "attachment", "context")
 _KINDS = {
     "interrupt": "interrupt markers (the person stopped the model; the CLI wrote the marker)",
@@ -65,4 +69,22 @@ def detect(session):
                            f"{len(counted)} user turns were written by the CLI and only {human} by you",
                            locator.where(counted[0], count=len(counted), human=human),
                            "check your hooks and slash commands: they may be talking to the model more than you"))
-    return out
+    return out + _cli_replies(session, locator)
+
+
+def _cli_replies(session, locator):
+    replies = [m for m in session.messages if m.role == "assistant" and m.model == SYNTHETIC_MODEL]
+    if not replies:
+        return []
+    texts = []
+    for msg in replies:
+        text = " ".join(msg.text.split())[:120]
+        if text and text not in texts:
+            texts.append(text)
+    return [finding(NAME, "warning", session,
+                    f"{len(replies)} assistant {'entry was' if len(replies) == 1 else 'entries were'} written by the "
+                    "CLI, not the model" + (f": {'; '.join(texts[:3])}" if texts else ""),
+                    locator.where(replies[0], kind="cli_reply", count=len(replies),
+                                  lines=first_lines(m.line for m in replies)),
+                    "the run hit a wall there (rate limit, prompt too long, API error): check `relay quota` and the "
+                    "error, then resume")]

@@ -14,6 +14,7 @@ from relay.sessions.parsers import snapshot
 
 _loads = json.loads
 # What a malformed record (valid JSON, wrong shape) can raise inside a handler.
+MAX_TORN_LISTED = 20     # line numbers of torn records kept in session.extra["torn_lines"]
 SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError, OverflowError)
 
 
@@ -106,6 +107,11 @@ class LineParser:
             obj = None
         if type(obj) is not dict:
             stats.bad_lines += 1
+            if text.startswith("{"):
+                # A record cut mid-write: the tail is handled by end(), so this one sits mid-file.
+                torn = self.session.extra.setdefault("torn_lines", [])
+                if len(torn) < MAX_TORN_LISTED:
+                    torn.append(self.line_no)
             return None
         return obj
 

@@ -68,6 +68,10 @@ def blocks_of(content):
     return blocks
 
 
+def _signature(block):
+    return [block.kind, block.tool_id or "", block.text[:64]]
+
+
 def _synthetic(obj, blocks):
     if obj.get("isCompactSummary"):
         return "compact_summary"
@@ -94,20 +98,25 @@ class ClaudeParser(LineParser):
         self._uuids = set()
         self._open_tools = {}      # tool_use id -> ToolCall still waiting for its result
         self._run_ended = False
+        self._partial = {}         # message key -> [first block signature, blocks, bytes] of its last partial line
+        self._raw_len = 0
         self._handlers = {"user": self._user, "assistant": self._assistant, "attachment": self._attachment,
                           "system": self._system}
 
     def snapshot(self):
         calls = self.session.tool_calls
         return {**super().snapshot(), "by_key": self._by_key, "uuids": self._uuids, "run_ended": self._run_ended,
+                "partial": self._partial,
                 "open_tools": list(zip(self._open_tools, snapshot.indexes(calls, self._open_tools.values())))}
 
     def restore(self, data):
         super().restore(data)
         self._by_key, self._uuids, self._run_ended = dict(data["by_key"]), set(data["uuids"]), data["run_ended"] is True
         self._open_tools = {tool_id: self.session.tool_calls[i] for tool_id, i in data["open_tools"]}
+        self._partial = dict(data.get("partial") or {})
 
     def line(self, raw):
+        self._raw_len = len(raw) + 1
         kind = lead_type(raw)
         obj = None
         if kind not in _BOOKKEEPING:
@@ -196,19 +205,42 @@ class ClaudeParser(LineParser):
             # output_tokens grow while streaming: keep the last usage unless it went backwards.
             if usage is not None and (target.usage is None or usage.output_tokens >= target.usage.output_tokens):
                 target.usage = usage
-        target.stop_reason = as_str(msg.get("stop_reason")) or target.stop_reason
-        self.seen_model(msg.get("model"))
+        stop = as_str(msg.get("stop_reason"))
         known = {b.tool_id for b in target.blocks if b.kind == "tool_use"}
+        restated = self._restated(key, stop, blocks) if key else 0
+        if restated:
+            del target.blocks[-restated:]
+        target.stop_reason = stop or target.stop_reason
+        self.seen_model(msg.get("model"))
         for block in blocks:
-            if block.kind == "tool_use":
-                if block.tool_id in known:
+            if block.kind == "tool_use" and block.tool_id in known:
+                if not restated:      # a re-written block; a restating line replaced the old copy
                     continue
+            elif block.kind == "tool_use":
                 call = ToolCall(id=block.tool_id or "", name=block.name or "", input=block.input, line=self.line_no,
                                 message_index=index)
                 self.session.tool_calls.append(call)
                 if block.tool_id:
                     self._open_tools[block.tool_id] = call
             target.blocks.append(block)
+
+    def _restated(self, key, stop, blocks):
+        """How many trailing blocks of the merged message this line writes again. Older layouts
+        wrote a message as it streamed: each line (stop_reason null until the final one) held
+        the whole content so far. A line whose first block repeats the first block of the
+        previous line of its message supersedes that line: its blocks are dropped from the merge
+        and its size is counted (session.extra partial_lines, partial_bytes) for the integrity
+        detector. Today's one-line-per-block layout never repeats a block."""
+        sign = _signature(blocks[0]) if blocks else None
+        previous = self._partial.pop(key, None)
+        if stop is None and sign is not None:
+            self._partial[key] = [sign, len(blocks), self._raw_len]
+        if not previous or previous[0] != sign:
+            return 0
+        extra = self.session.extra
+        extra["partial_lines"] = extra.get("partial_lines", 0) + 1
+        extra["partial_bytes"] = extra.get("partial_bytes", 0) + previous[2]
+        return previous[1]
 
     def _attachment(self, obj):
         att = as_dict(obj.get("attachment"))

@@ -4,9 +4,9 @@ from relay.sessions import detectors
 from tests.factories import assistant, make_session, tool_use, user
 
 
-def test_seven_detectors_each_with_a_documented_rule():
+def test_eight_detectors_each_with_a_documented_rule():
     assert [d.NAME for d in detectors.DETECTORS] == ["orphan", "stuck", "synthetic", "bloat", "cache", "resume",
-                                                     "microcompact"]
+                                                     "microcompact", "integrity"]
     for d in detectors.DETECTORS:
         assert d.SEVERITY in ("info", "warning", "error")
         assert "severity" in d.__doc__.lower() or "**" in d.__doc__

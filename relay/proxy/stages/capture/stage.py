@@ -162,7 +162,8 @@ def record_turn(exchange, body, parts, full_every=50, fmt=wire.ANTHROPIC):
                       json.dumps(compact_glue(cut["message_glue"]), ensure_ascii=False), ",".join(hashes[base:]),
                       response, len(body), composition["total_tokens"], measured or None,
                       usage.cache_creation_input_tokens, json.dumps(composition)))
-        found = compaction_signals(messages, hashes, prev_hashes)
+        before = prev_hashes or []
+        found = compaction_signals(messages, hashes, prev_hashes, lambda i: json.loads(blobs.get(conn, before[i])))
         if found:
             _record_compaction(conn, session_id, turn, exchange, found, prev, len(hashes),
                                composition["total_tokens"], measured)

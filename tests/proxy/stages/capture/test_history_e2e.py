@@ -169,3 +169,19 @@ def test_periodic_full_snapshot(upstream):
         turns = _wait_turns(relay.url, 5)
         assert [(t["kind"], t["reason"]) for t in turns] == [
             ("full", "first"), ("delta", None), ("full", "periodic"), ("delta", None), ("full", "periodic")]
+
+
+def test_a_moved_cache_breakpoint_is_not_a_second_compaction(upstream):
+    cc = {"type": "ephemeral"}
+    summary = lambda marked: {"role": "user", "content": [{"type": "text", "text": SUMMARY,
+                                                           **({"cache_control": cc} if marked else {})}]}
+    sent = [_body([{"role": "user", "content": "before"}]),
+            _body([summary(True)]),
+            _body([summary(False), {"role": "assistant", "content": [{"type": "text", "text": "ok"}]},
+                   {"role": "user", "content": [{"type": "text", "text": "go on", "cache_control": cc}]}])]
+    with RelayProcess(upstream.url, "--history") as relay:
+        for body in sent:
+            _send(relay.url, body)
+        _wait_turns(relay.url, len(sent))
+        comp = requests.get(f"{relay.url}/api/v1/history/{SID}/compactions", timeout=5).json()
+        assert [e["turn"] for e in comp["compactions"]] == [1]
