@@ -28,8 +28,11 @@ fixed breakpoint gets C = last breakpoint: the whole prefix is taken as cached.
 Every later request that re-sends the edited prefix (the stage re-applies an applied edit to the
 rest of its session, stage.py) reads tokens_e fewer cached tokens: each edit also saves
 later_turns * READ * tokens_e, later_turns being the stage's estimate of the requests still to
-come (0 without a session: nothing then promises the edit is made again, and this request alone
-must pay for it). The cache is broken once, then the edit pays back on every later turn.
+come. The cache is broken once, then the edit pays back on every later turn.
+Without a session (later_turns=None) nothing promises that the next request makes the same edit:
+an edit made in the tail would be inside C next time, and sending the original then would break
+the cache again. So stateless pruning takes the whole prefix up to the last breakpoint as cached
+(C = last breakpoint) and this request alone must pay for an edit.
 The prefix edits applied are the ones from the position that gives the lowest delta onwards,
 and only when that delta is negative; the rest are skipped_cost, their delta being what they
 would have cost alone. Edits after C apply whenever they remove tokens. force=True applies
@@ -52,7 +55,7 @@ def write_price(cache_control):
 class Layout:
     """Units of the prompt in cache order, their tokens and the breakpoints among them."""
 
-    def __init__(self, body):
+    def __init__(self, body, moving=True):
         self.tokens: list[int] = []   # per unit: tokens
         self.marks: list[object] = []   # per unit: its cache_control or None
         for tool in body.get("tools") or []:
@@ -72,7 +75,8 @@ class Layout:
                 self._add(block_tokens(b) if b is not None else 0, b)
         marks = [k for k, m in enumerate(self.marks) if m]
         self.last_bp = marks[-1] if marks else -1
-        self.cached = min(self.last_bp, self._previous_end(body.get("messages") or [], marks))
+        self.cached = min(self.last_bp, self._previous_end(body.get("messages") or [], marks)) if moving \
+            else self.last_bp
         self.price = [0.0] * (self.last_bp + 1)
         price = WRITE_5M
         for k in range(self.last_bp, -1, -1):
@@ -120,11 +124,13 @@ class Layout:
         return edit.tokens_removed * (now + later_turns * READ)
 
 
-def decide(body, edits, force=False, dry_run=False, later_turns=0):
-    """Set decision and cost_delta on every edit; return the summed delta of the applied ones."""
+def decide(body, edits, force=False, dry_run=False, later_turns=None):
+    """Set decision and cost_delta on every edit; return the summed delta of the applied ones.
+    later_turns: None without a session (stateless), else the requests expected after this one."""
     if not edits:
         return 0.0
-    layout = Layout(body)
+    layout = Layout(body, moving=later_turns is not None)
+    later_turns = later_turns or 0
     groups: dict[str, list[Edit]] = {}
     for e in edits:
         groups.setdefault(e.group, []).append(e)

@@ -57,7 +57,7 @@ def prune(body_bytes, tier, dry_run=False, force=False, memory=None):
     if session is not None:
         edits, hashes = _recalled(session, body, edits)
     _resolve_conflicts(edits)
-    later = session.requests if session is not None else 0
+    later = session.requests if session is not None else None
     cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run, later_turns=later)
     if dry_run:
         for e in edits:
