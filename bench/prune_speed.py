@@ -4,6 +4,10 @@ system entry) grown with turns of thinking, file reads (some repeated, some chan
 output with progress and access-log lines, reminders, failures and old screenshots, with Claude
 Code's breakpoint on the last message. Prints one row per size and tier, best of RUNS runs, for
 the default (cache-aware) pass and with --prune-force.
+Then the 33-request Claude Code-shaped conversation of tests/proxy/stages/prune/conversation.py
+through PruneStage, per tier, with its session (sticky decisions) and without (stateless): edits
+applied on their first request, edits re-applied (sticky), estimated tokens and bytes removed
+over the 33 requests, and the mean time per request.
 
     python bench/prune_speed.py
 """
@@ -16,8 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from relay.models import Exchange  # noqa: E402
 from relay.proxy.stages.prune import prune  # noqa: E402
+from relay.proxy.stages.prune.stage import PruneStage  # noqa: E402
 from relay.proxy.stages.prune.strategies import TIERS  # noqa: E402
+from tests.proxy.stages.prune.conversation import requests  # noqa: E402
 
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"
 RUNS = 5
@@ -97,5 +104,31 @@ def main():
                       f"{TARGETS[mb]:7.0f} {len(result.edits):8} {len(result.applied):8} {saved / 1e6:8.2f}M")
 
 
+def conversation():
+    bodies = [json.dumps(b, separators=(",", ":"), ensure_ascii=False).encode() for b in requests()]
+    stateless = [json.dumps({k: v for k, v in json.loads(b).items() if k != "metadata"},
+                            separators=(",", ":"), ensure_ascii=False).encode() for b in bodies]
+    print(f"\n{len(bodies)}-request conversation, {sum(map(len, bodies)) / 1e6:.2f} MB sent in all")
+    print(f"{'tier':<11} {'session':<9} {'applied':>8} {'sticky':>7} {'skipped':>8} {'tokens':>9} {'saved':>9} "
+          f"{'ms/req':>7}")
+    for tier in TIERS:
+        for label, data in (("yes", bodies), ("no", stateless)):
+            stage, counts, tokens, saved, elapsed = PruneStage(tier), {}, 0, 0, 0.0
+            for body in data:
+                exchange = Exchange(id=1, ts=0.0, provider="anthropic", method="POST", path="/v1/messages")
+                start = time.perf_counter()
+                sent = stage.request(exchange, body)
+                elapsed += time.perf_counter() - start
+                saved += len(body) - len(sent)
+                for c in exchange.changes:
+                    counts[c["decision"]] = counts.get(c["decision"], 0) + 1
+                    if c["decision"] in ("applied", "sticky"):
+                        tokens += c["tokens_removed"]
+            skipped = sum(n for d, n in counts.items() if d.startswith("skipped"))
+            print(f"{tier:<11} {label:<9} {counts.get('applied', 0):8} {counts.get('sticky', 0):7} {skipped:8} "
+                  f"{tokens:9,} {saved / 1e6:8.2f}M {elapsed * 1000 / len(data):7.1f}")
+
+
 if __name__ == "__main__":
     main()
+    conversation()

@@ -56,8 +56,9 @@ PRUNE_SCOPE = "Claude Code (Anthropic Messages, the /v1 mount) only; Codex and G
 
 
 def prune_report(rows):
-    """Pruning edits per strategy and decision, with totals of what was really removed."""
-    applied = [r for r in rows if r["decision"] == "applied"]
+    """Pruning edits per strategy and decision, with totals of what was really removed: edits
+    applied on a request, and those re-applied from an earlier request of the session (sticky)."""
+    applied = [r for r in rows if r["decision"] in ("applied", "sticky")]
     return {
         "by_strategy": rows,
         "applied": {"edits": sum(r["edits"] for r in applied),

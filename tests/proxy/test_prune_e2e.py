@@ -8,6 +8,8 @@ import requests
 
 from relay.proxy.stages.prune.validate import check_request
 from tests.proxy.conftest import wait_rows
+from tests.proxy.stages.prune import conversation as cc_conversation
+from tests.proxy.stages.prune.sticky_check import assert_never_back
 from tests.relay_process import ROOT, RelayProcess
 
 LOG = "\n".join(f"line {i}: building module {i % 37} ... ok" for i in range(3000))  # ~100 KB of tool output
@@ -84,3 +86,23 @@ def test_pruning_off_by_default_keeps_bytes(relay, upstream):
     assert upstream.requests[0]["body"] == body
     wait_rows(relay.url, 1)
     assert requests.get(relay.url + "/api/v1/prune", timeout=5).json()["prune"]["by_strategy"] == []
+
+
+def test_a_claude_code_conversation_through_relay_is_pruned_without_flip_flops(upstream):
+    """33 requests, breakpoint moving to the newest message: standard removes tokens, every
+    request sent is valid, and no message upstream sees goes back to an earlier form."""
+    bodies = [json.dumps(b, separators=(",", ":")).encode() for b in cc_conversation.requests()]
+    with RelayProcess(upstream.url, "--prune", "standard") as relay:
+        assert relay.wait_stderr("pruning standard")
+        for body in bodies:
+            assert send(relay, body).status_code == 200
+        wait_rows(relay.url, len(bodies))
+        sent = [r["body"] for r in upstream.requests]
+        # recorded under the header's session; the stage keyed its decisions on the body's metadata
+        api = requests.get(relay.url + "/api/v1/prune", params={"session_id": "prune-session"}, timeout=5).json()
+    assert len(sent) == len(bodies) and sum(map(len, sent)) < 0.8 * sum(map(len, bodies))
+    for original, body in zip(bodies, sent):
+        assert check_request(json.loads(body), original=json.loads(original)) == []
+    assert_never_back(sent)
+    decisions = {r["decision"] for r in api["prune"]["by_strategy"]}
+    assert {"applied", "sticky"} <= decisions and api["prune"]["applied"]["tokens_removed"] > 100_000

@@ -1,25 +1,43 @@
-"""Cache-aware cost of edits: which ones pay for themselves on this request.
+"""Cache-aware cost of edits: which ones pay for themselves on this request and the later ones.
 
 The prompt is cached as a prefix in the order tools, system, messages, up to the last
-cache_control breakpoint. relay assumes that prefix was cached by the requests before (the
-steady state of a session) and prices in input-token units (multiples of the model's base
-input price; relay/costs turns them into money):
+cache_control breakpoint. Prices are in input-token units (multiples of the model's base input
+price; relay/costs turns them into money):
   READ = 0.1            a cached token read
   WRITE_5M = 1.25       a token written to the 5-minute cache (cache_control without ttl)
   WRITE_1H = 2.0        a token written to the 1-hour cache (cache_control.ttl == "1h")
   INPUT = 1.0           a token after the last breakpoint (plain input)
 A unit is one tool, one system block or one message block; each unit is written at the price of
 the first breakpoint at or after it.
-  * An edit after the last breakpoint saves its tokens at INPUT: delta = -tokens.
-  * Edits at or before it change the cached prefix: from the earliest such edit (unit u) to the
-    last breakpoint, the prefix is written again instead of read. With R_w(u) the write price of
-    those units and R(u) their tokens, the set of prefix edits costs
-        delta = R_w(u) - READ * R(u) - sum(tokens_e * write price at e)
-    The earliest edit of the set carries the first two terms, every edit its own saving.
+
+What is already cached. Claude Code moves its breakpoint to the newest message every request and
+re-sends the whole history, so the previous request (its last message is the latest user message
+before this request's last one) cached the prefix up to the end of that message. Its boundary is
+    C = min(last breakpoint, last unit of the latest user message before the final message)
+(with no such message, the last breakpoint before the messages: tools and system). Without an
+edit this request reads units <= C at READ, writes units in (C, last breakpoint] (the tail the
+moving breakpoint re-caches anyway) and pays INPUT after the last breakpoint. A client with a
+fixed breakpoint gets C = last breakpoint: the whole prefix is taken as cached.
+  * An edit after the last breakpoint saves its tokens at INPUT.
+  * An edit in the tail (C, last breakpoint] saves its tokens at their write price: that part is
+    written either way, so nothing is invalidated.
+  * Edits at or before C break the cached prefix: from the earliest such edit (unit u) to C the
+    prefix is written again instead of read. With W(u) the write price of those units and T(u)
+    their tokens, the set costs, on this request,
+        W(u) - READ * T(u) - sum(tokens_e * write price at e)
+Every later request that re-sends the edited prefix (the stage re-applies an applied edit to the
+rest of its session, stage.py) reads tokens_e fewer cached tokens: each edit also saves
+later_turns * READ * tokens_e, later_turns being the stage's estimate of the requests still to
+come. The cache is broken once, then the edit pays back on every later turn.
+Without a session (later_turns=None) nothing promises that the next request makes the same edit:
+an edit made in the tail would be inside C next time, and sending the original then would break
+the cache again. So stateless pruning takes the whole prefix up to the last breakpoint as cached
+(C = last breakpoint) and this request alone must pay for an edit.
 The prefix edits applied are the ones from the position that gives the lowest delta onwards,
 and only when that delta is negative; the rest are skipped_cost, their delta being what they
-would have cost alone. force=True applies every edit. dry_run=True marks would-be-applied
-edits dry_run. Edits sharing a group are decided together, at the group's earliest position.
+would have cost alone. Edits after C apply whenever they remove tokens. force=True applies
+every edit. dry_run=True marks would-be-applied edits dry_run. Edits sharing a group are decided
+together, at the group's earliest position.
 """
 import json
 
@@ -37,7 +55,7 @@ def write_price(cache_control):
 class Layout:
     """Units of the prompt in cache order, their tokens and the breakpoints among them."""
 
-    def __init__(self, body):
+    def __init__(self, body, moving=True):
         self.tokens: list[int] = []   # per unit: tokens
         self.marks: list[object] = []   # per unit: its cache_control or None
         for tool in body.get("tools") or []:
@@ -57,18 +75,29 @@ class Layout:
                 self._add(block_tokens(b) if b is not None else 0, b)
         marks = [k for k, m in enumerate(self.marks) if m]
         self.last_bp = marks[-1] if marks else -1
-        # suffix sums over the cached prefix: tokens and write price from unit k to the last breakpoint
-        n = self.last_bp + 1
-        self.price = [0.0] * n
-        self.rest_tokens = [0] * (n + 1)
-        self.rest_write = [0.0] * (n + 1)
+        self.cached = min(self.last_bp, self._previous_end(body.get("messages") or [], marks)) if moving \
+            else self.last_bp
+        self.price = [0.0] * (self.last_bp + 1)
         price = WRITE_5M
-        for k in range(n - 1, -1, -1):
+        for k in range(self.last_bp, -1, -1):
             if self.marks[k]:
                 price = write_price(self.marks[k])
             self.price[k] = price
+        # suffix sums over the cached prefix: tokens and write price from unit k to C
+        n = self.cached + 1
+        self.rest_tokens = [0] * (n + 1)
+        self.rest_write = [0.0] * (n + 1)
+        for k in range(n - 1, -1, -1):
             self.rest_tokens[k] = self.rest_tokens[k + 1] + self.tokens[k]
-            self.rest_write[k] = self.rest_write[k + 1] + self.tokens[k] * price
+            self.rest_write[k] = self.rest_write[k + 1] + self.tokens[k] * self.price[k]
+
+    def _previous_end(self, messages, marks):
+        """The last unit the previous request cached (C of the module docstring, before the min)."""
+        for i in range(len(messages) - 2, -1, -1):
+            if isinstance(messages[i], dict) and messages[i].get("role") == "user":
+                return self.message_start[i + 1] - 1
+        first = self.message_start[0] if self.message_start else len(self.tokens)
+        return max((k for k in marks if k < first), default=-1)
 
     def _add(self, tokens, block):
         self.tokens.append(tokens)
@@ -85,15 +114,23 @@ class Layout:
         return self.message_start[edit.message] + (edit.block or 0)
 
     def invalidation(self, unit):
-        """What rewriting the cached prefix from `unit` costs over reading it."""
+        """What rewriting the cached prefix from `unit` to C costs over reading it."""
         return self.rest_write[unit] - READ * self.rest_tokens[unit]
 
+    def saving(self, edit, later_turns):
+        """What the edit saves on this request (its tokens at their price) and on later ones."""
+        unit = self.unit(edit)
+        now = self.price[unit] if unit <= self.last_bp else INPUT
+        return edit.tokens_removed * (now + later_turns * READ)
 
-def decide(body, edits, force=False, dry_run=False):
-    """Set decision and cost_delta on every edit; return the summed delta of the applied ones."""
+
+def decide(body, edits, force=False, dry_run=False, later_turns=None):
+    """Set decision and cost_delta on every edit; return the summed delta of the applied ones.
+    later_turns: None without a session (stateless), else the requests expected after this one."""
     if not edits:
         return 0.0
-    layout = Layout(body)
+    layout = Layout(body, moving=later_turns is not None)
+    later_turns = later_turns or 0
     groups: dict[str, list[Edit]] = {}
     for e in edits:
         groups.setdefault(e.group, []).append(e)
@@ -101,16 +138,16 @@ def decide(body, edits, force=False, dry_run=False):
     after: list[tuple[int, list[Edit]]] = []
     for members in groups.values():
         pos = min(layout.unit(e) for e in members)
-        (prefix if pos <= layout.last_bp else after).append((pos, members))
+        (prefix if pos <= layout.cached else after).append((pos, members))
     yes = DRY_RUN if dry_run else APPLIED
     for _, members in after:
         for e in members:
-            e.cost_delta = -e.tokens_removed * INPUT
+            e.cost_delta = -layout.saving(e, later_turns)
         ok = force or sum(e.cost_delta for e in members) < 0
         for e in members:
             e.decision = yes if ok else SKIPPED_COST
     prefix.sort(key=lambda g: g[0])
-    saving = [sum(e.tokens_removed * layout.price[layout.unit(e)] for e in members) for _, members in prefix]
+    saving = [sum(layout.saving(e, later_turns) for e in members) for _, members in prefix]
     best, best_delta, rest = None, 0.0, 0.0
     for c in range(len(prefix) - 1, -1, -1):      # the delta of applying groups c.. together
         rest += saving[c]
@@ -122,7 +159,7 @@ def decide(body, edits, force=False, dry_run=False):
     for c, (pos, members) in enumerate(prefix):
         chosen = best is not None and c >= best
         for e in members:
-            e.cost_delta = -e.tokens_removed * layout.price[layout.unit(e)]
+            e.cost_delta = -layout.saving(e, later_turns)
             e.decision = yes if chosen else SKIPPED_COST
         if c == best or not chosen:     # the earliest applied group, or a skipped one priced alone
             min(members, key=layout.unit).cost_delta += layout.invalidation(pos)

@@ -3,7 +3,12 @@
 Steps: parse (bytes that are not a JSON object with a messages list come back untouched, no
 edits); plan every strategy of the tier against the original body, in strategies.ORDER; resolve
 conflicts (a message or block claimed by an earlier strategy is skipped_conflict for later ones;
-groups stand or fall together); decide by cost (cost.py); apply; validate. A result with
+groups stand or fall together); decide by cost (cost.py); apply; validate. With a session's
+sticky.Memory, what it decided on earlier requests comes first: its applied edits are re-applied
+(decision sticky, ahead of every planned edit in conflicts, not priced again), the planned edits
+it skipped stay skipped (skipped_sticky), and only new edits are priced, with later_turns = the
+requests the session made before this one (a session that ran n requests is expected to run
+about as many more). A result with
 problems the original did not have (counted per rule of validate.py, since indices move) is
 never sent: strategies are re-admitted one at a time in order and those whose edits add a
 problem are marked skipped_invalid. When nothing is applied, the ORIGINAL bytes object is
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 
 from relay.proxy.stages.prune import cost
 from relay.proxy.stages.prune.edits import DROP_MESSAGE, Context, Edit, apply
+from relay.proxy.stages.prune.sticky import SKIPPED_STICKY, STICKY, Memory, identity
 from relay.proxy.stages.prune.strategies import for_tier
 from relay.proxy.stages.prune.validate import check_request, rule_of
 
@@ -31,10 +37,12 @@ class PruneResult:
 
     @property
     def applied(self):
-        return [e for e in self.edits if e.decision == cost.APPLIED]
+        """The edits in the body sent: applied now or re-applied from an earlier request."""
+        return [e for e in self.edits if e.decision in (cost.APPLIED, STICKY)]
 
 
-def prune(body_bytes, tier, dry_run=False, force=False):
+def prune(body_bytes, tier, dry_run=False, force=False, memory=None):
+    """memory: a function body -> sticky.Memory or None (the session's decisions, see sticky.py)."""
     strategies = for_tier(tier)
     try:
         body = json.loads(body_bytes)
@@ -45,15 +53,41 @@ def prune(body_bytes, tier, dry_run=False, force=False):
     problems = check_request(body)
     ctx = Context.of(body)
     edits = [e for s in strategies for e in s.plan(body, ctx)]
+    session: Memory | None = memory(body) if memory is not None else None
+    if session is not None:
+        edits, hashes = _recalled(session, body, edits)
     _resolve_conflicts(edits)
-    cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run)
-    chosen = [e for e in edits if e.decision == cost.APPLIED]
-    if not chosen:
-        return PruneResult(body_bytes, edits, problems)
-    new = _validated(body, chosen, problems)
+    later = session.requests if session is not None else None
+    cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run, later_turns=later)
+    if dry_run:
+        for e in edits:
+            e.decision = cost.DRY_RUN if e.decision == STICKY else e.decision
+    chosen = [e for e in edits if e.decision in (cost.APPLIED, STICKY)]
+    new = _validated(body, chosen, problems) if chosen else body
+    if session is not None:
+        session.remember(body, edits, hashes, cost.DRY_RUN if dry_run else cost.APPLIED)
+        session.requests += 1
     if new is body:
         return PruneResult(body_bytes, edits, problems)
     return PruneResult(serialize(new, body_bytes), edits, problems)
+
+
+def _recalled(session, body, planned):
+    """The session's edits to re-apply first, then the planned ones it did not decide already
+    (those it skipped marked skipped_sticky); and the content hashes computed on the way."""
+    sticky, skipped, hashes = session.recall(body)
+    done = {(e.where, e.message, identity(e)) for e in sticky}
+    fresh = []
+    for e in planned:
+        if (e.where, e.message, identity(e)) in done:
+            continue
+        if identity(e) in skipped.get((e.where, e.message), ()):
+            e.decision = SKIPPED_STICKY
+        fresh.append(e)
+    lost = {e.group for e in fresh if e.decision == SKIPPED_STICKY}
+    for e in fresh:
+        e.decision = SKIPPED_STICKY if e.group in lost else e.decision
+    return sticky + fresh, hashes
 
 
 def _resolve_conflicts(edits):
@@ -64,6 +98,9 @@ def _resolve_conflicts(edits):
     for e in edits:
         groups.setdefault(e.group, []).append(e)
     for members in groups.values():
+        if any(e.decision not in (PLANNED, STICKY) for e in members):
+            continue
+
         def clash(e):
             msg, blk = (e.where, e.message), (e.where, e.message, e.block)
             if e.action == DROP_MESSAGE:
