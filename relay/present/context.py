@@ -20,4 +20,7 @@ class Context:
     # () -> the running CLI sessions (relay.sessions.alive entries). A serving relay passes its
     # off-loop cache with registered terminals; None means "scan now" (relay top, tests).
     running: Callable[[], list] | None = None
+    # offload(fn) -> fn(): how a serving relay keeps heavy reads off its serving loop (relay.web.offload);
+    # None runs them inline.
+    offload: Callable[[Callable[[], Any]], Any] | None = None
     started_mono: float = field(default_factory=time.monotonic)   # for durations (uptime)

@@ -47,7 +47,13 @@ def quota(ctx):
 
 
 def dashboard(ctx):
-    return {"summary": summary(ctx), "quota": quota(ctx), "requests": exchanges.requests(ctx),
-            "sessions": live.live_sessions(ctx), "cli_status": gathered(orchestration.installed, ctx),
-            "guard": gathered(guard.current, ctx), "delegations": gathered(orchestration.delegations, ctx),
-            "charts": gathered(charts.dashboard_charts, ctx)}
+    """Every section. The reads go through ctx.offload (a served relay's thread pool); the CLI
+    discovery stays with the caller, because it spawns `--version` processes, which gevent can only
+    wait for on its own loop (and a cache keeps it to one per minute)."""
+    def reads():
+        return {"summary": summary(ctx), "quota": quota(ctx), "requests": exchanges.requests(ctx),
+                "sessions": live.live_sessions(ctx), "guard": gathered(guard.current, ctx),
+                "delegations": gathered(orchestration.delegations, ctx),
+                "charts": gathered(charts.dashboard_charts, ctx)}
+    sections = ctx.offload(reads) if ctx.offload is not None else reads()
+    return {**sections, "cli_status": gathered(orchestration.installed, ctx)}

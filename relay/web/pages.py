@@ -11,6 +11,7 @@ from relay.present import dashboard as dashboard_view
 from relay.present import history as history_view
 from relay.store import queries
 from relay.web import i18n
+from relay.web.offload import offloaded
 
 bp = Blueprint("pages", __name__)
 
@@ -60,6 +61,7 @@ def translations():
 
 
 @bp.get("/")
+@offloaded("the start page")
 def index():
     ctx = current_app.extensions["relay"]
     counts = ctx.store.read(queries.counts)
@@ -74,16 +76,19 @@ def dashboard():
 
 
 @bp.get("/display/")
+@offloaded("the live sessions")
 def display():
     return render_template("display.html", live_page="display", **live.display(current_app.extensions["relay"]))
 
 
 @bp.get("/history/")
+@offloaded("the history")
 def history():
     return render_template("history.html", sessions=history_view.sessions(current_app.extensions["relay"]))
 
 
 @bp.get("/history/<session_id>")
+@offloaded("the session's history")
 def history_session(session_id):
     replay = history_view.session(current_app.extensions["relay"], session_id)
     if replay is None:
@@ -98,6 +103,7 @@ def history_session_slash(session_id):
 
 
 @bp.get("/history/<session_id>/<int:turn>")
+@offloaded("the turn")
 def history_turn(session_id, turn):
     replay = history_view.turn(current_app.extensions["relay"], session_id, turn)
     if replay is None:

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app
 from relay.costs import prices, quota
 from relay.costs.today import priced_groups
 from relay.store import totals_queries
+from relay.web.offload import offloaded
 
 bp = Blueprint("metrics", __name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -213,6 +214,7 @@ def collect(ctx, tally, table, now=None):
 
 
 @bp.get("/metrics")
+@offloaded("the metrics")
 def metrics():
     app = current_app
     tally = app.extensions.setdefault("relay_metrics_tally", Tally())

@@ -35,8 +35,8 @@ from relay.proxy import sse
 from relay.store import queries
 from relay.web import i18n
 from relay.web.api.live import alive
+from relay.web.offload import off_loop
 from relay.web.pages import request_lang
-from relay.web.server import gevent_available
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -74,25 +74,6 @@ class FragmentCache:
         return entry["value"]
 
 
-_worker = threading.local()
-
-
-def _off_loop(fn):
-    """fn() on a native thread when serving under gevent (the hub keeps relaying meanwhile);
-    directly when already on one, or without gevent."""
-    if getattr(_worker, "active", False) or not gevent_available():
-        return fn()
-    import gevent
-
-    def run():
-        _worker.active = True
-        try:
-            return fn()
-        finally:
-            _worker.active = False
-    return gevent.get_hub().threadpool.apply(run)
-
-
 class Renderer:
     """One per app: the fragment cache, when each page's aggregates were last rendered, and the
     last scan of running CLIs (pages and the API use it too)."""
@@ -106,7 +87,7 @@ class Renderer:
     def running(self):
         at, rows = self._alive
         if rows is None or time.monotonic() - at > ALIVE_TTL:
-            rows = _off_loop(lambda: alive(self.app))   # psutil walks every process
+            rows = off_loop(lambda: alive(self.app))   # psutil walks every process
             self._alive = (time.monotonic(), rows)
         return rows
 
@@ -114,7 +95,7 @@ class Renderer:
         def run():
             with self.app.app_context():
                 return fn(self.app.extensions["relay"], {"lang": lang, "t": i18n.translator(lang)})
-        return _off_loop(run)
+        return off_loop(run)
 
     def event(self, event, page, lang):
         """(frame, complete): the event's fragments as an encoded SSE frame (None when the page
@@ -281,4 +262,5 @@ def events():
 def init_app(app):
     renderer = app.extensions["relay_renderer"] = Renderer(app)
     app.extensions["relay"].running = renderer.running   # pages and the API share its off-loop scan
+    app.extensions["relay"].offload = lambda fn: off_loop(fn, what="the dashboard")
     app.register_blueprint(bp)

@@ -6,7 +6,7 @@ from relay.costs import quota as quota_service
 from relay.costs import rates
 from relay.present import costs as view
 from relay.web.api import PREFIX, context, ok, read
-from relay.web.offload import off_loop
+from relay.web.offload import off_loop, offloaded
 
 bp = Blueprint("api_costs", __name__, url_prefix=PREFIX)
 
@@ -24,6 +24,7 @@ def cost():
 
 
 @bp.get("/quota")
+@offloaded("the quota")
 def quota():
     return ok(quota=view.quota(read(quota_service.report)))
 

@@ -5,6 +5,7 @@ from relay.errors import RelayError
 from relay.present import history
 from relay.store import history_queries
 from relay.web.api import PREFIX, context, int_arg, ok, read
+from relay.web.offload import offloaded
 
 bp = Blueprint("api_history", __name__, url_prefix=PREFIX)
 
@@ -39,6 +40,7 @@ def history_compactions(session_id):
 
 
 @bp.get("/history/<session_id>/replay")
+@offloaded("the session's history")
 def history_replay(session_id):
     replay = history.session(context(), session_id)
     if replay is None:
@@ -47,6 +49,7 @@ def history_replay(session_id):
 
 
 @bp.get("/history/<session_id>/turns/<int:turn>")
+@offloaded("the turn")
 def history_turn_replay(session_id, turn):
     replay = history.turn(context(), session_id, turn)
     if replay is None:

@@ -19,6 +19,7 @@ from relay.present import charts, live
 from relay.present import dashboard as dashboard_view
 from relay.sessions.alive import alive_sessions
 from relay.web.api import PREFIX, context, json_body, ok
+from relay.web.offload import offloaded
 
 bp = Blueprint("api_live", __name__, url_prefix=PREFIX)
 FIELDS = ("term_program", "term_program_version", "term", "tty", "tmux_pane", "tmux_session", "screen_session",
@@ -115,11 +116,13 @@ def dashboard():
 
 
 @bp.get("/charts")
+@offloaded("the charts")
 def charts_():
     """The dashboard charts' series, the same data the SVG marks are drawn from."""
     return ok(charts=charts.dashboard_charts(context()))
 
 
 @bp.get("/display")
+@offloaded("the live sessions")
 def display():
     return ok(display=live.display(context()))
