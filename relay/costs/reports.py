@@ -23,7 +23,7 @@ PROVIDERS = ("claude", "codex", "gemini")
 def refresh(store, providers, environ=None, workers=None):
     """Index whatever changed in the session files of `providers`; returns the index report."""
     return index.update(store, discover.discover(list(providers), environ), providers=list(providers),
-                        workers=workers)
+                        workers=workers, usage_only=True)
 
 
 def day_arg(text, name):

@@ -28,6 +28,7 @@ class Task:
     source: object                    # discover.Source
     prior: dict                       # path -> session_files row of the last scan (or absent)
     state_dir: str
+    usage_only: bool = False          # reports: message rows only (see parsers/claude_usage.py)
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Result:
     key: str
     files: list = field(default_factory=list)     # session_files rows
     session: dict = None                          # session_index row
+    usage_only: bool = False                      # no session_index row: files and messages only
     messages: list = field(default_factory=list)  # message_usage rows (relay.sessions.usage_rows)
     counters: Counters = field(default_factory=Counters)
 
@@ -103,22 +105,39 @@ def _parse(sf, task, counters):
 def _file_row(sf, task, offset=0, tail_hash=None):
     return {"path": sf.path, "session_key": task.source.key, "provider": task.source.provider, "role": sf.role,
             "size": sf.size, "mtime_ns": sf.mtime_ns, "inode": sf.inode, "offset": offset, "tail_hash": tail_hash,
-            "parser_version": state.VERSION, "scanned_at": time.time()}
+            "parser_version": state.USAGE_ONLY if task.usage_only else state.VERSION, "scanned_at": time.time()}
+
+
+def _parse_usage(sf, task, counters):
+    from relay.sessions.parsers import read_into
+    from relay.sessions.parsers.claude_usage import ClaudeUsageParser
+    parser = ClaudeUsageParser(sf.path)
+    with open_regular(sf.path) as f:
+        read = read_into(parser, f)
+    counters.bytes_read += read
+    counters.files_parsed += 1
+    if task.prior.get(sf.path) is not None:
+        counters.files_restarted += 1
+        state.remove(task.state_dir, sf.path)       # a full state older than these rows would be stale
+    row = _file_row(sf, task, offset=parser.offset)
+    row["size"] = read
+    return parser, row
 
 
 def refresh(task):
     """Parse what changed in one session and analyse it; a file that vanished meanwhile is skipped."""
     from relay.models import Session
-    from relay.sessions import analysis, usage_rows
-    src, out = task.source, Result(key=task.source.key)
+    from relay.sessions import usage_rows
+    src, out = task.source, Result(key=task.source.key, usage_only=task.usage_only)
     out.counters.groups = 1
     main, subagents = None, []
+    parse = _parse_usage if task.usage_only else _parse
     for sf in src.files:
         if sf.role == "alt":
             out.files.append(_file_row(sf, task))
             continue
         try:
-            parser, row = _parse(sf, task, out.counters)
+            parser, row = parse(sf, task, out.counters)
         except OSError:
             out.counters.files_skipped += 1
             continue
@@ -133,9 +152,12 @@ def refresh(task):
     if main is None:
         main = Session(provider=src.provider, session_id=subagents[0].session_id, path="")
     main.subagents = subagents
-    main.extra["other_files"] = [sf.path for sf in src.files if sf.role == "alt"]
-    out.session = analysis.row(src, main)
     out.messages = usage_rows.rows(src, main, {sf.path: sf.mtime_ns / 1e9 for sf in src.files})
+    if task.usage_only:
+        return out
+    main.extra["other_files"] = [sf.path for sf in src.files if sf.role == "alt"]
+    from relay.sessions import analysis
+    out.session = analysis.row(src, main)
     return out
 
 

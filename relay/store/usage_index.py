@@ -37,14 +37,22 @@ def delete_paths(conn, paths):
 def replace_session(conn, key, rows):
     """The message rows of one session, replacing what it had."""
     _remove(conn, "session_key", key)
-    insert = (f"INSERT INTO message_usage ({', '.join(COLUMNS)}) VALUES "
-              f"({', '.join('?' * len(COLUMNS))})")
+    keys = list({row["dedup_key"] for row in rows if row["dedup_key"] is not None})
+    taken = set()       # keys with a canonical row already: in another session, or earlier in `rows`
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        taken.update(k for (k,) in conn.execute(
+            f"SELECT dedup_key FROM message_usage WHERE canonical = 1 AND dedup_key IN ({','.join('?' * len(part))})",
+            part))
+    values = []
     for row in rows:
-        canonical = 1
-        if row["dedup_key"] is not None:
-            canonical = 0 if conn.execute("SELECT 1 FROM message_usage WHERE dedup_key = ? AND canonical = 1",
-                                          (row["dedup_key"],)).fetchone() else 1
-        conn.execute(insert, [canonical if c == "canonical" else row[c] for c in COLUMNS])
+        canonical, dedup = 1, row["dedup_key"]
+        if dedup is not None:
+            canonical = 0 if dedup in taken else 1
+            taken.add(dedup)
+        values.append([canonical if c == "canonical" else row[c] for c in COLUMNS])
+    conn.executemany(f"INSERT INTO message_usage ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                     values)
 
 
 def _filters(providers, since_day, until_day):
