@@ -125,14 +125,45 @@ def _run(store, tasks, workers, report, progress):
             finished(refresh_many([task]), task.source.size)
         return
     report.workers = workers
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    # spawn, not fork: the caller may be a threaded server, and fork with threads can deadlock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from concurrent.futures import as_completed
+    pool = _pool(workers)
+    try:
         futures = {pool.submit(refresh_many, chunk): sum(t.source.size for t in chunk)
                    for chunk in _chunks(tasks, workers)}
         for future in as_completed(futures):
             finished(future.result(), futures[future])
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _pool(workers):
+    import multiprocessing
+    import sys
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    # fork starts a worker in milliseconds where spawn re-imports relay in each (about a second on a
+    # loaded machine, before the first file is read); but fork with threads can deadlock, so a
+    # threaded caller (the server) and platforms where fork is unsafe (macOS) spawn.
+    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+
+
+def _stop(pool):
+    """Shut the pool down with no worker left behind, also when the caller stops early (an error,
+    Ctrl-C): queued chunks are cancelled and workers still busy are terminated, then reaped."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
 
 
 def update(store, sources, providers=None, wanted=None, progress=None, workers=None, usage_only=False):
