@@ -38,7 +38,7 @@ def replace_session(conn, key, rows):
     """The message rows of one session, replacing what it had."""
     _remove(conn, "session_key", key)
     keys = list({row["dedup_key"] for row in rows if row["dedup_key"] is not None})
-    taken = set()       # keys with a canonical row already: in another session, or earlier in `rows`
+    taken: set[str] = set()       # keys with a canonical row already: in another session, or earlier in `rows`
     for i in range(0, len(keys), 500):
         part = keys[i:i + 500]
         taken.update(k for (k,) in conn.execute(

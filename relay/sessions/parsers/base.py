@@ -19,7 +19,7 @@ try:
     # surrogates, NaN), so both decoders give the same objects and the same counts.
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - depends on the environment
-    _fast_loads = None
+    _fast_loads = None  # type: ignore[assignment]
 # What a malformed record (valid JSON, wrong shape) can raise inside a handler.
 SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError, OverflowError)
 
