@@ -6,7 +6,7 @@ cache writes cost 2x base input where ccusage charges 1.25x (see the README).
 """
 import click
 
-from relay.cli.output import emit_json, guarded
+from relay.cli.output import emit_json, guarded, progress_bar
 from relay.costs import prices, reports
 from relay.present import reports as view
 from relay.store import user_store
@@ -82,12 +82,12 @@ def _options(fn):
     return guarded(fn)
 
 
-def _run(kind, since, until, provider):
+def _run(kind, since, until, provider, as_json=False):
 
     since_day, until_day = reports.day_arg(since, "since"), reports.day_arg(until, "until")
     providers = reports.PROVIDERS if provider == "all" else (provider,)
     with user_store() as store:
-        reports.refresh(store, providers)
+        reports.refresh(store, providers, progress=progress_bar("indexing", enabled=not as_json))
         table = prices.load()
         if kind == "blocks":
             return reports.blocks(store, table, providers, since_day, until_day)
@@ -110,7 +110,7 @@ def _grouped(kind, label, extra=None):
     @command.command(kind, help=HELP[kind])
     @_options
     def run(as_json, since, until, breakdown, provider):
-        payload = view.usage_report(kind, _run(kind, since, until, provider))
+        payload = view.usage_report(kind, _run(kind, since, until, provider, as_json))
         if as_json:
             emit_json(payload)
         else:
@@ -127,7 +127,7 @@ session = _grouped("session", "sessionId", extra=("Last Activity", "lastActivity
 @_options
 def blocks(as_json, since, until, breakdown, provider):
     """Usage and cost per 5-hour block (UTC), with the active block's burn rate and projection."""
-    payload = view.usage_blocks(_run("blocks", since, until, provider))
+    payload = view.usage_blocks(_run("blocks", since, until, provider, as_json))
     if as_json:
         emit_json(payload)
     else:
