@@ -73,6 +73,10 @@ def main(argv=None):
         ccusage = _ccusage()
         relay_home = os.environ["RELAY_HOME"]
         env = dict(os.environ, CLAUDE_CONFIG_DIR=homes["claude"])
+        # An installed relay has its bytecode (pip compiles it): without it every run would compile
+        # relay's modules again, which says nothing about the first run of a real install.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "relay")], check=True)
         relay_cmd = [sys.executable, str(ROOT / "relay.py"), "report", "daily", "--json"]
         cc_cmd = [ccusage, "daily", "--offline", "--json"]
         relay_runs, cc_runs = [], []
