@@ -68,17 +68,28 @@ def _fingerprint(f, offset, counters):
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _new_parser(task, sf):
+    if task.usage_only:
+        from relay.sessions.parsers.claude_usage import ClaudeUsageParser
+        return ClaudeUsageParser(sf.path)
+    from relay.sessions.parsers import parser_for
+    return parser_for(task.source.provider, sf.path)
+
+
+def _version(task):
+    return state.USAGE_ONLY if task.usage_only else state.VERSION
+
+
 def _resume(sf, prior, task, f, counters):
     """(parser, start offset): a stored parser that can go on, or a fresh one at 0."""
-    from relay.sessions.parsers import parser_for
-    fresh = parser_for(task.source.provider, sf.path)
+    fresh = _new_parser(task, sf)
     if prior is None:
         return fresh, 0
-    usable = (fresh.appendable and prior["parser_version"] == state.VERSION and prior["inode"] == sf.inode
+    usable = (fresh.appendable and prior["parser_version"] == _version(task) and prior["inode"] == sf.inode
               and prior["offset"] <= sf.size)
     if usable:
         # A parser of its own: a state that fails halfway through restore() leaves it unusable.
-        parser = state.load(task.state_dir, sf.path, prior["offset"], parser_for(task.source.provider, sf.path))
+        parser = state.load(task.state_dir, sf.path, prior["offset"], _new_parser(task, sf))
         if parser is not None and _fingerprint(f, prior["offset"], counters) == prior["tail_hash"]:
             counters.files_resumed += 1
             return parser, prior["offset"]
@@ -105,23 +116,7 @@ def _parse(sf, task, counters):
 def _file_row(sf, task, offset=0, tail_hash=None):
     return {"path": sf.path, "session_key": task.source.key, "provider": task.source.provider, "role": sf.role,
             "size": sf.size, "mtime_ns": sf.mtime_ns, "inode": sf.inode, "offset": offset, "tail_hash": tail_hash,
-            "parser_version": state.USAGE_ONLY if task.usage_only else state.VERSION, "scanned_at": time.time()}
-
-
-def _parse_usage(sf, task, counters):
-    from relay.sessions.parsers import read_into
-    from relay.sessions.parsers.claude_usage import ClaudeUsageParser
-    parser = ClaudeUsageParser(sf.path)
-    with open_regular(sf.path) as f:
-        read = read_into(parser, f)
-    counters.bytes_read += read
-    counters.files_parsed += 1
-    if task.prior.get(sf.path) is not None:
-        counters.files_restarted += 1
-        state.remove(task.state_dir, sf.path)       # a full state older than these rows would be stale
-    row = _file_row(sf, task, offset=parser.offset)
-    row["size"] = read
-    return parser, row
+            "parser_version": _version(task), "scanned_at": time.time()}
 
 
 def refresh(task):
@@ -131,13 +126,12 @@ def refresh(task):
     src, out = task.source, Result(key=task.source.key, usage_only=task.usage_only)
     out.counters.groups = 1
     main, subagents = None, []
-    parse = _parse_usage if task.usage_only else _parse
     for sf in src.files:
         if sf.role == "alt":
             out.files.append(_file_row(sf, task))
             continue
         try:
-            parser, row = parse(sf, task, out.counters)
+            parser, row = _parse(sf, task, out.counters)
         except OSError:
             out.counters.files_skipped += 1
             continue

@@ -65,7 +65,7 @@ def corpus(isolated_home, monkeypatch):
 
 def test_a_cold_report_has_the_full_analysis_rows_and_totals(store, corpus, tmp_path):
     report = reports.refresh(store, ("claude",), workers=1)
-    assert report.counters.files_parsed > 0 and report.counters.state_bytes == 0
+    assert report.counters.files_parsed > 0
     assert store.read(session_index.list_sessions) == []          # no analysis was made
     full = Store(tmp_path / "full" / "relay.db")
     try:
@@ -87,15 +87,17 @@ def test_a_scan_after_a_report_analyses_what_the_report_skipped(store, corpus):
     assert again.counters.bytes_read == 0 and again.unchanged == again.sessions
 
 
-def test_a_report_after_a_report_reads_nothing_and_an_append_only_that_session(store, corpus):
+def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus):
     reports.refresh(store, ("claude",), workers=1)
     warm = reports.refresh(store, ("claude",), workers=1)
     assert warm.counters.bytes_read == 0
     target = first_synthetic(corpus)
-    added = synth_sessions.append_claude(target.path, random.Random(3), synth_sessions.Text(random.Random(3)), 20000)
+    offset = store.read(lambda c: c.execute("SELECT offset FROM session_files WHERE path = ?",
+                                            (target.path,)).fetchone()[0])
+    synth_sessions.append_claude(target.path, random.Random(3), synth_sessions.Text(random.Random(3)), 20000)
     after = reports.refresh(store, ("claude",), workers=1)
-    assert after.counters.groups == 1 and after.counters.bytes_read == os.path.getsize(target.path)
-    assert added > 0
+    assert after.counters.groups == 1 and after.counters.files_resumed == 1
+    assert after.counters.bytes_read == os.path.getsize(target.path) - offset     # the torn line, then the append
     full = Store(os.path.join(os.path.dirname(store.path), "full.db"))
     try:
         index.update(full, discover(["claude"]), providers=["claude"], workers=1)

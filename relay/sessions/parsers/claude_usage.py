@@ -8,8 +8,8 @@ touch usage (the same line pre-checks, uuid de-duplication of re-written lines, 
 merged on message id + request id with the last usage unless it shrank, the timestamp and model of
 a message's first line, the first sessionId and cwd of a conversation line) and skips the rest:
 a line that mentions neither "usage" nor "assistant" cannot hold a usage row and is decoded only
-while the session id or cwd is still unknown. tests/sessions/test_usage_first.py holds it to the
-full path's totals.
+while the session id or cwd is still unknown. Its resumable state holds no text, so it costs
+little to save. tests/sessions/test_usage_first.py holds it to the full path's rows.
 """
 from relay.models import Message
 from relay.sessions.parsers.base import SHAPE_ERRORS, LineParser, as_dict, as_str, lead_type, top_level_at
@@ -20,12 +20,19 @@ _CONVERSATION = frozenset({"user", "assistant", "attachment", "system"})
 
 class ClaudeUsageParser(LineParser):
     provider = "claude"
-    appendable = False     # no state is kept: a changed file is read again from byte 0
 
     def __init__(self, path="", session_id=None):
         super().__init__(path, session_id)
         self._by_key = {}
         self._uuids = set()
+
+    # Its state is small (usage fields of assistant messages, no text): an append is read alone.
+    def snapshot(self):
+        return {**super().snapshot(), "by_key": self._by_key, "uuids": self._uuids}
+
+    def restore(self, data):
+        super().restore(data)
+        self._by_key, self._uuids = dict(data["by_key"]), set(data["uuids"])
 
     def line(self, raw):
         if lead_type(raw) in _BOOKKEEPING or top_level_at(raw, _SNAPSHOT) > 0:
