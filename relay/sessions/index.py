@@ -147,7 +147,15 @@ def _pool(workers):
     # loaded machine, before the first file is read); but fork with threads can deadlock, so a
     # threaded caller (the server) and platforms where fork is unsafe (macOS) spawn.
     method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_init)
+
+
+def _worker_init():
+    # Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers,
+    # see _stop), rather than every worker printing a KeyboardInterrupt traceback of its own.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop(pool):
