@@ -106,6 +106,23 @@ def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(stor
         full.close()
 
 
+def test_an_old_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(store, corpus, tmp_path):
+    target = first_synthetic(corpus)
+    old = os.path.getmtime(target.path) - 3 * 86400
+    os.utime(target.path, (old, old))
+    first = reports.refresh(store, ("claude",), workers=1)
+    assert first.counters.files_parsed > 0
+    synth_sessions.append_claude(target.path, random.Random(5), synth_sessions.Text(random.Random(5)), 20000)
+    after = reports.refresh(store, ("claude",), workers=1)
+    assert after.counters.files_resumed == 0 and after.counters.bytes_read == os.path.getsize(target.path)
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        index.update(full, discover(["claude"]), providers=["claude"], workers=1)
+        assert usage_rows(store) == usage_rows(full)
+    finally:
+        full.close()
+
+
 def test_a_fully_indexed_session_is_resumed_by_a_report(store, corpus):
     index.update(store, discover(["claude"]), providers=["claude"], workers=1)
     target = first_synthetic(corpus)
