@@ -13,6 +13,34 @@ def format_option(default="plain"):
                         show_default=True, help="Output format.")
 
 
+PROGRESS_BYTES = 64 << 20      # a bar only when there is that much to read: below it, the wait is short
+
+
+def progress_bar(label, enabled=True, stream=None):
+    """A `progress(done_bytes, total_bytes)` callback for an index update that draws a bar on
+    stderr once the work is big enough to wait for, or None: never on a pipe or a file (a script
+    reading stdout or logging stderr must see only what the command prints) nor for --json."""
+    stream = sys.stderr if stream is None else stream
+    if not enabled or not stream.isatty():
+        return None
+    state: dict = {}
+
+    def progress(done, total):
+        if "bar" not in state:
+            if total < PROGRESS_BYTES:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+            state["bar"] = Progress(label, BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True,
+                                    console=Console(file=stream))
+            state["bar"].start()
+            state["task"] = state["bar"].add_task(label, total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+    return progress
+
+
 def emit_json(payload):
     click.echo(terminal.safe_json(json.dumps(payload, indent=2, ensure_ascii=False, default=str)))
 

@@ -12,7 +12,7 @@ import time
 import click
 
 from relay import times
-from relay.cli.output import emit_json, guarded
+from relay.cli.output import emit_json, guarded, progress_bar
 from relay.costs import prices, quota, reports, series
 from relay.present import format as fmt_
 from relay.present import reports as view
@@ -202,7 +202,7 @@ def _grouped(kind):
         tz = times.zone(tz_name)
         providers = _providers(provider)
         with user_store() as store:
-            reports.refresh(store, providers)
+            reports.refresh(store, providers, progress=progress_bar("indexing", enabled=fmt != "json" and not as_json))
             result = reports.aggregate(store, prices.load(), KINDS[kind], providers, tz=tz,
                                        span=_span(since, until, tz), project=project, instances=instances,
                                        start_of_week=start_of_week, order=order)
@@ -257,7 +257,7 @@ def blocks(fmt, as_json, since, until, tz_name, locale, order, project, breakdow
         live_view.run(snapshot, refresh, frames=frames, tz=tz, locale=locale)
         return
     with user_store() as store:
-        reports.refresh(store, providers)
+        reports.refresh(store, providers, progress=progress_bar("indexing", enabled=fmt != "json" and not as_json))
         result = reports.blocks(store, prices.load(), providers, span=span, project=project, order=order)
     payload = view.usage_blocks(result, breakdown=breakdown)
     fmt = "json" if as_json else fmt

@@ -7,12 +7,10 @@ import sys
 
 import click
 
-from relay.cli.output import emit, format_option, guarded, rich_table
+from relay.cli.output import emit, format_option, guarded, progress_bar, rich_table
 from relay.diagnostics import scan
 from relay.sessions.discover import PROVIDERS
 from relay.store import user_store
-
-RICH_PROGRESS_BYTES = 64 << 20      # a progress bar only when there is that much to read
 
 
 def _tokens(n):
@@ -67,24 +65,6 @@ def _rich(payload):
     _plain_summary(payload["summary"])
 
 
-def _rich_progress():
-    """A progress callback that shows a bar once the work is big enough to wait for."""
-    state = {}
-
-    def progress(done, total):
-        if "bar" not in state:
-            if total < RICH_PROGRESS_BYTES:
-                return
-            from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
-            state["bar"] = Progress("scanning", BarColumn(), DownloadColumn(), TransferSpeedColumn(), transient=True)
-            state["bar"].start()
-            state["task"] = state["bar"].add_task("scan", total=total)
-        state["bar"].update(state["task"], completed=done)
-        if done >= total:
-            state["bar"].stop()
-    return progress
-
-
 @click.command("scan")
 @click.option("--provider", type=click.Choice(PROVIDERS), default=None, help="Only this CLI's sessions.")
 @click.option("--since", default=None, metavar="WHEN",
@@ -99,6 +79,6 @@ def command(provider, since, until, session_id, fmt):
 
     with user_store() as store:
         payload = scan.run(store, providers=[provider] if provider else None, since=since, until=until,
-                           session_id=session_id, progress=_rich_progress() if fmt == "rich" else None)
+                           session_id=session_id, progress=progress_bar("scanning", enabled=fmt != "json"))
     emit(payload, fmt, plain=_plain, rich=_rich)
     sys.exit(1 if scan.has_errors(payload) else 0)

@@ -25,10 +25,11 @@ PER_TOKEN = 1_000_000
 PROVIDERS = ("claude", "codex", "gemini")
 
 
-def refresh(store, providers, environ=None, workers=None):
-    """Index whatever changed in the session files of `providers`; returns the index report."""
+def refresh(store, providers, environ=None, workers=None, progress=None):
+    """Index whatever changed in the session files of `providers`; returns the index report.
+    New Claude Code sessions get their message rows only (the usage-first pass of relay.sessions.index)."""
     return index.update(store, discover.discover(list(providers), environ), providers=list(providers),
-                        workers=workers)
+                        workers=workers, usage_only=True, progress=progress)
 
 
 def _kinds(sums):

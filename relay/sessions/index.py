@@ -33,12 +33,21 @@ class Report:
     elapsed_ms: float = 0.0
 
 
-def _same(sf, row):
-    return row is not None and (row["size"], row["mtime_ns"], row["inode"], row["role"], row["parser_version"]) == (
-        sf.size, sf.mtime_ns, sf.inode, sf.role, state.VERSION)
+def _same(sf, row, usage_only):
+    if row is None or (row["size"], row["mtime_ns"], row["inode"], row["role"]) != (
+            sf.size, sf.mtime_ns, sf.inode, sf.role):
+        return False
+    # A fully indexed file serves a report too; a usage-only one (no state, no analysis) does not serve a scan.
+    return row["parser_version"] == state.VERSION or (usage_only and row["parser_version"] == state.USAGE_ONLY)
 
 
-def _plan(sources, rows, indexed, wanted):
+def _usage_task(src, prior, usage_only):
+    """A report's session goes through the usage-first pass unless a full state could be resumed."""
+    return usage_only and src.provider == "claude" and all(
+        row is None or row["parser_version"] != state.VERSION for row in prior.values())
+
+
+def _plan(sources, rows, indexed, wanted, usage_only=False):
     by_key = {}
     for path, row in rows.items():
         by_key.setdefault(row["session_key"], set()).add(path)
@@ -48,7 +57,7 @@ def _plan(sources, rows, indexed, wanted):
             continue
         paths = {sf.path for sf in src.files}
         if (src.key in indexed and by_key.get(src.key) == paths
-                and all(_same(sf, rows.get(sf.path)) for sf in src.files)):
+                and all(_same(sf, rows.get(sf.path), usage_only) for sf in src.files)):
             unchanged += 1
             continue
         todo.append(src)
@@ -88,7 +97,9 @@ def _chunks(tasks, workers):
 def _save(store, results):
     def write(conn):
         for result in results:
-            if result.session is None:
+            if result.usage_only and result.files:
+                session_index.save_usage(conn, result.key, result.files, result.messages)
+            elif result.session is None:
                 session_index.delete_sessions(conn, [result.key])
             else:
                 session_index.save_group(conn, result.files, result.session, result.messages)
@@ -114,32 +125,81 @@ def _run(store, tasks, workers, report, progress):
             finished(refresh_many([task]), task.source.size)
         return
     report.workers = workers
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    # spawn, not fork: the caller may be a threaded server, and fork with threads can deadlock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from concurrent.futures import as_completed
+    pool = _pool(workers)
+    try:
         futures = {pool.submit(refresh_many, chunk): sum(t.source.size for t in chunk)
                    for chunk in _chunks(tasks, workers)}
         for future in as_completed(futures):
             finished(future.result(), futures[future])
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
-def update(store, sources, providers=None, wanted=None, progress=None, workers=None):
+def _pool(workers):
+    import multiprocessing
+    import sys
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    # fork starts a worker in milliseconds where spawn re-imports relay in each (about a second on a
+    # loaded machine, before the first file is read); but fork with threads can deadlock, so a
+    # threaded caller (the server) and platforms where fork is unsafe (macOS) spawn.
+    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_init)
+
+
+def _worker_init():
+    # Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers,
+    # see _stop), rather than every worker printing a KeyboardInterrupt traceback of its own.
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool):
+    """Shut the pool down with no worker left behind, also when the caller stops early (an error,
+    Ctrl-C): queued chunks are cancelled and workers still busy are terminated, then reaped."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    pool.shutdown(wait=True)
+
+
+def update(store, sources, providers=None, wanted=None, progress=None, workers=None, usage_only=False):
     """Bring the index up to date with `sources` (everything discovered for `providers`).
 
     `wanted`: the keys to refresh (None: all); the others are still pruned when gone.
+    `usage_only` (reports): new Claude Code sessions get their message rows only, through the
+    usage-first pass, and keep no state nor analysis until a scan (or a page) reads them in full.
     `progress(done_bytes, total_bytes)` is called as sessions finish."""
     started = time.perf_counter()
     directory = state.state_dir(store.path)
     rows = store.read(lambda conn: session_index.file_rows(conn, providers))
     indexed = store.read(lambda conn: session_index.indexed_keys(conn, providers))
+    usage_keys = {row["session_key"] for row in rows.values() if row["parser_version"] == state.USAGE_ONLY}
+    if usage_only:
+        indexed |= usage_keys
+    else:
+        indexed -= usage_keys
     report = Report(sessions=len(sources), files=sum(len(s.files) for s in sources))
     report.removed = _prune(store, sources, rows, indexed, directory)
-    if any(row["parser_version"] != state.VERSION for row in rows.values()):
+    if any(row["parser_version"] not in (state.VERSION, state.USAGE_ONLY) for row in rows.values()):
         state.remove_legacy(directory)     # rows of an older relay: its states are re-made, never read
-    todo, report.unchanged = _plan(sources, rows, indexed, wanted)
-    tasks = [Task(source=src, prior={sf.path: rows.get(sf.path) for sf in src.files}, state_dir=directory)
-             for src in todo]
+    todo, report.unchanged = _plan(sources, rows, indexed, wanted, usage_only)
+    tasks = []
+    for src in todo:
+        prior = {sf.path: rows.get(sf.path) for sf in src.files}
+        tasks.append(Task(source=src, prior=prior, state_dir=directory,
+                          usage_only=_usage_task(src, prior, usage_only)))
     report.bytes_total = sum(src.size for src in todo)
     _run(store, tasks, workers or os.cpu_count() or 1, report, progress)
     report.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -22,6 +22,10 @@ from relay import paths
 # are not imported here: the parser at hand brings its own encoder (parser.plain).
 
 VERSION = 3      # 2: the Claude Code client is "claude"; 3: JSON states (pickles are removed, never read)
+# session_files.parser_version of a file read by the usage-first pass (reports): its message rows
+# are current and its state is that pass's (parsers/claude_usage.py), but it has no session_index
+# row, so a scan reads it again in full.
+USAGE_ONLY = -VERSION
 _HEAD = b"relay-session-state 3\n"
 _SUFFIX = ".json"
 _LEGACY = ".pickle"

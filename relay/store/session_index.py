@@ -49,18 +49,29 @@ def list_sessions(conn, providers=None, session_id=None):
     return rows
 
 
-def save_group(conn, files, session, messages=()):
-    """Replace the file rows of one session, its aggregate row and its message usage rows."""
-    key = session["session_key"]
+def _replace_files(conn, key, files, messages):
     usage_index.replace_session(conn, key, messages)
     conn.execute("DELETE FROM session_files WHERE session_key = ?", (key,))
     conn.executemany(f"INSERT OR REPLACE INTO session_files ({', '.join(_FILE_COLUMNS)}) "
                      f"VALUES ({', '.join('?' * len(_FILE_COLUMNS))})",
                      [tuple(f[c] for c in _FILE_COLUMNS) for f in files])
+
+
+def save_group(conn, files, session, messages=()):
+    """Replace the file rows of one session, its aggregate row and its message usage rows."""
+    key = session["session_key"]
+    _replace_files(conn, key, files, messages)
     values = [json.dumps(session[c], ensure_ascii=False, default=str) if c in _JSON_COLUMNS else session[c]
               for c in _SESSION_COLUMNS]
     conn.execute(f"INSERT OR REPLACE INTO session_index ({', '.join(_SESSION_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(_SESSION_COLUMNS))})", values)
+
+
+def save_usage(conn, key, files, messages):
+    """Replace the file rows and message usage rows of one session read by the usage-first pass;
+    an analysis row it had is dropped, being older than these files (a scan makes it again)."""
+    _replace_files(conn, key, files, messages)
+    conn.execute("DELETE FROM session_index WHERE session_key = ?", (key,))
 
 
 def delete_files(conn, paths):

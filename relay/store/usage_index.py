@@ -5,9 +5,13 @@ Writes keep one invariant: among rows with the same dedup_key exactly one has ca
 another file, so deleting a session never loses a message a resumed session also holds.
 Reads sum canonical rows only, grouped in SQL; pricing happens in relay.costs.reports.
 """
+from operator import itemgetter
+
 COLUMNS = ("session_key", "path", "provider", "session_id", "project", "message_id", "request_id", "dedup_key",
            "canonical", "model", "ts", "day", "input_tokens", "output_tokens", "cache_creation_tokens",
            "cache_write_5m", "cache_write_1h", "cache_read_tokens", "unsplit", "prompt_tokens")
+_VALUES = tuple(c for c in COLUMNS if c != "canonical")
+_values = itemgetter(*_VALUES)
 TOKENS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_write_5m", "cache_write_1h",
           "cache_read_tokens", "unsplit")
 
@@ -36,15 +40,24 @@ def delete_paths(conn, paths):
 
 def replace_session(conn, key, rows):
     """The message rows of one session, replacing what it had."""
-    _remove(conn, "session_key", key)
-    insert = (f"INSERT INTO message_usage ({', '.join(COLUMNS)}) VALUES "
-              f"({', '.join('?' * len(COLUMNS))})")
+    if conn.execute("SELECT 1 FROM message_usage WHERE session_key = ? LIMIT 1", (key,)).fetchone():
+        _remove(conn, "session_key", key)       # a new session (every one on a first run) has nothing to remove
+    keys = list({row["dedup_key"] for row in rows if row["dedup_key"] is not None})
+    taken: set[str] = set()       # keys with a canonical row already: in another session, or earlier in `rows`
+    for i in range(0, len(keys), 500):
+        part = keys[i:i + 500]
+        taken.update(k for (k,) in conn.execute(
+            f"SELECT dedup_key FROM message_usage WHERE canonical = 1 AND dedup_key IN ({','.join('?' * len(part))})",
+            part))
+    values = []
     for row in rows:
-        canonical = 1
-        if row["dedup_key"] is not None:
-            canonical = 0 if conn.execute("SELECT 1 FROM message_usage WHERE dedup_key = ? AND canonical = 1",
-                                          (row["dedup_key"],)).fetchone() else 1
-        conn.execute(insert, [canonical if c == "canonical" else row[c] for c in COLUMNS])
+        canonical, dedup = 1, row["dedup_key"]
+        if dedup is not None:
+            canonical = 0 if dedup in taken else 1
+            taken.add(dedup)
+        values.append((canonical, *_values(row)))
+    conn.executemany(f"INSERT INTO message_usage (canonical, {', '.join(_VALUES)}) "
+                     f"VALUES ({', '.join('?' * len(COLUMNS))})", values)
 
 
 def _filters(providers, since_day, until_day, span=None, project=None):

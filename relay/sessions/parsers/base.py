@@ -13,6 +13,13 @@ from relay.models import Block, Session, Usage, token_count
 from relay.sessions.parsers import snapshot
 
 _loads = json.loads
+try:
+    # Optional, compiled: 2-3x faster than json on these lines. The zipapp has no compiled code and
+    # falls back to json; so does anything orjson refuses that json reads (ints past 64 bits, lone
+    # surrogates, NaN), so both decoders give the same objects and the same counts.
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _fast_loads = None  # type: ignore[assignment]
 # What a malformed record (valid JSON, wrong shape) can raise inside a handler.
 MAX_TORN_LISTED = 20     # line numbers of torn records kept in session.extra["torn_lines"]
 SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError, OverflowError)
@@ -95,6 +102,16 @@ class LineParser:
     def decode(self, raw):
         """The line's JSON object, or None (counted) when it is not one."""
         stats = self.session.stats
+        if _fast_loads is not None:
+            try:
+                obj = _fast_loads(raw)
+            except ValueError:
+                pass
+            else:
+                if type(obj) is dict:
+                    return obj
+                stats.bad_lines += 1
+                return None
         try:
             text = raw.decode()     # decoding first is faster than json's own bytes sniffing
         except UnicodeDecodeError:

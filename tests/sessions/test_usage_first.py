@@ -1,0 +1,155 @@
+"""The usage-first pass of reports: the same message rows as the full analysis, and what follows it.
+
+A report indexes new Claude Code sessions with parsers/claude_usage.py (rows only: no state, no
+analysis); a scan later reads them in full. Both paths must give the very same `message_usage`
+rows, on the recorded fixtures and on the synthetic corpus the benchmarks use.
+"""
+import json
+import os
+import random
+
+import psutil
+import pytest
+
+from bench import synth_sessions
+from relay.costs import prices, reports
+from relay.sessions import index, state
+from relay.sessions.discover import discover
+from relay.store import Store, session_index, usage_index
+from tests.session_homes import populate
+
+
+def usage_rows(store):
+    got = store.read(lambda c: c.execute(f"SELECT {', '.join(usage_index.COLUMNS)} FROM message_usage").fetchall())
+    return sorted(tuple(r) for r in got)
+
+
+def first_synthetic(homes):
+    root = os.path.join(homes["claude"], "projects")
+    return min((e for d in os.listdir(root) if d.startswith("-work-p") for e in os.scandir(os.path.join(root, d))
+                if e.name.endswith(".jsonl")), key=lambda e: e.path)
+
+
+def daily_totals(store):
+    return reports.aggregate(store, prices.load(), "day", ("claude",))
+
+
+def synthetic(environ_home, size=3 << 20):
+    homes, _ = synth_sessions.generate(str(environ_home), size, seed=11)
+    # Lines the generator never writes: a re-written copy, a split message whose first line has no
+    # usage, a torn last line.
+    path = first_synthetic(homes).path
+    with open(path, "rb") as f:
+        lines = f.read().splitlines(keepends=True)
+    assistant = next(line for line in lines if b'"type":"assistant"' in line)
+    first = json.loads(assistant)
+    first["uuid"], first["requestId"], first["message"]["id"] = "u-split-1", "req_split", "msg_split"
+    del first["message"]["usage"]
+    second = {**first, "uuid": "u-split-2", "timestamp": "2026-11-30T23:59:59.000Z",
+              "message": {**first["message"], "usage": {"input_tokens": 7, "output_tokens": 9}}}
+    with open(path, "ab") as f:
+        f.write(assistant)
+        f.write((json.dumps(first) + "\n" + json.dumps(second) + "\n").encode())
+        f.write(assistant[: len(assistant) // 2])
+    return homes
+
+
+@pytest.fixture
+def corpus(isolated_home, monkeypatch):
+    homes = synthetic(isolated_home / "synth")
+    for name in ("claude",):
+        monkeypatch.setenv(f"RELAY_{name.upper()}_HOME", homes[name])
+    populate()      # the recorded fixtures beside the synthetic sessions
+    return homes
+
+
+def test_a_cold_report_has_the_full_analysis_rows_and_totals(store, corpus, tmp_path):
+    report = reports.refresh(store, ("claude",), workers=1)
+    assert report.counters.files_parsed > 0
+    assert store.read(session_index.list_sessions) == []          # no analysis was made
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        index.update(full, discover(["claude"]), providers=["claude"], workers=1)
+        assert usage_rows(store) == usage_rows(full)
+        assert daily_totals(store) == daily_totals(full)
+    finally:
+        full.close()
+
+
+def test_a_scan_after_a_report_analyses_what_the_report_skipped(store, corpus):
+    reports.refresh(store, ("claude",), workers=1)
+    rows = usage_rows(store)
+    scanned = index.update(store, discover(["claude"]), providers=["claude"], workers=1)
+    assert scanned.counters.files_parsed > 0 and scanned.counters.state_bytes > 0
+    assert len(store.read(session_index.list_sessions)) == scanned.sessions
+    assert usage_rows(store) == rows
+    again = reports.refresh(store, ("claude",), workers=1)      # a full index serves reports as is
+    assert again.counters.bytes_read == 0 and again.unchanged == again.sessions
+
+
+def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus):
+    reports.refresh(store, ("claude",), workers=1)
+    warm = reports.refresh(store, ("claude",), workers=1)
+    assert warm.counters.bytes_read == 0
+    target = first_synthetic(corpus)
+    offset = store.read(lambda c: c.execute("SELECT offset FROM session_files WHERE path = ?",
+                                            (target.path,)).fetchone()[0])
+    synth_sessions.append_claude(target.path, random.Random(3), synth_sessions.Text(random.Random(3)), 20000)
+    after = reports.refresh(store, ("claude",), workers=1)
+    assert after.counters.groups == 1 and after.counters.files_resumed == 1
+    assert after.counters.bytes_read == os.path.getsize(target.path) - offset     # the torn line, then the append
+    full = Store(os.path.join(os.path.dirname(store.path), "full.db"))
+    try:
+        index.update(full, discover(["claude"]), providers=["claude"], workers=1)
+        assert usage_rows(store) == usage_rows(full)
+    finally:
+        full.close()
+
+
+def test_an_old_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(store, corpus, tmp_path):
+    target = first_synthetic(corpus)
+    old = os.path.getmtime(target.path) - 3 * 86400
+    os.utime(target.path, (old, old))
+    first = reports.refresh(store, ("claude",), workers=1)
+    assert first.counters.files_parsed > 0
+    synth_sessions.append_claude(target.path, random.Random(5), synth_sessions.Text(random.Random(5)), 20000)
+    after = reports.refresh(store, ("claude",), workers=1)
+    assert after.counters.files_resumed == 0 and after.counters.bytes_read == os.path.getsize(target.path)
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        index.update(full, discover(["claude"]), providers=["claude"], workers=1)
+        assert usage_rows(store) == usage_rows(full)
+    finally:
+        full.close()
+
+
+def test_a_fully_indexed_session_is_resumed_by_a_report(store, corpus):
+    index.update(store, discover(["claude"]), providers=["claude"], workers=1)
+    target = first_synthetic(corpus)
+    synth_sessions.append_claude(target.path, random.Random(4), synth_sessions.Text(random.Random(4)), 20000)
+    after = reports.refresh(store, ("claude",), workers=1)
+    assert after.counters.files_resumed == 1 and after.counters.state_bytes > 0
+    assert store.read(lambda c: c.execute("SELECT COUNT(*) FROM session_files WHERE parser_version = ?",
+                                          (state.USAGE_ONLY,)).fetchone()[0]) == 0
+
+
+def _children():
+    return [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_no_pool_worker_outlives_an_update(store, corpus, monkeypatch):
+    monkeypatch.setattr(index, "POOL_MIN_BYTES", 0)
+    report = reports.refresh(store, ("claude",), workers=2)
+    assert report.workers == 2
+    assert _children() == []
+
+
+def test_no_pool_worker_outlives_an_update_that_fails(store, corpus, monkeypatch):
+    monkeypatch.setattr(index, "POOL_MIN_BYTES", 0)
+
+    def broken(store, results):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(index, "_save", broken)
+    with pytest.raises(KeyboardInterrupt):
+        reports.refresh(store, ("claude",), workers=2)
+    assert _children() == []
