@@ -41,7 +41,7 @@ import json
 
 from relay.costs.today import PER_TOKEN
 from relay.sessions import wire
-from relay.sessions.attribution import window
+from relay.sessions.attribution import last_window
 from relay.sessions.composition import synthetic_kind, tool_server
 from relay.store import history_queries
 
@@ -282,14 +282,6 @@ def _by_cause(breaks):
         entry["breaks"] += 1
         entry["tokens"] += b["tokens"]
     return out
-
-
-def last_window(conn, session_id):
-    """The window of a session's last captured request split by source (relay.sessions.attribution)."""
-    turn = history_queries.last_turn(conn, session_id)
-    if turn is None or not turn["composition"]:
-        return None
-    return window(json.loads(turn["composition"]), turn["measured_tokens"])
 
 
 def findings(breaks, attribution, breaks_limit=BREAKS_LIMIT, share_limit=MCP_SHARE_LIMIT):

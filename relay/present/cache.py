@@ -27,16 +27,3 @@ def session_cache(ctx, session_id, table=None):
 def marker_label(b):
     cost = "unpriced" if b["dollars"] is None else f"${b['dollars']:.4f}"
     return f"cache break: {b['cause']} · {b['tokens']:,} tokens · {cost}"
-
-
-def session_window(conn, session_id):
-    """The window of a session's newest captured request by MCP server, or None."""
-    return cache_breaks.last_window(conn, session_id)
-
-
-def top_server(attribution):
-    """"linear 31 %": the MCP server taking the largest share of the window, or None."""
-    top = (attribution or {}).get("top")
-    if not top:
-        return None
-    return f"{top['server']} {top['percent']:.0f} %"

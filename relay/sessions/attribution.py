@@ -17,6 +17,10 @@ and the tool-use system prompt the provider adds once per request is never count
 is part of the measured total, spread over every part by the ratio), which is how Claude Code's
 /context comes to over-count MCP tools about 3x.
 """
+import json
+
+from relay.store import history_queries
+
 PART_ORDER = ("system_prompt", "system", "history", "tool_results", "builtin")
 CALIBRATION = (1 / 6.5, 1 / 2.5)     # tokens per character: 2.5 to 6.5 characters per token
 DEFAULT_RATIO = 0.25
@@ -61,3 +65,17 @@ def window(composition, measured=None):
     return {"ratio": round(ratio, 4), "window_tokens": total, "measured": measured or None, "error": ERROR,
             "servers": dict(sorted(servers.items(), key=lambda kv: -kv[1]["tokens"])), "parts": parts,
             "top": None if top is None else {"server": top[0], **top[1]}}
+
+
+def last_window(conn, session_id):
+    """The window of a session's newest captured request, or None."""
+    turn = history_queries.last_turn(conn, session_id)
+    if turn is None or not turn["composition"]:
+        return None
+    return window(json.loads(turn["composition"]), turn["measured_tokens"])
+
+
+def top_server(attribution):
+    """"linear 31 %": the MCP server taking the largest share of the window, or None."""
+    top = (attribution or {}).get("top")
+    return None if not top else f"{top['server']} {top['percent']:.0f} %"

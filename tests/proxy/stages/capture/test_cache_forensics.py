@@ -210,3 +210,30 @@ def test_cli_json_and_the_history_page_mark_each_break(relay):
                              capture_output=True, text=True, env=relay.env, timeout=30)
     assert missing.returncode != 0 and "no captured history" in missing.stderr
     assert requests.get(f"{relay.url}/api/v1/history/nope/cache", timeout=5).status_code == 404
+
+
+def test_the_window_by_server_shows_on_cards_top_status_line_page_and_mcp(relay, monkeypatch):
+    sid = "cf-shown"
+    tools = [_tool("linear", i, 4000) for i in range(3)] + [_tool("github", 0, 1000)]
+    _send(relay, sid, [u("x" * 1000, True)], _usage(write_5m=4000), tools=tools, system="S" * 1000)
+    wait_history(relay.url, sid, 1)
+    window = requests.get(f"{relay.url}/api/v1/history/{sid}/cache", timeout=10).json()["window"]
+    share = f"linear {window['servers']['linear']['percent']:.0f} %"
+    assert window["top"]["server"] == "linear" and window["servers"]["linear"]["percent"] > 50
+    assert share in requests.get(f"{relay.url}/display/", timeout=10).text
+    assert share in requests.get(f"{relay.url}/history/{sid}", timeout=10).text
+    run = (lambda *args, **kw: subprocess.run([sys.executable, str(ROOT / "relay.py"), *args], capture_output=True,
+                                              text=True, env=relay.env, timeout=30, **kw))
+    line = run("statusline", "--no-color", input=json.dumps({"session_id": sid}))
+    assert share in line.stdout, line.stdout + line.stderr
+    top = run("top", "--once", "--port", str(relay.port), "--width", "250")
+    assert share in top.stdout, top.stdout + top.stderr
+    monkeypatch.setenv("RELAY_HOME", relay.env["RELAY_HOME"])
+    from relay.mcp import tools as mcp_tools
+    from relay.store import Store
+    store = Store(paths.db_path())
+    try:
+        answer = mcp_tools.cache_forensics(store, sid)
+    finally:
+        store.close()
+    assert answer["window"]["top"]["server"] == "linear" and answer["breaks"] == []
