@@ -43,7 +43,7 @@ from relay.costs.today import PER_TOKEN
 from relay.sessions import wire
 from relay.sessions.attribution import last_window
 from relay.sessions.composition import synthetic_kind, tool_server
-from relay.store import history_queries
+from relay.store import blobs, history_queries
 
 MIN_SHORTFALL = 1024
 BREAKS_LIMIT = 3
@@ -62,10 +62,7 @@ def _bare(block):
     return {k: v for k, v in block.items() if k != "cache_control"}, _ttl(block["cache_control"])
 
 
-def units(body):
-    """An Anthropic body's cacheable prefix as units in cache order (tools, system blocks,
-    messages): {"part", "index", "name", "key" (the content without markers), "mark" (the TTL of
-    a breakpoint on it, else None)}."""
+def _header_units(body):
     out = []
     for i, tool in enumerate(body.get("tools") or []):
         bare, mark = _bare(tool)
@@ -73,22 +70,56 @@ def units(body):
                     "key": json.dumps(bare, sort_keys=True, ensure_ascii=False), "mark": mark})
     system = body.get("system")
     blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system
-    blocks = blocks if isinstance(blocks, list) else []
-    for i, block in enumerate(blocks):
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
         bare, mark = _bare(block)
         out.append({"part": "system", "index": i, "name": None, "text": (bare or {}).get("text") or "",
                     "key": json.dumps(bare, sort_keys=True, ensure_ascii=False), "mark": mark})
-    for i, msg in enumerate(body.get("messages") or []):
-        content = msg.get("content") if isinstance(msg, dict) else None
-        marks = []
-        if isinstance(content, list):
-            pairs = [_bare(b) for b in content]
-            content, marks = [p[0] for p in pairs], [p[1] for p in pairs if p[1]]
-        out.append({"part": "messages", "index": i, "name": msg.get("role") if isinstance(msg, dict) else None,
-                    "key": json.dumps([msg.get("role") if isinstance(msg, dict) else None, content],
-                                      sort_keys=True, ensure_ascii=False),
-                    "mark": marks[-1] if marks else None, "content": content})
     return out
+
+
+def _message_unit(msg):
+    content = msg.get("content") if isinstance(msg, dict) else None
+    role = msg.get("role") if isinstance(msg, dict) else None
+    marks = []
+    if isinstance(content, list):
+        pairs = [_bare(b) for b in content]
+        content, marks = [p[0] for p in pairs], [p[1] for p in pairs if p[1]]
+    return {"part": "messages", "name": role, "key": json.dumps([role, content], sort_keys=True, ensure_ascii=False),
+            "mark": marks[-1] if marks else None, "content": content}
+
+
+def units(body):
+    """An Anthropic body's cacheable prefix as units in cache order (tools, system blocks,
+    messages): {"part", "index", "name", "key" (the content without markers), "mark" (the TTL of
+    a breakpoint on it, else None)}."""
+    return _header_units(body) + [{**_message_unit(m), "index": i} for i, m in enumerate(body.get("messages") or [])]
+
+
+def _captured(conn, session_id, rows):
+    """(format, body, units) per turn, rebuilt from the store with each distinct frame and message
+    parsed once: a long session re-sends the same messages every turn."""
+    headers: dict = {}
+    messages: dict = {}
+    for row in rows:
+        if row["frame"] not in headers:
+            try:
+                data = json.loads(history_queries.request_body(conn, session_id, row["turn"]))
+            except (KeyError, ValueError):
+                data = None
+            fmt = wire.format_of(data)
+            header = {k: v for k, v in data.items() if k != "messages"} if fmt == wire.ANTHROPIC else None
+            headers[row["frame"]] = (fmt, header, _header_units(header) if header is not None else None)
+        fmt, header, head_units = headers[row["frame"]]
+        if header is None:
+            yield fmt, None, None
+            continue
+        hashes = history_queries.message_hashes(conn, session_id, row["turn"])
+        for h in hashes:
+            if h not in messages:
+                msg = json.loads(blobs.get(conn, h))
+                messages[h] = (msg, _message_unit(msg))
+        body = dict(header, messages=[messages[h][0] for h in hashes])
+        yield fmt, body, head_units + [{**messages[h][1], "index": i} for i, h in enumerate(hashes)]
 
 
 def _last_mark(us):
@@ -229,14 +260,6 @@ def classify(prev, cur, prev_body, cur_body, prev_units=None, cur_units=None):
     return "unknown", {}, "no change found in the cached prefix"
 
 
-def _body(conn, session_id, turn):
-    try:
-        data = json.loads(history_queries.request_body(conn, session_id, turn))
-    except (KeyError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def analyse(conn, session_id, table):
     """Every cache break of a captured session, with totals, the window of its last request split
     by MCP server, and the findings (see the module docstring). None when nothing was captured."""
@@ -245,14 +268,11 @@ def analyse(conn, session_id, table):
         return None
     breaks, skipped = [], 0
     prev = prev_body = prev_units = None
-    for row in rows:
-        body = _body(conn, session_id, row["turn"])
-        fmt = wire.format_of(body)
+    for row, (fmt, body, cur_units) in zip(rows, _captured(conn, session_id, rows)):
         if fmt != wire.ANTHROPIC or row["model"] is None:
             skipped += 1
             prev = prev_body = prev_units = None
             continue
-        cur_units = units(body)
         if prev is not None:
             expected = (prev["cache_read_input_tokens"] or 0) + (prev["cache_creation_input_tokens"] or 0)
             shortfall = expected - (row["cache_read_input_tokens"] or 0)
