@@ -19,6 +19,8 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   big-<n>           a text block of n characters
   huge-event-<mb>    one content_block_delta event of <mb> MB of text, sent in 64 KB chunks
   bomb-<mb>         a gzip-encoded stream that expands to <mb> MB (the compressed bytes: `server.bomb`)
+A request sets the usage its answer reports with `x-fake-usage: {"cache_read_input_tokens": 0, ...}`
+(a JSON object whose keys replace those of the default usage; cache tests build exact figures).
 A request sets the quota utilization its answer reports with `x-fake-utilization: 5h=0.8,7d=0.3`
 (fractions, as the real headers send them); without it 5h is 0.12 and 7d 0.34.
   reset-before-headers / reset-after-headers / reset-mid-event
@@ -125,8 +127,8 @@ def invalid_reason(body):
     return None
 
 
-def message(model, blocks, stop_reason):
-    usage = dict(USAGE_START, output_tokens=OUTPUT_TOKENS)
+def message(model, blocks, stop_reason, usage_start=None):
+    usage = dict(usage_start or USAGE_START, output_tokens=OUTPUT_TOKENS)
     return {"id": "msg_fake_" + uuid.uuid4().hex[:16], "type": "message", "role": "assistant", "model": model,
             "content": blocks, "stop_reason": stop_reason, "stop_sequence": None, "usage": usage}
 
@@ -137,7 +139,7 @@ def sse(event, data):
 
 def stream_events(msg):
     """The event sequence of one message, as the real API sends it."""
-    start = dict(msg, content=[], stop_reason=None, usage=dict(USAGE_START))
+    start = dict(msg, content=[], stop_reason=None, usage=dict(msg["usage"], output_tokens=1))
     yield sse("message_start", {"type": "message_start", "message": start})
     yield sse("ping", {"type": "ping"})
     for index, block in enumerate(msg["content"]):
@@ -299,14 +301,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _answer(self, body, scenario):
         model = body.get("model") or "claude-opus-5-5"
+        usage = dict(USAGE_START, **json.loads(self.headers.get("x-fake-usage") or "{}"))
         if scenario.startswith("big-"):
-            return message(model, [{"type": "text", "text": "x" * int(scenario[4:])}], "end_turn")
+            return message(model, [{"type": "text", "text": "x" * int(scenario[4:])}], "end_turn", usage)
         if _wants_tool(body):
             blocks = [{"type": "text", "text": "Running it."},
                       {"type": "tool_use", "id": "toolu_fake_" + uuid.uuid4().hex[:12], "name": "Bash",
                        "input": json.loads(TOOL_INPUT)}]
-            return message(model, blocks, "tool_use")
-        return message(model, [{"type": "text", "text": TEXT}], "end_turn")
+            return message(model, blocks, "tool_use", usage)
+        return message(model, [{"type": "text", "text": TEXT}], "end_turn", usage)
 
     def _stream(self, msg, scenario):
         events = list(stream_events(msg))

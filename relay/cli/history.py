@@ -3,7 +3,9 @@ import click
 
 from relay.cli.output import emit, format_option, guarded, rich_table
 from relay.errors import RelayError
+from relay.present import cache as cache_view
 from relay.present import history as view
+from relay.present.context import Context
 from relay.store import history_queries, user_store
 
 
@@ -125,3 +127,56 @@ def _plain_request(payload):
     click.echo(f"response {response['id']} stop {response['stop_reason']}:")
     for b in response["content"]:
         click.echo(f"  {_describe(b)}")
+
+
+@command.command("cache")
+@click.argument("session")
+@format_option()
+@guarded
+def cache(session, fmt):
+    """Every cache break of a session: turn, cause, what changed, what it cost; the window by MCP
+    server; findings (more than 3 breaks, one MCP server above 30 % of the window)."""
+    with user_store() as store:
+        result = cache_view.session_cache(Context(None, store), session)
+    if result is None:
+        raise RelayError(f"no captured history for session {session!r}", hint="see `relay history list`")
+    emit({"ok": True, **result}, fmt, _plain_cache, _rich_cache)
+
+
+def _dollars(value):
+    return "unpriced" if value is None else f"${value:.4f}"
+
+
+def _plain_cache(payload):
+    t = payload["totals"]
+    click.echo(f"session {payload['session_id']}: {payload['turns']} turns, {t['breaks']} cache breaks, "
+               f"{t['tokens']:,} tokens re-paid, {_dollars(t['dollars'])}")
+    for b in payload["breaks"]:
+        click.echo(f"  turn {b['turn']:>4}  {b['cause']:<17} {b['tokens']:>9,} tok  {_dollars(b['dollars']):>10}  "
+                   f"{b['summary']}")
+    _plain_window(payload["window"])
+    for f in payload["findings"]:
+        click.echo(f"finding {f['kind']}: {f['message']}")
+
+
+def _plain_window(window):
+    if not window:
+        return
+    click.echo(f"window of the last request: {window['window_tokens']:,} tokens "
+               f"({'measured' if window['measured'] else 'estimated'}; per part +-{window['error']:.0%})")
+    for name, s in window["servers"].items():
+        click.echo(f"  mcp {name:<20} {s['tokens']:>9,} tok {s['percent']:>5} %  ({s['tools']} tools)")
+    for name, p in window["parts"].items():
+        click.echo(f"  {name:<24} {p['tokens']:>9,} tok {p['percent']:>5} %")
+
+
+def _rich_cache(payload):
+    from rich.console import Console
+    table = rich_table(f"cache breaks {payload['session_id']}",
+                       [("turn", "right"), "cause", ("tokens", "right"), ("cost", "right"), "what changed"])
+    for b in payload["breaks"]:
+        table.add_row(str(b["turn"]), b["cause"], f"{b['tokens']:,}", _dollars(b["dollars"]), b["summary"])
+    Console().print(table)
+    _plain_window(payload["window"])
+    for f in payload["findings"]:
+        click.echo(f"finding {f['kind']}: {f['message']}")

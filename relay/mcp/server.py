@@ -110,6 +110,13 @@ def build():
                                                              ge=0)] = None) -> dict[str, Any]:
         return await call(tools.history_turn, session_id=session_id, turn=turn)
 
+    @server.tool(description="Why the prompt cache broke in a captured session: each break's turn, cause "
+                             "(tools_changed, system_changed, messages_edited, model_changed, ttl_expired, "
+                             "breakpoint_moved, unknown), what changed and its cost; the window by MCP server. "
+                             "Default: the newest captured session.")
+    async def cache_forensics(session_id: SessionId = None) -> dict[str, Any]:
+        return await call(tools.cache_forensics, session_id=session_id)
+
     @server.tool(description="Diagnose a session file: findings (detector, severity, message) and context "
                              "composition. Default: the newest session of this project.")
     async def session_scan(session_id: SessionId = None, cwd: Cwd = None) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from relay.diagnostics import scan
 from relay.errors import RelayError
 from relay.guard import turns
 from relay.orch import discover, routing
+from relay.present import cache, history, orchestration
 from relay.present import costs as cost_view
 from relay.present import guard as guard_view
-from relay.present import history, orchestration
 from relay.present.context import Context
 from relay.setup import server
 from relay.store import delegation_queries, history_queries, queries
@@ -94,16 +94,22 @@ def quota_status(store):
     return cost_view.quota(store.read(quota.report))
 
 
+def _captured_session(store, session_id):
+    """session_id, or the newest captured session when it is None."""
+    if session_id is not None:
+        return session_id
+    newest = store.read(lambda c: history_queries.list_history_sessions(c, limit=1))
+    if not newest:
+        raise RelayError("relay has captured no turn yet",
+                         hint="start relay with RELAY_HISTORY=1 (relay serve --history) and send traffic")
+    return newest[0]["session_id"]
+
+
 def history_turn(store, session_id=None, turn=None):
     """One captured turn in full, as /api/v1/history/<id>/turns/<n> gives it: the system prompt,
     the tools offered, every message (text, tool inputs and results, thinking; images as
     placeholders) and the answer. Defaults: the newest captured session, its last turn."""
-    if session_id is None:
-        newest = store.read(lambda c: history_queries.list_history_sessions(c, limit=1))
-        if not newest:
-            raise RelayError("relay has captured no turn yet",
-                             hint="start relay with RELAY_HISTORY=1 (relay serve --history) and send traffic")
-        session_id = newest[0]["session_id"]
+    session_id = _captured_session(store, session_id)
     if turn is None:
         last = store.read(lambda c: history_queries.last_turn(c, session_id))
         if last is None:
@@ -115,6 +121,17 @@ def history_turn(store, session_id=None, turn=None):
         raise RelayError(f"no captured turn {turn} in session {session_id!r}",
                          hint="history_sessions lists the sessions relay captured, with their turn counts")
     return replay
+
+
+def cache_forensics(store, session_id=None):
+    """Every cache break of a captured session (turn, cause, what changed, tokens and dollars),
+    the window of its last request by MCP server, and the findings, as /api/v1/history/<id>/cache."""
+    session_id = _captured_session(store, session_id)
+    result = cache.session_cache(Context(None, store), session_id)
+    if result is None:
+        raise RelayError(f"no captured history for session {session_id!r}",
+                         hint="history_sessions lists the sessions relay captured")
+    return result
 
 
 def history_sessions(store, limit=20):

@@ -243,7 +243,8 @@ def context_growth(turns):
                                                  for t in turns]} for part in HISTORY_PARTS],
             "cache_write": [t["tokens"]["cache_creation"] for t in turns],
             "compactions": [turns[i]["index"] for i in compacted],
-            "spikes": [turns[i]["index"] for i in compacted]}
+            "spikes": [turns[i]["index"] for i in compacted],
+            "breaks": [{"turn": t["index"], "label": t["cache_break"]["label"]} for t in turns if t.get("cache_break")]}
 
 
 def context_chart(chart):
@@ -251,6 +252,7 @@ def context_chart(chart):
     bars = [(s["name"], s["values"]) for s in chart["series"]]
     slot_of = {n: i for i, n in enumerate(chart["turns"])}
     markers = [(slot_of[n], "compaction", "compaction") for n in chart["compactions"]]
+    markers += [(slot_of[b["turn"]], "cache-break", b["label"]) for b in chart.get("breaks") or []]
     every = max(1, math.ceil(len(labels) / 12))
     geo = bars_and_lines(labels, [f"turn {n}" for n in chart["turns"]], bars,
                          [("cache_write", chart["cache_write"])], unit="tokens", markers=markers, every=every)

@@ -2,7 +2,8 @@
 import json
 import math
 
-from relay.costs import prices, series
+from relay.costs import cache_breaks, prices, series
+from relay.present import cache
 from relay.present.charts import context_growth
 from relay.present.costs import usd
 from relay.sessions import wire
@@ -125,11 +126,13 @@ def pie(percent):
     return slices
 
 
-def session_replay(session_id, turns, compositions, compactions, costs=None):
+def session_replay(session_id, turns, compositions, compactions, costs=None, forensics=None):
     """One session's replay: turns in order, each with its composition, its cost (`costs`: {exchange
     id: dollars}; None unpriced) and whether a compaction landed on it; the timeline positions are
-    percentages of the session's span; `chart` is the context growth per turn."""
+    percentages of the session's span; `chart` is the context growth per turn with the cache breaks
+    of `forensics` (relay.present.cache) marked, each with its cause and cost."""
     costs = costs or {}
+    breaks = {b["turn"]: {**b, "label": cache.marker_label(b)} for b in (forensics or {}).get("breaks") or []}
     by_turn = {c["turn"]: c["composition"] for c in compositions}
     compacted = {c["turn"]: c for c in compactions}
     first = turns[0]["ts"] if turns else 0
@@ -139,8 +142,10 @@ def session_replay(session_id, turns, compositions, compactions, costs=None):
         comp = by_turn.get(row["turn"])
         out.append({**history_turn(row), "compaction": compacted.get(row["turn"]),
                     "offset_pct": round(100 * (row["ts"] - first) / span, 2) if span else 0.0,
-                    "composition": composition(comp), "cost": usd(costs.get(row["exchange_id"]))})
-    return {"session_id": session_id, "turns": out, "compactions": compactions, "chart": context_growth(out)}
+                    "composition": composition(comp), "cost": usd(costs.get(row["exchange_id"])),
+                    "cache_break": breaks.get(row["turn"])})
+    return {"session_id": session_id, "turns": out, "compactions": compactions, "chart": context_growth(out),
+            "cache": forensics}
 
 
 def composition(data):
@@ -161,10 +166,12 @@ def session(ctx, session_id):
     def gather(conn):
         if not history_queries.has_session(conn, session_id):
             return None
+        table = prices.load()
         return session_replay(session_id, history_queries.list_turns(conn, session_id),
                               history_queries.list_compositions(conn, session_id),
                               history_queries.list_compactions(conn, session_id),
-                              series.turn_costs(conn, session_id, prices.load()))
+                              series.turn_costs(conn, session_id, table),
+                              cache.shaped(cache_breaks.analyse(conn, session_id, table)))
     return ctx.store.read(gather)
 
 

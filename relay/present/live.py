@@ -9,6 +9,7 @@ from relay.present.guard import thresholds as guard_thresholds
 from relay.present.history import composition as composition_of
 from relay.sessions import wire
 from relay.sessions.alive import alive_sessions
+from relay.sessions.attribution import window as mcp_window
 from relay.sessions.composition import duplicate_reads_of, estimate_tokens, synthetic_kind, wire_tool_calls
 from relay.store import history_queries, metrics_queries, queries, session_index
 
@@ -128,6 +129,7 @@ def live_sessions(ctx, now=None, running_now=None):
             indexed = next(iter(session_index.list_sessions(conn, session_id=alive["session_id"])), None)
         return {**live_session(row, None if last is None else last.to_dict(), composition, body, alive, indexed,
                                thresholds),
+                "mcp_window": None if turn is None else mcp_window(composition, turn["measured_tokens"]),
                 **insights(conn, row["session_id"] if row.get("requests") else None, body, composition, indexed)}
 
     def gather(conn):

@@ -12,9 +12,10 @@ from relay import times
 from relay.costs import ratelimits, today
 from relay.present.costs import usd
 from relay.present.format import relative
+from relay.sessions.attribution import last_window, top_server
 from relay.store import metrics_queries, queries
 
-SEGMENTS = ("model", "context", "quota", "cost", "cache", "alert")
+SEGMENTS = ("model", "context", "quota", "cost", "cache", "mcp", "alert")
 COLORS = {"ok": "32", "notice": "36", "warn": "33", "critical": "1;31"}
 _JSON_WINDOWS = (("five_hour", "5h"), ("seven_day", "7d"))
 _WINDOW_MINUTES = {300: "5h", 10080: "7d"}
@@ -162,7 +163,8 @@ def measure(store, session_id, table, now, state=None):
         totals, new_state = today.running(conn, table, times.start_of_day(now), session_id, state, now)
         recent = queries.recent_usage(conn, 1, session_id) if session_id else []
         return {"rows": metrics_queries.ratelimit_rows(conn), "last": recent[0] if recent else None,
-                "today": totals["today"], "session": totals["session"]}, new_state
+                "today": totals["today"], "session": totals["session"],
+                "window": last_window(conn, session_id) if session_id else None}, new_state
     return store.read(read)
 
 
@@ -207,6 +209,7 @@ def statusline(status, measured, thresholds, now, database="ok"):
             "cost": {"session_usd": usd(session["usd"]), "session_source": session["source"],
                      "today_usd": usd(measured["today"]["cost"]) if measured else None},
             "cache_hit_pct": cache if cache is not None else _json_cache(status),
+            "mcp": top_server(measured.get("window")) if measured else None,
             "guard": _guard(context, quota, thresholds), "now": times.iso(now)}
 
 
@@ -246,6 +249,7 @@ def _segments(data, now, color):
     out["cost"] = " ".join(money)
     if data["cache_hit_pct"] is not None:
         out["cache"] = f"cache {data['cache_hit_pct']:.0f}%"
+    out["mcp"] = data.get("mcp") or ""
     if tiers["alert"]:
         out["alert"] = _paint(f"⚠ {tiers['alert']}", tiers["tier"], color)
     out["note"] = "" if data["database"] == "ok" else f"relay: {data['database']}"

@@ -66,8 +66,9 @@ class Init:
         base = server.url(self.port)
         login = {"api-key": "API-key login", "oauth": "subscription (OAuth) login, its token passed on untouched",
                  None: "no login found yet"}[claude.login_mode(self.env)]
-        return self._json("claude_settings", claude.settings_path(self.env), claude.base_url_setting(base),
-                          f"route Claude Code ({login}) through relay: env.{claude.BASE_URL_VAR} = {base}")
+        detail = f"route Claude Code ({login}) through relay: env.{claude.BASE_URL_VAR} = {base}"
+        return self._json("claude_settings", claude.settings_path(self.env), claude.base_url_setting(base), detail,
+                          f"would {detail}")
 
     def claude_statusline(self, force=False):
         """Claude Code's statusLine set to `relay statusline`; a user's own status line is kept
@@ -104,7 +105,7 @@ class Init:
             found = "API-key login" if mode else "no login found: set up for an API key"
             detail = f'route Codex ({found}) through relay: model_provider "{codex.PROVIDER}" at {base} ' \
                      f"(reads OPENAI_API_KEY)"
-        return self._edit("codex", path, text, {"blocks": list(codex.BLOCKS)}, detail)
+        return self._edit("codex", path, text, {"blocks": list(codex.BLOCKS)}, detail, f"would {detail}")
 
     def gemini(self, wanted):
         env_path = gemini.env_path(self.env)
@@ -115,10 +116,9 @@ class Init:
         settings = gemini.settings_path(self.env)
         if mode == gemini.GOOGLE:
             base = server.url(self.port)
+            detail = f"route Gemini CLI (Google login, Code Assist) through relay: {gemini.CODE_ASSIST_VAR}={base}"
             return [self._edit("gemini", env_path, gemini.point_at(userfiles.read_text(env_path), base, mode),
-                               {"blocks": [gemini.TAG]},
-                               f"route Gemini CLI (Google login, Code Assist) through relay: "
-                               f"{gemini.CODE_ASSIST_VAR}={base}"),
+                               {"blocks": [gemini.TAG]}, detail, f"would {detail}"),
                     _step("gemini_auth", "unchanged",
                           f"Google login kept: auth type {gemini.auth_type(self.env) or 'cached login'} left as it is",
                           settings)]
@@ -126,10 +126,10 @@ class Init:
             return [_step("gemini", "skipped", f"auth type {mode} is not one relay can route; Gemini CLI left as it is",
                           env_path)]
         base = server.url(self.port) + "/gemini"
+        found = "API-key login" if mode else "no login found: set up for an API key"
+        detail = f"route Gemini CLI ({found}) through relay: {gemini.BASE_URL_VAR}={base}"
         steps = [self._edit("gemini", env_path, gemini.point_at(userfiles.read_text(env_path), base),
-                            {"blocks": [gemini.TAG]},
-                            f"route Gemini CLI ({'API-key login' if mode else 'no login found: set up for an API key'})"
-                            f" through relay: {gemini.BASE_URL_VAR}={base}")]
+                            {"blocks": [gemini.TAG]}, detail, f"would {detail}")]
         # A base URL alone switches Gemini to "gateway" auth and headless runs exit 41; an API-key
         # auth type is set only when the user has chosen none.
         keys = gemini.AUTH_TYPE_KEYS

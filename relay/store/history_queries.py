@@ -93,3 +93,14 @@ def storage(conn):
                         "COALESCE(SUM(body_bytes), 0) FROM history_turns").fetchone()
     return {"blobs": blob[0], "blob_bytes": blob[1], "blob_raw_bytes": blob[2], "turns": rows[0],
             "turn_row_bytes": rows[1], "request_bytes": rows[2]}
+
+
+def turn_usage(conn, session_id):
+    """Per captured turn: its exchange's model, time and the cache figures the provider measured."""
+    rows = conn.execute("""
+        SELECT t.turn, t.exchange_id, t.ts, t.frame, e.model, e.input_tokens, e.output_tokens,
+               e.cache_read_input_tokens, e.cache_creation_input_tokens, e.cache_creation_5m_input_tokens,
+               e.cache_creation_1h_input_tokens
+        FROM history_turns t LEFT JOIN exchanges e ON e.id = t.exchange_id
+        WHERE t.session_id = ? ORDER BY t.turn""", (session_id,))
+    return [dict(r) for r in rows]

@@ -15,6 +15,7 @@ from rich.text import Text
 from relay import times
 from relay.present import format as fmt
 from relay.present import terminal
+from relay.sessions.attribution import top_server
 
 BAR = 10
 PANEL = 38
@@ -136,7 +137,7 @@ def _sessions(snap):
     table = Table(title="sessions", title_justify="left", expand=True, caption=empty, caption_justify="left")
     for name, justify in (("cli", "left"), ("pid", "right"), ("via", "left"), ("session", "left"),
                           ("context", "right"), ("turns", "right"), ("snr", "right"), ("cache hit", "right"),
-                          ("dup reads", "left"), ("cwd", "left")):
+                          ("top mcp", "left"), ("dup reads", "left"), ("cwd", "left")):
         table.add_column(name, justify=justify, overflow="ellipsis", no_wrap=True)
     for s in snap["sessions"]:
         context = "-" if s.get("context_pct") is None else f"{s['context_pct']}%"
@@ -147,7 +148,8 @@ def _sessions(snap):
                       Text((s.get("session_id") or "-")[:18]), Text(context), Text(str(s.get("turns") or "-")),
                       Text("-" if s.get("snr") is None else f"{s['snr']:.2f}"),
                       Text("-" if s.get("cache_hit_pct") is None else f"{s['cache_hit_pct']}%"),
-                      _duplicates(s.get("duplicate_reads")), Text(s.get("cwd") or "-"))
+                      Text(top_server(s.get("mcp_window")) or "-"), _duplicates(s.get("duplicate_reads")),
+                      Text(s.get("cwd") or "-"))
     return table
 
 

@@ -68,8 +68,12 @@ def hostile_homes():
                                      ("report", "session", "--json"), ("cost",)])
 def test_commands_answer_without_a_traceback(hostile_homes, command):
     done = run_relay(*command)
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
+    # `relay scan` exits 1 when a finding is an error (its documented contract): the line whose
+    # number is too long to parse is reported as an unreadable record mid-file, not a crash
+    allowed = (0, 1) if command[0] == "scan" else (0,)
+    assert done.returncode in allowed, done.stderr
+    assert done.returncode == 0 or "1 error" in done.stdout or '"severity": "error"' in done.stdout
+    assert "Traceback" not in done.stderr and done.stdout.strip()
 
 
 def test_counts_are_indexed_within_bounds(hostile_homes):

@@ -15,7 +15,8 @@ from tests.relay_process import ROOT
 
 SESSION = "sess-mcp-1"
 TOOLS = {"cli_status", "cli_probe", "cli_delegate", "orch_delegate", "orch_history", "relay_stats", "session_turns",
-         "session_history", "session_scan", "cost_summary", "quota_status", "history_sessions", "history_turn"}
+         "session_history", "session_scan", "cost_summary", "quota_status", "history_sessions", "history_turn",
+         "cache_forensics"}
 
 
 async def _session(env, body):

@@ -50,5 +50,6 @@ def test_init_keeps_the_users_json_layout(isolated_home):
 def test_dry_run_wording_reads_as_english(isolated_home):
     steps = init("--dry-run", "--skip-server")
     assert steps["claude_mcp"]["detail"].startswith("would register MCP server 'relay' for Claude Code")
-    assert steps["claude_settings"]["detail"].startswith("would set env.ANTHROPIC_BASE_URL = ")
+    assert steps["claude_settings"]["detail"].startswith("would route Claude Code (no login found yet) through relay")
+    assert "env.ANTHROPIC_BASE_URL = " in steps["claude_settings"]["detail"]
     assert all("would MCP" not in s["detail"] for s in steps.values())

@@ -2,7 +2,7 @@
 from flask import Blueprint
 
 from relay.errors import RelayError
-from relay.present import history
+from relay.present import cache, history
 from relay.store import history_queries
 from relay.web.api import PREFIX, context, int_arg, ok, read
 from relay.web.offload import offloaded
@@ -55,3 +55,12 @@ def history_turn_replay(session_id, turn):
     if replay is None:
         raise RelayError(f"no captured turn {turn} in session {session_id!r}", status=404)
     return ok(turn=replay)
+
+
+@bp.get("/history/<session_id>/cache")
+def history_cache(session_id):
+    """Cache breaks with cause and cost, the window by MCP server and the findings (relay.present.cache)."""
+    result = cache.session_cache(context(), session_id)
+    if result is None:
+        raise RelayError(f"no captured history for session {session_id!r}", status=404)
+    return ok(**result)
