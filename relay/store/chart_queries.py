@@ -24,7 +24,7 @@ def cost_buckets(conn, start, step, dollars_sql, dollars_args):
     scope = Since(start)
     rows = conn.execute(f"""
         SELECT {_BUCKET} AS bucket, model, COUNT(*) AS requests, SUM(d) AS cost, SUM(d IS NULL) AS unpriced
-        FROM (SELECT ts, model, {dollars_sql} AS d FROM exchanges WHERE {scope.sql})
+        FROM (SELECT ts, model, {dollars_sql} AS d FROM exchanges WHERE {scope.sql}) AS priced
         GROUP BY bucket, model ORDER BY bucket, model""", (start, step, *dollars_args, *scope.args))
     return [dict(r) for r in rows]
 
@@ -45,7 +45,7 @@ def rate_buckets(conn, start, step):
     request is any status outside 2xx (relay.present.costs.summary_of counts the same)."""
     rows = conn.execute(f"""
         SELECT {_BUCKET} AS bucket, COUNT(*) AS requests,
-               SUM(NOT COALESCE(status BETWEEN 200 AND 299, 0)) AS failed,
+               SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed,
                SUM(input_tokens) AS input, SUM(cache_read_input_tokens) AS cache_read,
                SUM(MAX(COALESCE(cache_creation_input_tokens, 0), COALESCE(cache_creation_5m_input_tokens, 0)
                        + COALESCE(cache_creation_1h_input_tokens, 0))) AS cache_creation
