@@ -139,8 +139,9 @@ class Store:
         of the SQLite file at `path` (several relays may share it)."""
         self.url = url if pg.is_url(url) else None
         self._pool = None
+        self.path = Path(path)   # with a server too: the journal lives beside it, in the data dir
+        paths.private_dir(self.path.parent)
         if self.url:
-            self.path = None
             self._conn = pg.connect(self.url)
             pg.prepare(self._conn)
             # one relay migrates at a time; the others wait and find nothing left to apply
@@ -151,8 +152,6 @@ class Store:
                 self._conn.raw.execute("SELECT pg_advisory_unlock(72657280)")
             self._pool = pg.reader_pool(self.url)
         else:
-            self.path = Path(path)
-            paths.private_dir(self.path.parent)
             private_file(self.path)
             self._conn = connect(self.path, busy_ms=busy_ms)
             self._conn.isolation_level = ""  # migrations use `with conn:` transactions
