@@ -190,3 +190,20 @@ def test_database_url_takes_only_postgresql_urls(tmp_path):
     assert config.load(environ={}, config_file=tmp_path / "none.toml").database_url == ""
     with pytest.raises(ConfigError, match="mysql"):
         config.load(environ={"RELAY_DATABASE_URL": "mysql://u:secret@h/db"}, config_file=tmp_path / "none.toml")
+
+
+def test_a_lost_server_connection_delays_writes_and_loses_none(tmp_path, pg_url):
+    store = Store(tmp_path / "r.db", url=pg_url).start()
+    try:
+        store.submit(record_exchange_start(_exchange(1)))
+        assert store.flush()
+        writer = store.write(lambda c: c.execute("SELECT pg_backend_pid()").fetchone()[0])
+        other = pg.connect(pg_url)
+        other.execute("SELECT pg_terminate_backend(?)", (writer,))
+        other.close()
+        for n in range(2, 12):
+            store.submit(record_exchange_start(_exchange(n)))
+        assert store.flush(timeout=30)
+        assert store.read(queries.counts)["requests"] == 11 and store.failure is None and store.dropped == 0
+    finally:
+        store.close()
