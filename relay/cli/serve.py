@@ -90,7 +90,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, "
-                   f"db {store.path}, pruning {pruning}, "
+                   f"db {store.location}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
         liveness, note = runtime.liveness_mode()
         if liveness != "psutil":

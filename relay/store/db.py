@@ -169,6 +169,11 @@ class Store:
         self._retry_in = RETRY_FIRST
 
     @property
+    def location(self):
+        """Where the data is, for people: the SQLite file, or the server URL without its password."""
+        return pg.shown(self.url) if self.url else str(self.path)
+
+    @property
     def shared(self):
         """True when other relays may write to the same database (PostgreSQL)."""
         return self.url is not None

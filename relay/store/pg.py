@@ -11,6 +11,7 @@ turned back into int or float as SQLite returns them.
 import decimal
 import functools
 import re
+from urllib.parse import urlsplit
 
 # Tables whose queries use SQLite's implicit rowid: PostgreSQL gets an identity column by that name.
 ROWID_TABLES = {"exchanges", "message_usage"}
@@ -43,6 +44,7 @@ PRELUDE = [
        $$SELECT jsonb_set($1::jsonb, ARRAY[relay_json_key($2)], to_jsonb($3))::text$$""",
 ]
 
+WRITE_LOCK = 72657281   # the advisory lock every writer's transaction holds
 _LITERAL = re.compile(r"('(?:[^']|'')*')")
 
 
@@ -130,7 +132,7 @@ def _outside(code):
     code = _calls(code, "MIN", _greatest("LEAST"))
     code = _calls(code, "date", _unixepoch_day)
     code = re.sub(r"GROUP_CONCAT\(DISTINCT (\w+)\)", r"string_agg(DISTINCT \1, ',')", code, flags=re.IGNORECASE)
-    return re.sub(r"^\s*BEGIN IMMEDIATE\s*$", "BEGIN", code, flags=re.IGNORECASE)
+    return code
 
 
 @functools.lru_cache(maxsize=2048)
@@ -202,7 +204,22 @@ class Connection:
         self.raw = raw
 
     def execute(self, sql, args=()):
+        if sql == "BEGIN IMMEDIATE":
+            # SQLite's write lock, taken at once: with it, the relays sharing a database commit one
+            # at a time, so rowids become visible in order (relay.store.totals_queries reads new
+            # rows by rowid mark; a row committed below a mark already read would never be counted).
+            self.raw.execute("BEGIN")
+            return Cursor(self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,)))
+        if sql == "BEGIN":
+            # a reader's BEGIN asks for one snapshot across its queries, as a SQLite read transaction gives
+            return Cursor(self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ"))
         return Cursor(self.raw.execute(translate(sql), tuple(args)))
+
+    def commit(self):
+        self.raw.execute("COMMIT")
+
+    def rollback(self):
+        self.raw.execute("ROLLBACK")
 
     def executemany(self, sql, rows):
         with self.raw.cursor() as cur:
@@ -219,6 +236,15 @@ class Connection:
 
     def close(self):
         self.raw.close()
+
+
+def shown(url):
+    """The URL without its password or query, for logs and the startup line."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
 
 
 def is_url(url):

@@ -177,6 +177,11 @@ def test_sqlite_statements_are_translated_in_one_place(sql, expected):
     assert pg.translate(sql) == expected
 
 
+def test_a_server_url_is_shown_without_its_password():
+    assert pg.shown("postgresql://relay:hunter2@db.internal:5433/relay?sslmode=require") == \
+        "postgresql://relay@db.internal:5433/relay"
+
+
 def test_a_postgresql_url_without_psycopg_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "psycopg", None)   # as if not installed
     with pytest.raises(RelayError) as caught:
@@ -207,3 +212,15 @@ def test_a_lost_server_connection_delays_writes_and_loses_none(tmp_path, pg_url)
         assert store.read(queries.counts)["requests"] == 11 and store.failure is None and store.dropped == 0
     finally:
         store.close()
+
+
+def test_quota_chart_buckets_take_the_newest_row_of_each_bucket(backend_store):
+    from relay.store import chart_queries
+    value, reset = "anthropic-ratelimit-unified-5h-utilization", "anthropic-ratelimit-unified-5h-reset"
+    for n, (offset, util) in enumerate([(10, "0.1"), (50, "0.3"), (30, "0.2"), (70, "0.5"), (110, "0.9")]):
+        headers = {value: util, reset: str(1000 + n)} if n != 4 else {"other": "1"}
+        backend_store.submit(record_exchange_finish(_exchange(n, ts=1_800_000_000.0 + offset, outcome="ok",
+                                                              status=200, ratelimit=headers)))
+    backend_store.flush()
+    rows = backend_store.read(lambda c: chart_queries.header_buckets(c, 1_800_000_000.0, 60, value, (reset,)))
+    assert [(r["bucket"], r["value"], r["resets"]) for r in rows] == [(0, "0.3", ["1001"]), (1, "0.5", ["1003"])]

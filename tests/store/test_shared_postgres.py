@@ -3,6 +3,7 @@ PostgreSQL database at the same time, with history on: every exchange sent is on
 every turn is captured and its request body rebuilt byte for byte from the shared database."""
 import json
 import threading
+import time
 
 import pytest
 import requests
@@ -12,6 +13,13 @@ from tests.fake_upstream import FakeUpstream
 from tests.relay_process import RelayProcess
 
 THREADS, TURNS = 4, 8   # per relay: THREADS sessions of TURNS growing requests each
+# Pages and API routes that read the store, each answered from the shared database.
+READS = ("/", "/dashboard/", "/history/", "/history/sess-0-0", "/history/sess-0-0/3", "/metrics",
+         *(f"/api/v1/{route}" for route in (
+             "health", "requests", "sessions", "prune", "cost", "quota", "cache", "ttl", "errors",
+             "guard", "turns", "turns/sess-1-1", "statusline", "history", "history/sess-0-0",
+             "history/sess-0-0/composition", "history/sess-0-0/compactions", "history/sess-0-0/turns/3",
+             "dashboard", "charts", "display", "delegations", "delegations/stats")))
 
 
 @pytest.fixture
@@ -64,6 +72,13 @@ def test_two_relays_write_to_one_database_and_nothing_is_lost(upstream, pg_url, 
             t.start()
         for t in threads:
             t.join()
+        # while both run: each relay's API, metrics and pages read the whole shared database
+        exchanges = 2 * THREADS * TURNS
+        assert _eventually(lambda: _finished_rows(relays[1]) == exchanges)
+        assert _eventually(lambda: _metric_sum(relays[0], "relay_requests_total") == exchanges)
+        for page in READS:
+            shown = requests.get(relays[0].url + page, timeout=30)
+            assert shown.status_code == 200, (page, "".join(relays[0].stderr_lines)[-3000:])
     finally:
         for relay in relays:
             relay.stop()   # SIGTERM: each relay commits what it queued before it exits
@@ -78,12 +93,30 @@ def test_two_relays_write_to_one_database_and_nothing_is_lost(upstream, pg_url, 
                          for i in range(TURNS)] for sid in sent}
     finally:
         store.close()
-    exchanges = 2 * THREADS * TURNS
     assert len(rows) == exchanges and len({r.id for r in rows}) == exchanges
     assert all(r.outcome == "ok" and r.status == 200 and r.usage.output_tokens > 0 for r in rows)
     assert {r.session_id for r in rows} == set(sent)
     assert all(len(t) == TURNS for t in turns.values())
     assert rebuilt == sent
+
+
+def _eventually(check, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _finished_rows(relay):
+    rows = requests.get(f"{relay.url}/api/v1/requests", params={"limit": 1000}, timeout=10).json()["requests"]
+    return sum(r["outcome"] is not None for r in rows)
+
+
+def _metric_sum(relay, name):
+    text = requests.get(f"{relay.url}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + "{"))
 
 
 def _environ():
