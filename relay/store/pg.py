@@ -87,8 +87,11 @@ def _greatest(word):
     return lambda args: f"{word}({','.join(args)})" if len(args) > 1 else None
 
 
+_UNIXEPOCH = "\x01unixepoch\x01"   # the literal 'unixepoch' while the rest of a statement is rewritten
+
+
 def _unixepoch_day(args):
-    if len(args) == 2 and args[1].strip() == "'unixepoch'":
+    if len(args) == 2 and args[1].strip() == _UNIXEPOCH:
         return f"to_char(to_timestamp({args[0]}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
     return None
 
@@ -138,10 +141,18 @@ def _outside(code):
 @functools.lru_cache(maxsize=2048)
 def translate(sql):
     """The statement in PostgreSQL's dialect, with psycopg's %s placeholders."""
-    parts = _LITERAL.split(sql)
-    # odd parts are string literals: only a % in them needs escaping for psycopg
-    sql = "".join(p.replace("%", "%%") if i % 2 else _outside(p) for i, p in enumerate(parts))
-    return _create(_insert(sql))
+    # String literals are set aside while the rest is rewritten (a call may span one: date(?,
+    # 'unixepoch')), then put back with only their % escaped for psycopg.
+    literals: list[str] = []
+
+    def keep(match):
+        if match.group(0) == "'unixepoch'":
+            return _UNIXEPOCH
+        literals.append(match.group(0).replace("%", "%%"))
+        return f"\x00{len(literals) - 1}\x00"
+
+    code = _outside(_LITERAL.sub(keep, sql))
+    return _create(_insert(re.sub("\x00(\\d+)\x00", lambda m: literals[int(m.group(1))], code)))
 
 
 def _plain(value):
