@@ -11,6 +11,7 @@ turned back into int or float as SQLite returns them.
 import decimal
 import functools
 import re
+import sys
 from urllib.parse import urlsplit
 
 # Tables whose queries use SQLite's implicit rowid: PostgreSQL gets an identity column by that name.
@@ -298,5 +299,5 @@ def reader_pool(url):
 
 def transient(exc):
     """A write failed because the server went away or refused for now (not because of the task)."""
-    psycopg = __import__("sys").modules.get("psycopg")
+    psycopg = sys.modules.get("psycopg")   # never loaded: no PostgreSQL store, nothing of it failed
     return psycopg is not None and isinstance(exc, psycopg.OperationalError)
