@@ -12,7 +12,7 @@ import decimal
 import functools
 import re
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Tables whose queries use SQLite's implicit rowid: PostgreSQL gets an identity column by that name.
 ROWID_TABLES = {"exchanges", "message_usage"}
@@ -251,12 +251,17 @@ class Connection:
 
 
 def shown(url):
-    """The URL without its password or query, for logs and the startup line."""
+    """The URL with its password masked (in the user part and a password= parameter), for the
+    startup line and `relay config`."""
     parts = urlsplit(url)
-    user = f"{parts.username}@" if parts.username else ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{user}{host}{port}{parts.path}"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, hostport = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = "&".join("password=***" if pair.split("=", 1)[0] == "password" else pair
+                     for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def is_url(url):

@@ -1,6 +1,7 @@
 """The store on SQLite and on PostgreSQL: one list of migrations giving the same schema, the writer's
 guarantees and the core queries giving the same answers (backend_store runs each test on both),
 rows marked with their machine and user, and a clear error when psycopg is missing."""
+import json
 import sqlite3
 import sys
 import threading
@@ -12,6 +13,7 @@ from relay.errors import ConfigError, RelayError
 from relay.models import Exchange, Usage
 from relay.store import Store, delegation_queries, migrations, open_user_store, pg, queries, writes
 from relay.store.writes import mark_unfinished, record_delegation, record_exchange_finish, record_exchange_start
+from tests.run_relay import run_relay
 
 # SQLite's declared types and what the PostgreSQL migrations make of them (relay.store.pg._TYPES).
 _PG_TYPE = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
@@ -177,9 +179,15 @@ def test_sqlite_statements_are_translated_in_one_place(sql, expected):
     assert pg.translate(sql) == expected
 
 
-def test_a_server_url_is_shown_without_its_password():
-    assert pg.shown("postgresql://relay:hunter2@db.internal:5433/relay?sslmode=require") == \
-        "postgresql://relay@db.internal:5433/relay"
+def test_a_server_url_is_shown_without_its_password(tmp_path):
+    assert pg.shown("postgresql://relay:hun@ter2@db.internal:5433/relay?sslmode=require") == \
+        "postgresql://relay:***@db.internal:5433/relay?sslmode=require"
+    assert pg.shown("postgresql://relay@/relay?host=/run/pg&password=hunter2") == \
+        "postgresql://relay@/relay?host=/run/pg&password=***"
+    (tmp_path / "config.toml").write_text('database_url = "postgresql://relay:hunter2@db/relay"\n')
+    done = run_relay("config", "--format", "json", RELAY_HOME=str(tmp_path))
+    [row] = [r for r in json.loads(done.stdout)["settings"] if r["name"] == "database_url"]
+    assert row["value"] == "postgresql://relay:***@db/relay" and "hunter2" not in done.stdout
 
 
 def test_a_postgresql_url_without_psycopg_is_a_clear_error(monkeypatch, tmp_path):
