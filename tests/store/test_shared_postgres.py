@@ -76,6 +76,7 @@ def test_two_relays_write_to_one_database_and_nothing_is_lost(upstream, pg_url, 
         exchanges = 2 * THREADS * TURNS
         assert _eventually(lambda: _finished_rows(relays[1]) == exchanges)
         assert _eventually(lambda: _metric_sum(relays[0], "relay_requests_total") == exchanges)
+        assert requests.get(f"{relays[0].url}/api/v1/health", timeout=10).json()["db_path"] == pg_url
         for page in READS:
             shown = requests.get(relays[0].url + page, timeout=30)
             assert shown.status_code == 200, (page, "".join(relays[0].stderr_lines)[-3000:])
