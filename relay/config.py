@@ -37,6 +37,14 @@ def _url(text):
     return text
 
 
+def _database_url(text):
+    text = str(text).strip()
+    if text and text.split(":", 1)[0] not in ("postgresql", "postgres"):
+        scheme = text.split(":", 1)[0]   # never the rest: it may hold a password
+        raise ValueError(f"expected empty (SQLite in the data dir) or a postgresql:// URL, got {scheme!r}")
+    return text
+
+
 def _port(text):
     value = int(text)
     if not 0 <= value <= 65535:
@@ -124,6 +132,9 @@ SETTINGS = [
             "Guard: shell command run on each alert (alert JSON on stdin, RELAY_ALERT_* env)."),
     Setting("guard_notify", _bool, False, "Guard: desktop notification (notify-send/osascript) when a tier rises."),
     Setting("guard_hook_timeout", _seconds, 10.0, "Guard: seconds an on-alert command may run before it is killed."),
+    Setting("database_url", _database_url, "",
+            "Empty: SQLite in the data dir. A postgresql:// URL: that server instead, which several relays "
+            "can share (needs the postgres extra: psycopg)."),
     Setting("lang", _choice("auto", "en", "ko"), "auto",
             "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
 ]

@@ -37,6 +37,25 @@ def isolated_home(tmp_path, monkeypatch):
     return home
 
 
+from tests.pg_server import pg_cluster, pg_url  # noqa: E402,F401  (fixtures for the whole suite)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_store(request, isolated_home):
+    """A started-less Store on SQLite, then on a throwaway PostgreSQL database (skipped with the
+    reason when the server or psycopg is not installed): tests of the store and its queries take
+    this to run against both backends."""
+    from relay import paths
+    from relay.store import Store
+
+    if request.param == "postgres":
+        s = Store(paths.db_path(), url=request.getfixturevalue("pg_url"))
+    else:
+        s = Store(paths.db_path())
+    yield s
+    s.close()
+
+
 @pytest.fixture
 def store(isolated_home):
     """relay's database at the isolated RELAY_HOME, closed after the test."""

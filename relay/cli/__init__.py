@@ -17,6 +17,7 @@ COMMANDS = {
     "recover": "relay.cli.recover",
     "prices": "relay.cli.prices",
     "cost": "relay.cli.cost",
+    "users": "relay.cli.users",
     "quota": "relay.cli.quota",
     "init": "relay.cli.init",
     "mcp": "relay.cli.mcp",

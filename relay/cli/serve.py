@@ -65,14 +65,15 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
 
-    store = open_user_store()
+    store = open_user_store(settings.database_url)
     claim, alone = web_server.claim_data_dir(paths.lock_path())
     if alone:
         recovered = journal.replay(store)
         if recovered:
             web_server.say(f"relay: recovered {recovered} finished exchange(s) from the journal of a relay "
                            f"that was killed before writing them")
-        left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended"))
+        left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended",
+                                                mine=store.shared))
         if left_open:
             click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
     else:
@@ -89,7 +90,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
         pruning = "off" if settings.prune == "off" else settings.prune + (" dry-run" if settings.prune_dry_run else "")
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, "
-                   f"db {store.path}, pruning {pruning}, "
+                   f"db {store.location}, pruning {pruning}, "
                    f"history {'on' if settings.history else 'off'})", err=True)
         liveness, note = runtime.liveness_mode()
         if liveness != "psutil":

@@ -24,7 +24,7 @@ def health(ctx, counts):
         # Monotonic: a wall-clock jump (NTP, suspend, a user changing the time) must not make
         # uptime negative or huge.
         "uptime_s": round(time.monotonic() - ctx.started_mono, 3),
-        "db_path": str(ctx.store.path),
+        "db_path": ctx.store.location,   # the SQLite file, or the server URL with its password masked
         "store": store_status(ctx.store),
         "store_pending": ctx.store.pending,
         "store_queued": ctx.store.queued,

@@ -3,16 +3,20 @@ import os
 import sqlite3
 from contextlib import contextmanager
 
-from relay import paths
+from relay import config, paths
 from relay.errors import RelayError
 from relay.store.db import Store
 
 __all__ = ["Store", "open_user_store", "user_store"]
 
 
-def open_user_store():
-    """The store in the user's data dir; a RelayError with a hint when it cannot be opened."""
+def open_user_store(url=None):
+    """The store in the user's data dir, or on the PostgreSQL server of `url` (default: the
+    database_url setting); a RelayError with a hint when it cannot be opened."""
     path = paths.db_path()
+    url = config.load().database_url if url is None else url
+    if url:
+        return _open_server(path, url)
     try:
         return Store(path)
     except (sqlite3.Error, OSError) as exc:
@@ -25,6 +29,17 @@ def open_user_store():
                                   "to start afresh, move the file aside and relay creates a new one") from exc
         raise RelayError(f"cannot open relay's database {path}: {exc}",
                          hint="check that RELAY_HOME points at a writable directory") from exc
+
+
+def _open_server(path, url):
+    try:
+        return Store(path, url=url)
+    except ImportError as exc:
+        raise RelayError(str(exc), hint="or unset database_url to use SQLite in the data dir") from exc
+    except Exception as exc:   # psycopg's errors (a server down, a refused login); the URL may hold a password
+        raise RelayError(f"cannot open the PostgreSQL database of database_url: {type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                         hint="check that the server is up and the URL's user may connect") from exc
 
 
 # SQLite's primary codes for a file that is not (or no longer) a database: SQLITE_CORRUPT, SQLITE_NOTADB.

@@ -24,7 +24,7 @@ def cost_buckets(conn, start, step, dollars_sql, dollars_args):
     scope = Since(start)
     rows = conn.execute(f"""
         SELECT {_BUCKET} AS bucket, model, COUNT(*) AS requests, SUM(d) AS cost, SUM(d IS NULL) AS unpriced
-        FROM (SELECT ts, model, {dollars_sql} AS d FROM exchanges WHERE {scope.sql})
+        FROM (SELECT ts, model, {dollars_sql} AS d FROM exchanges WHERE {scope.sql}) AS priced
         GROUP BY bucket, model ORDER BY bucket, model""", (start, step, *dollars_args, *scope.args))
     return [dict(r) for r in rows]
 
@@ -45,7 +45,7 @@ def rate_buckets(conn, start, step):
     request is any status outside 2xx (relay.present.costs.summary_of counts the same)."""
     rows = conn.execute(f"""
         SELECT {_BUCKET} AS bucket, COUNT(*) AS requests,
-               SUM(NOT COALESCE(status BETWEEN 200 AND 299, 0)) AS failed,
+               SUM(CASE WHEN status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed,
                SUM(input_tokens) AS input, SUM(cache_read_input_tokens) AS cache_read,
                SUM(MAX(COALESCE(cache_creation_input_tokens, 0), COALESCE(cache_creation_5m_input_tokens, 0)
                        + COALESCE(cache_creation_1h_input_tokens, 0))) AS cache_creation
@@ -64,18 +64,20 @@ def _header(name):
 def header_buckets(conn, start, step, value_header, reset_headers=()):
     """[{bucket, ts, value, resets: [...]}] since `start`: per bucket the newest finished row
     that carried `value_header` (raw header text, parsed by the caller), with the raw values of
-    `reset_headers` on that row. SQLite takes the bare columns of a MAX() aggregate from the row
-    holding the maximum."""
+    `reset_headers` on that row."""
     names = (value_header, *reset_headers)
     if any(c in name for name in names for c in "'%\\\""):
         raise ValueError("header names are fixed words and dashes")
     resets = "".join(f", {_header(h)} AS r{i}" for i, h in enumerate(reset_headers))
     outer = "".join(f", r{i}" for i in range(len(reset_headers)))
+    # the newest row per bucket by a window function (PostgreSQL has no bare columns beside MAX())
     rows = conn.execute(f"""
-        SELECT bucket, MAX(ts) AS ts, value{outer} FROM (
-            SELECT {_BUCKET} AS bucket, ts, {_header(value_header)} AS value{resets} FROM exchanges
-            WHERE outcome IS NOT NULL AND ts >= ? AND ratelimit LIKE ?)
-        WHERE value IS NOT NULL GROUP BY bucket ORDER BY bucket""", (start, step, start, f"%{value_header}%"))
+        SELECT bucket, ts, value{outer} FROM (
+            SELECT bucket, ts, value{outer}, ROW_NUMBER() OVER (PARTITION BY bucket ORDER BY ts DESC) AS nth FROM (
+                SELECT {_BUCKET} AS bucket, ts, {_header(value_header)} AS value{resets} FROM exchanges
+                WHERE outcome IS NOT NULL AND ts >= ? AND ratelimit LIKE ?) AS scoped
+            WHERE value IS NOT NULL) AS ranked
+        WHERE nth = 1 ORDER BY bucket""", (start, step, start, f"%{value_header}%"))
     return [{"bucket": r["bucket"], "ts": r["ts"], "value": r["value"],
              "resets": [r[f"r{i}"] for i in range(len(reset_headers))]} for r in rows]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from relay import paths
-from relay.store import migrations
+from relay.store import migrations, pg
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -43,7 +43,9 @@ _TRANSIENT = {5: "database is locked", 6: "database table is locked", 8: "databa
 
 
 def transient(exc):
-    """True when a write failed because of the database's state (lock, disk), not the task."""
+    """True when a write failed because of the database's state (lock, disk, a server gone), not the task."""
+    if pg.transient(exc):
+        return True
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return (code & 0xFF) in _TRANSIENT
@@ -131,16 +133,30 @@ class _AfterCommit(_Barrier):
 
 
 class Store:
-    def __init__(self, path, busy_ms=10000):
+    def __init__(self, path, busy_ms=10000, url=None):
         """busy_ms: how long one write waits for another process's lock before the batch goes
-        back to the backlog (and is retried)."""
-        self.path = Path(path)
+        back to the backlog (and is retried). url: a postgresql:// URL to use that server instead
+        of the SQLite file at `path` (several relays may share it)."""
+        self.url = url if pg.is_url(url) else None
+        self._pool = None
+        self.path = Path(path)   # with a server too: the journal lives beside it, in the data dir
         paths.private_dir(self.path.parent)
-        private_file(self.path)
-        self._conn = connect(self.path, busy_ms=busy_ms)
-        self._conn.isolation_level = ""  # migrations use `with conn:` transactions
-        migrations.migrate(self._conn)
-        self._conn.isolation_level = None
+        if self.url:
+            self._conn = pg.connect(self.url)
+            pg.prepare(self._conn)
+            # one relay migrates at a time; the others wait and find nothing left to apply
+            self._conn.raw.execute("SELECT pg_advisory_lock(72657280)")
+            try:
+                migrations.migrate(self._conn)
+            finally:
+                self._conn.raw.execute("SELECT pg_advisory_unlock(72657280)")
+            self._pool = pg.reader_pool(self.url)
+        else:
+            private_file(self.path)
+            self._conn = connect(self.path, busy_ms=busy_ms)
+            self._conn.isolation_level = ""  # migrations use `with conn:` transactions
+            migrations.migrate(self._conn)
+            self._conn.isolation_level = None
         # the C queue: never patched, put() never blocks; it holds tasks, barriers and _STOP
         self._queue: SimpleQueue[Any] = SimpleQueue()
         self._write_lock = _native_lock()
@@ -151,6 +167,16 @@ class Store:
         self.dropped = 0         # tasks given up because the backlog was full while failing
         self.skipped = 0         # optional tasks not queued because the writer was behind
         self._retry_in = RETRY_FIRST
+
+    @property
+    def location(self):
+        """Where the data is, for people: the SQLite file, or the server URL without its password."""
+        return pg.shown(self.url) if self.url else str(self.path)
+
+    @property
+    def shared(self):
+        """True when other relays may write to the same database (PostgreSQL)."""
+        return self.url is not None
 
     @property
     def pending(self):
@@ -222,6 +248,8 @@ class Store:
             self._drain()
         for conn in self._readers:
             conn.close()
+        if self._pool is not None:
+            self._pool.close()
         self._conn.close()
 
     def _drain(self):
@@ -342,8 +370,13 @@ class Store:
     def _rollback(self):
         try:
             self._conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass   # BEGIN itself failed: there is no transaction to end
+        except Exception:
+            pass   # BEGIN itself failed (or the server is gone): there is no transaction to end
+        if self.url and self._conn.raw.closed:
+            try:   # the server went away: the next retry starts on a new connection
+                self._conn = pg.connect(self.url)
+            except Exception:
+                pass
 
     def _failing(self, exc):
         message = f"{exc}".strip() or type(exc).__name__
@@ -362,6 +395,9 @@ class Store:
     # --- reads -------------------------------------------------------------------------
     def read(self, fn):
         """Run fn(conn) on a pooled read-only connection."""
+        if self._pool is not None:
+            with self._pool.connection() as raw:
+                return fn(pg.Connection(raw))
         conn = self._readers.pop() if self._readers else connect(self.path, readonly=True)
         try:
             return fn(conn)

@@ -309,3 +309,14 @@ def m009_i16b_exchange_bounds(conn):
         conn.execute(f"UPDATE exchanges SET {col} = CASE WHEN typeof({col}) NOT IN ('integer', 'real') THEN 0 "
                      f"WHEN {col} < 0 THEN 0 WHEN {col} > 4294967295 THEN 4294967295 "
                      f"ELSE CAST({col} AS INTEGER) END WHERE {bad}")
+
+
+@migration
+def m010_i21_origin(conn):
+    # Several relays (one per developer machine) may write to one PostgreSQL database: each
+    # exchange and delegation names the machine (hostname) and OS user of the relay that wrote it.
+    # Rows from before stay NULL: they were written by the only relay there was.
+    for table in ("exchanges", "delegations"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN machine TEXT")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN os_user TEXT")
+    conn.execute("CREATE INDEX exchanges_origin ON exchanges(machine, os_user, ts)")

@@ -17,8 +17,14 @@ def decode_ratelimit(text):
     return headers if isinstance(headers, dict) else {}
 
 
+# Columns of an exchange row that are not fields of the model: PostgreSQL's explicit rowid, and who wrote it.
+_NOT_MODEL = ("rowid", "machine", "os_user")
+
+
 def _exchange(row):
     data = dict(row)
+    for key in _NOT_MODEL:
+        data.pop(key, None)
     usage = Usage(**{k: data.pop(k) or 0 for k in _USAGE_FIELDS})
     data["stream"] = bool(data["stream"])
     data["ratelimit"] = decode_ratelimit(data["ratelimit"])

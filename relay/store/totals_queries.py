@@ -53,7 +53,7 @@ class Since:
         self.sql = f"""{scope} AND outcome IS NOT NULL AND {USED_TOKENS} AND rowid NOT IN (
             SELECT rowid FROM (SELECT rowid, ROW_NUMBER() OVER (PARTITION BY message_id ORDER BY ts, rowid) AS nth
                                FROM exchanges WHERE {scope} AND outcome IS NOT NULL AND {USED_TOKENS}
-                                                AND message_id IS NOT NULL AND message_id != '')
+                                                AND message_id IS NOT NULL AND message_id != '') AS numbered
             WHERE nth > 1)"""
         self.args = (*args, *args)
 
@@ -156,7 +156,7 @@ def usage_for_pricing(conn, batch, thresholds):
     the part of the cache-write lump the 5m/1h split does not cover, as
     relay.costs.cost.token_kinds does."""
     cases = " ".join("WHEN ? THEN ?" for _ in thresholds)
-    long_sql = f"({_PROMPT}) > CASE model {cases} ELSE NULL END" if thresholds else "0"
+    long_sql = f"CASE WHEN ({_PROMPT}) > CASE model {cases} ELSE NULL END THEN 1 ELSE 0 END" if thresholds else "0"
     args = [v for item in thresholds.items() for v in item]
     rows = conn.execute(f"""
         SELECT model, COALESCE({long_sql}, 0) AS long, COUNT(*) AS requests,

@@ -1,14 +1,28 @@
 """Write tasks: each `record_*` returns fn(conn) for the store's writer queue."""
+import getpass
 import json
+import socket
 
 from relay.models import Exchange, validate_exchange
+
+
+def _origin():
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):   # a uid without a passwd entry (some containers)
+        user = None
+    return socket.gethostname(), user
+
+
+# Who writes: the machine and OS user of this relay, on every exchange and delegation row.
+ORIGIN = _origin()
 
 _EXCHANGE_COLUMNS = (
     "id", "ts", "provider", "method", "path", "model", "session_id", "client", "status", "stream",
     "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
     "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens", "stop_reason",
     "message_id", "request_id", "ttfb_ms", "duration_ms", "outcome", "error", "ratelimit",
-    "request_bytes", "response_bytes", "cli", "invalid",
+    "request_bytes", "response_bytes", "cli", "invalid", "machine", "os_user",
 )
 
 
@@ -19,6 +33,7 @@ def _exchange_row(ex: Exchange):
     row["stream"] = int(bool(ex.stream))
     row["ratelimit"] = json.dumps(ex.ratelimit, sort_keys=True, default=str)
     row["invalid"] = json.dumps(ex.invalid, sort_keys=True) if ex.invalid else None
+    row["machine"], row["os_user"] = ORIGIN
     return tuple(row[c] for c in _EXCHANGE_COLUMNS)
 
 
@@ -68,11 +83,14 @@ def record_prune_edits(ex: Exchange, edits):
     return lambda conn: conn.executemany(sql, rows)
 
 
-def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None):
+def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None, mine=False):
     """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL.
-    ids: only these rows (a relay stopping marks its own; another may share the database)."""
+    ids: only these rows (a relay stopping marks its own; another may share the database).
+    mine: only rows of this machine and user (a shared database holds other relays' open rows)."""
     def task(conn):
         sql = "UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL"
+        if ids is None and mine:
+            return conn.execute(sql + " AND machine = ? AND os_user = ?", (outcome, reason, *ORIGIN)).rowcount
         if ids is None:
             return conn.execute(sql, (outcome, reason)).rowcount
         return sum(conn.execute(sql + " AND id = ?", (outcome, reason, i)).rowcount for i in ids)
@@ -80,12 +98,13 @@ def mark_unfinished(outcome="interrupted", reason="relay stopped before the exch
 
 
 DELEGATION_COLUMNS = ("id", "task_id", "attempt", "ts", "task", "cli", "strategy", "cwd", "status", "exit_code",
-                      "duration_ms", "output_bytes", "input_tokens", "output_tokens", "total_tokens", "error")
+                      "duration_ms", "output_bytes", "input_tokens", "output_tokens", "total_tokens", "error",
+                      "machine", "os_user")
 
 
 def record_delegation(row):
     """One delegation attempt (a dict with DELEGATION_COLUMNS) as relay.orch.delegate built it."""
-    values = tuple(row.get(c) for c in DELEGATION_COLUMNS)
+    values = tuple(row.get(c) for c in DELEGATION_COLUMNS[:-2]) + ORIGIN
     sql = (f"INSERT OR REPLACE INTO delegations ({', '.join(DELEGATION_COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in DELEGATION_COLUMNS)})")
     return lambda conn: conn.execute(sql, values)

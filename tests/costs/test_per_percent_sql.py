@@ -52,6 +52,11 @@ def _exchanges(rng, count):
     return out, ts
 
 
+@pytest.fixture
+def store(backend_store):
+    """These SQL reductions run on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_sql_reduction_equals_row_by_row(store, seed):
     rng = random.Random(seed)

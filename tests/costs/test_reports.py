@@ -10,6 +10,7 @@ claude-sonnet-4-5 input 3, output 15.
   msg-5 (12-01 09:00, haiku, sess-b): 10000 in -> $0.01
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -19,6 +20,25 @@ from relay.costs import prices, reports
 from relay.present import reports as reports_view
 from tests.costs.report_sessions import session_a, session_b, write
 from tests.relay_process import ROOT
+
+
+@pytest.fixture(params=["sqlite", "postgres"], autouse=True)
+def backend(request, isolated_home, monkeypatch):
+    """Every report on SQLite, then on a throwaway PostgreSQL (RELAY_DATABASE_URL reaches the
+    `relay report` subprocesses too); skipped with the reason where PostgreSQL is not installed."""
+    if request.param == "postgres":
+        monkeypatch.setenv("RELAY_DATABASE_URL", request.getfixturevalue("pg_url"))
+    return request.param
+
+
+@pytest.fixture
+def store(backend):
+    from relay import paths
+    from relay.store import Store
+
+    s = Store(paths.db_path(), url=os.environ.get("RELAY_DATABASE_URL"))
+    yield s
+    s.close()
 
 
 def run(*args, tz="UTC"):

@@ -2,6 +2,8 @@
 row-by-row pricing of the same proxy rows: per model, in total, and in the unpriced list."""
 import random
 
+import pytest
+
 from relay.costs import cost, prices, today
 from relay.models import Exchange, Usage
 from relay.present import costs as costs_view
@@ -39,6 +41,11 @@ def _fill(store, rng, count):
             record_exchange_finish(ex)(conn)
     store.write(write)
 
+
+@pytest.fixture
+def store(backend_store):
+    """These SQL reductions run on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
 
 def test_sql_totals_equal_the_row_by_row_report(store):
     rng = random.Random(20261123)

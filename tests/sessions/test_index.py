@@ -15,6 +15,12 @@ AGENT_KEY = "claude:9043e173-9b6d-4aca-8263-f7dc88d302fe"
 
 
 @pytest.fixture
+def store(backend_store):
+    """The session index on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_store
+
+
+@pytest.fixture
 def files():
     return populate()
 
