@@ -57,14 +57,18 @@ def _unset_or_dead(url, ctx):
     return not url or listening(url, ctx.timeout) is False
 
 
-def _point_settings_at(environ, url):
+def _fix_json(environ, path, assignments, did):
     # The same edit `relay init` makes, recorded in the same manifest: `relay init --undo` takes it back.
-    path = claude.settings_path(environ)
-    plan = userfiles.plan_json(path, claude.base_url_setting(url))
+    plan = userfiles.plan_json(path, assignments)
     if plan is None:
         return []
     entry = userfiles.apply(userfiles.Manifest(environ), path, *plan)
-    return [{"did": f"set env.{claude.BASE_URL_VAR} to {url} in {path}", "backup": entry["backup"]}]
+    return [{"did": did, "backup": entry["backup"]}]
+
+
+def _point_settings_at(environ, url):
+    path = claude.settings_path(environ)
+    return _fix_json(environ, path, claude.base_url_setting(url), f"set env.{claude.BASE_URL_VAR} to {url} in {path}")
 
 
 # --- 1b. Codex and Gemini CLI -> relay -------------------------------------------------------
@@ -208,13 +212,8 @@ def _strip_nulls(environ, path):
 
 
 def _register(environ):
-    # The entry `relay init` writes, through the same manifest, so `relay init --undo` restores it.
     path = claude.user_config_path(environ)
-    plan = userfiles.plan_json(path, claude.mcp_setting(environ))
-    if plan is None:
-        return []
-    entry = userfiles.apply(userfiles.Manifest(environ), path, *plan)
-    return [{"did": f"rewrote mcpServers.{claude.MCP_NAME} in {path}", "backup": entry["backup"]}]
+    return _fix_json(environ, path, claude.mcp_setting(environ), f"rewrote mcpServers.{claude.MCP_NAME} in {path}")
 
 
 # --- 3. database -----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from relay.proxy.providers.gemini import conversation_id
-from tests.fake_upstream import FakeUpstream
 from tests.fake_wire import TEXT
 from tests.proxy.conftest import history_bodies, wait_history
 from tests.relay_process import ROOT, RelayProcess
@@ -29,14 +28,7 @@ def _dump(data, indent=None):
 
 
 @pytest.fixture
-def upstream():
-    server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def relay(upstream):
+def relay(upstream):   # `upstream` is tests/proxy/conftest.py's
     process = RelayProcess(upstream.url, "--history").start()
     yield process
     process.stop()
