@@ -39,7 +39,7 @@ def test_no_duration_is_measured_on_the_wall_clock():
 
 
 def test_uptime_survives_the_wall_clock_jumping_back():
-    store = SimpleNamespace(path="x.db", failure=None, dropped=0, pending=0, queued=0, skipped=0)
+    store = SimpleNamespace(path="x.db", location="x.db", failure=None, dropped=0, pending=0, queued=0, skipped=0)
     upstreams = {"upstream_anthropic": "http://a", "upstream_openai": "http://o", "upstream_gemini": "http://g",
                  "upstream_chatgpt": "http://c", "upstream_code_assist": "http://ca"}
     ctx = SimpleNamespace(started_at=time.time() + 3600, started_mono=time.monotonic(), store=store,
