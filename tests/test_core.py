@@ -1,6 +1,5 @@
 """Config resolution, the store's writer and migrations, the bus, and stage isolation."""
 import sqlite3
-import threading
 
 import pytest
 
@@ -46,19 +45,6 @@ def test_data_dir_honours_relay_home(tmp_path):
 
 def _exchange(i, **kw):
     return Exchange(id=f"x{i}", ts=1000.0 + i, provider="anthropic", method="POST", path="/v1/messages", **kw)
-
-
-def test_writer_batches_from_many_threads_and_flush_is_exact(tmp_path):
-    store = Store(tmp_path / "r.db").start()
-    threads = [threading.Thread(target=lambda k=k: [store.submit(record_exchange_start(_exchange(k * 100 + i)))
-                                                     for i in range(100)]) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert store.flush()
-    assert store.read(queries.counts)["requests"] == 800
-    store.close()
 
 
 def test_finish_before_start_is_not_overwritten(tmp_path):
