@@ -2,6 +2,7 @@
 import time
 
 from relay import __version__
+from relay.costs import prices, prune_savings
 from relay.store import queries
 
 RECENT_REQUESTS = 50
@@ -55,11 +56,19 @@ def store_status(store):
 PRUNE_SCOPE = "Claude Code (Anthropic Messages, the /v1 mount) only; Codex and Gemini CLI requests are never pruned"
 
 
-def prune_report(rows):
+def read_prune_report(read, session_id=None, table=None):
+    """prune_report() of the store; read: a function running fn(conn) on it."""
+    return prune_report(read(lambda c: queries.prune_report(c, session_id=session_id)),
+                        read(lambda c: queries.prune_savings(c, session_id=session_id)), table)
+
+
+def prune_report(rows, saving_rows=(), table=None):
     """Pruning edits per strategy and decision, with totals of what was really removed: edits
-    applied on a request, and those re-applied from an earlier request of the session (sticky)."""
+    applied on a request, and those re-applied from an earlier request of the session (sticky);
+    and the measured savings per tier and model in tokens and dollars (relay/costs/prune_savings.py)."""
     applied = [r for r in rows if r["decision"] in ("applied", "sticky")]
     return {
+        "savings": prune_savings.summarize(saving_rows, table or prices.load()),
         "by_strategy": rows,
         "applied": {"edits": sum(r["edits"] for r in applied),
                     "bytes_removed": sum(r["bytes_removed"] for r in applied),

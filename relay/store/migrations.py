@@ -320,3 +320,27 @@ def m010_i21_origin(conn):
         conn.execute(f"ALTER TABLE {table} ADD COLUMN machine TEXT")
         conn.execute(f"ALTER TABLE {table} ADD COLUMN os_user TEXT")
     conn.execute("CREATE INDEX exchanges_origin ON exchanges(machine, os_user, ts)")
+
+
+@migration
+def m011_i20_prune_savings(conn):
+    # One row per pruned request whose response reported usage: the unpruned body's billing
+    # split as relay estimates it (before_*) and upstream's usage for the body sent (after_*),
+    # so `relay prune report` can price both (relay/proxy/stages/prune/savings.py).
+    conn.execute("""
+        CREATE TABLE prune_savings (
+            exchange_id TEXT NOT NULL,
+            ts REAL NOT NULL,
+            session_id TEXT,
+            tier TEXT NOT NULL,
+            model TEXT,
+            before_input INTEGER NOT NULL,
+            before_cache_read INTEGER NOT NULL,
+            before_cache_write_5m INTEGER NOT NULL,
+            before_cache_write_1h INTEGER NOT NULL,
+            after_input INTEGER NOT NULL,
+            after_cache_read INTEGER NOT NULL,
+            after_cache_write_5m INTEGER NOT NULL,
+            after_cache_write_1h INTEGER NOT NULL
+        )""")
+    conn.execute("CREATE INDEX prune_savings_session ON prune_savings(session_id, ts)")

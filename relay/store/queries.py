@@ -99,6 +99,13 @@ def prune_report(conn, session_id=None, since=None):
     return [dict(r) for r in rows]
 
 
+def prune_savings(conn, session_id=None, since=None):
+    """The measured savings of pruned requests (table prune_savings), one row each, oldest first:
+    prices apply per request (a long prompt is billed at the long rates), so relay/costs sums them."""
+    clause, args = where(("session_id = ?", session_id), ("ts >= ?", since))
+    return [dict(r) for r in conn.execute(f"SELECT * FROM prune_savings {clause} ORDER BY ts, rowid", args)]
+
+
 def list_usage(conn, since=None):
     """Finished exchanges that reported tokens (the rows that cost money), oldest first."""
     clause, args = where(("ts >= ?", since))

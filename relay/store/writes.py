@@ -83,6 +83,19 @@ def record_prune_edits(ex: Exchange, edits):
     return lambda conn: conn.executemany(sql, rows)
 
 
+SAVINGS_COLUMNS = ("exchange_id", "ts", "session_id", "tier", "model",
+                   *(f"{side}_{kind}" for side in ("before", "after")
+                     for kind in ("input", "cache_read", "cache_write_5m", "cache_write_1h")))
+
+
+def record_prune_savings(row):
+    """One request's measured pruning saving (relay/proxy/stages/prune/savings.py row())."""
+    values = tuple(row[c] for c in SAVINGS_COLUMNS)
+    sql = (f"INSERT INTO prune_savings ({', '.join(SAVINGS_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in SAVINGS_COLUMNS)})")
+    return lambda conn: conn.execute(sql, values)
+
+
 def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None, mine=False):
     """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL.
     ids: only these rows (a relay stopping marks its own; another may share the database).

@@ -38,7 +38,7 @@ def default_stages(prune="off", dry_run=False, force=False, history=False, submi
     the body as sent upstream (after pruning); `submit` is the store's queue for its writes."""
     stages: list[Stage] = []
     if prune != "off":
-        stages.append(PruneStage(prune, dry_run=dry_run, force=force))
+        stages.append(PruneStage(prune, dry_run=dry_run, force=force, submit=submit))
     if history:
         stages.append(HistoryStage(submit, full_every=full_every))
     return stages

@@ -45,7 +45,7 @@ def sessions():
 @bp.get("/prune")
 def prune_report():
     session_id = request.args.get("session_id") or None
-    return ok(prune=exchanges.prune_report(read(lambda c: queries.prune_report(c, session_id=session_id))))
+    return ok(prune=exchanges.read_prune_report(read, session_id))
 
 
 @bp.get("/i18n")

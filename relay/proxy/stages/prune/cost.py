@@ -45,6 +45,7 @@ from relay.proxy.stages.prune.edits import Edit, block_tokens
 from relay.sessions.composition import estimate_tokens
 
 READ, WRITE_5M, WRITE_1H, INPUT = 0.1, 1.25, 2.0, 1.0
+MEASURED_SLACK = 0.01
 APPLIED, SKIPPED_COST, DRY_RUN = "applied", "skipped_cost", "dry_run"
 
 
@@ -75,14 +76,36 @@ class Layout:
                 self._add(block_tokens(b) if b is not None else 0, b)
         marks = [k for k, m in enumerate(self.marks) if m]
         self.last_bp = marks[-1] if marks else -1
-        self.cached = min(self.last_bp, self._previous_end(body.get("messages") or [], marks)) if moving \
-            else self.last_bp
         self.price = [0.0] * (self.last_bp + 1)
         price = WRITE_5M
         for k in range(self.last_bp, -1, -1):
             if self.marks[k]:
                 price = write_price(self.marks[k])
             self.price[k] = price
+        self.measured = False
+        self._cache_to(min(self.last_bp, self._previous_end(body.get("messages") or [], marks)) if moving
+                       else self.last_bp)
+
+    @property
+    def total(self):
+        return sum(self.tokens)
+
+    def use_measured(self, cached_tokens, removed):
+        """Place C where upstream said the cache ends: the last unit (up to the last breakpoint)
+        whose end, in tokens of the body as sent (`removed`: unit -> tokens the session's sticky
+        edits take out of it, as they did on the previous request), is within the measured cached
+        prefix (plus MEASURED_SLACK for the estimate's drift from upstream's tokenizer)."""
+        limit, end, c = cached_tokens * (1 + MEASURED_SLACK) + 0.5, 0, -1
+        for k in range(self.last_bp + 1):
+            end += self.tokens[k] - removed.get(k, 0)
+            if end > limit:
+                break
+            c = k
+        self.measured = True
+        self._cache_to(c)
+
+    def _cache_to(self, cached):
+        self.cached = cached
         # suffix sums over the cached prefix: tokens and write price from unit k to C
         n = self.cached + 1
         self.rest_tokens = [0] * (n + 1)
@@ -124,12 +147,13 @@ class Layout:
         return edit.tokens_removed * (now + later_turns * READ)
 
 
-def decide(body, edits, force=False, dry_run=False, later_turns=None):
+def decide(body, edits, force=False, dry_run=False, later_turns=None, layout=None):
     """Set decision and cost_delta on every edit; return the summed delta of the applied ones.
-    later_turns: None without a session (stateless), else the requests expected after this one."""
+    later_turns: None without a session (stateless), else the requests expected after this one.
+    layout: the body's Layout, already placed on the measured cache (engine.py), or None."""
     if not edits:
         return 0.0
-    layout = Layout(body, moving=later_turns is not None)
+    layout = layout or Layout(body, moving=later_turns is not None)
     later_turns = later_turns or 0
     groups: dict[str, list[Edit]] = {}
     for e in edits:

@@ -20,7 +20,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from relay.proxy.stages.prune import cost
+from relay.proxy.stages.prune import cost, savings
 from relay.proxy.stages.prune.edits import DROP_MESSAGE, Context, Edit, apply
 from relay.proxy.stages.prune.sticky import SKIPPED_STICKY, STICKY, Memory, identity
 from relay.proxy.stages.prune.strategies import for_tier
@@ -34,6 +34,7 @@ class PruneResult:
     body: bytes                                   # what to send upstream
     edits: list = field(default_factory=list)     # every planned Edit, each with its decision
     problems: list = field(default_factory=list)  # check_request() of the original body
+    accounting: savings.Accounting | None = None  # with a session: for the saving measured on the response
 
     @property
     def applied(self):
@@ -54,22 +55,36 @@ def prune(body_bytes, tier, dry_run=False, force=False, memory=None):
     ctx = Context.of(body)
     edits = [e for s in strategies for e in s.plan(body, ctx)]
     session: Memory | None = memory(body) if memory is not None else None
+    model = body.get("model") if isinstance(body.get("model"), str) else None
     if session is not None:
         edits, hashes = _recalled(session, body, edits)
     _resolve_conflicts(edits)
     later = session.requests if session is not None else None
-    cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run, later_turns=later)
+    layout = None
+    if session is not None:
+        layout = cost.Layout(body)
+        if model in session.cached:
+            removed: dict[int, int] = {}
+            for e in edits:
+                if e.decision == STICKY:
+                    removed[layout.unit(e)] = removed.get(layout.unit(e), 0) + e.tokens_removed
+            layout.use_measured(session.cached[model], removed)
+    cost.decide(body, [e for e in edits if e.decision == PLANNED], force=force, dry_run=dry_run, later_turns=later,
+                layout=layout)
     if dry_run:
         for e in edits:
             e.decision = cost.DRY_RUN if e.decision == STICKY else e.decision
     chosen = [e for e in edits if e.decision in (cost.APPLIED, STICKY)]
     new = _validated(body, chosen, problems) if chosen else body
-    if session is not None:
+    accounting = None
+    if session is not None and layout is not None:
         session.remember(body, edits, hashes, cost.DRY_RUN if dry_run else cost.APPLIED)
         session.requests += 1
-    if new is body:
-        return PruneResult(body_bytes, edits, problems)
-    return PruneResult(serialize(new, body_bytes), edits, problems)
+        sent = layout.total - sum(e.tokens_removed for e in edits if e.decision in (cost.APPLIED, STICKY))
+        accounting = savings.Accounting(model, sent, savings.counterfactual(layout, session.previous.get(model)))
+        session.previous[model] = savings.signature(layout)
+    out = body_bytes if new is body else serialize(new, body_bytes)
+    return PruneResult(out, edits, problems, accounting)
 
 
 def _recalled(session, body, planned):

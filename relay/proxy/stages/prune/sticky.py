@@ -85,6 +85,18 @@ class Memory:
         self.skipped: dict[tuple, set] = {}                  # (where, message, hash) -> identities
         self.groups: dict[str, int] = {}                     # group -> members applied
         self.places: set[tuple] = set()                      # (where, message) holding decisions
+        # per model: the cached prefix upstream last reported, in estimated tokens (cost.py)
+        self.cached: dict[str | None, float] = {}
+        self.previous: dict[str | None, tuple] = {}          # per model: savings.signature()
+
+    def measure(self, model, usage, sent_tokens):
+        """Keep what upstream reported cached after a response: cache read + cache write is the
+        prefix up to the request's last breakpoint, turned into relay's estimate by the ratio of
+        the body's estimated tokens (sent_tokens) to the prompt tokens upstream counted."""
+        cached = usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+        counted = cached + usage.input_tokens
+        if counted > 0:
+            self.cached[model] = cached * sent_tokens / counted
 
     def recall(self, body):
         """(edits to re-apply, {(where, message): skipped identities}, hashes) for this body."""
