@@ -35,11 +35,13 @@ A request sets the quota utilization its answer reports with `x-fake-utilization
                     actually written are counted in `server.sent` (backpressure tests)
 Like the real API, a Messages request that breaks tool_use/tool_result pairing, has an empty
 message or an unsigned thinking block is refused with 400 invalid_request_error.
-Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7.
+Usage in every answer: input 12, cache write 1500 (5m 500, 1h 1000), cache read 3000, output 7;
+unless `server.measure` is set: then the prompt's tokens and cache are measured (measured_usage()).
 Run it alone with `python -m tests.fake_upstream PORT` (used by bench/ and manual runs).
 """
 import base64
 import gzip
+import hashlib
 import json
 import socket
 import struct
@@ -52,6 +54,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from requests.structures import CaseInsensitiveDict
 
+from relay.proxy.stages.prune.edits import block_tokens
+from relay.sessions.composition import estimate_tokens
 from tests import fake_wire
 
 USAGE_START = {"input_tokens": 12, "cache_creation_input_tokens": 1500, "cache_read_input_tokens": 3000,
@@ -125,6 +129,61 @@ def invalid_reason(body):
             if isinstance(b, dict) and b.get("type") == "thinking" and not b.get("signature"):
                 return f"messages.{i}.content: thinking blocks must carry their signature"
     return None
+
+
+def _unit_tokens(body):
+    """(hashable form without cache_control, tokens, has a breakpoint) per unit of the prompt, in
+    cache order: each tool, system block and message content block. The measuring server's
+    tokenizer is relay's documented estimate (ceil(chars / 4) per block, images by their pixels),
+    so that savings relay reports can be compared exactly; what is cached is decided here."""
+    def bare(value):
+        if isinstance(value, dict):
+            return {k: bare(v) for k, v in value.items() if k != "cache_control"}
+        return [bare(v) for v in value] if isinstance(value, list) else value
+
+    def marked(block):
+        if not isinstance(block, dict):
+            return False
+        inner = block.get("content") if block.get("type") == "tool_result" else None
+        return bool(block.get("cache_control")) or (isinstance(inner, list) and any(
+            isinstance(b, dict) and b.get("cache_control") for b in inner))
+
+    units = [(json.dumps(bare(t), sort_keys=True), estimate_tokens(len(json.dumps(t, ensure_ascii=False))), marked(t))
+             for t in body.get("tools") or []]
+    system = body.get("system")
+    for b in system if isinstance(system, list) else [system] if isinstance(system, str) else []:
+        units.append((json.dumps(bare(b), sort_keys=True), block_tokens(b), marked(b)))
+    for m in body.get("messages") or []:
+        content = m.get("content")
+        for b in content if isinstance(content, list) else [content]:
+            units.append((json.dumps([m.get("role"), bare(b)], sort_keys=True), block_tokens(b) if b is not None else 0,
+                          marked(b)))
+    return units
+
+
+def measured_usage(cache, body):
+    """Usage as Anthropic bills it: the longest prefix identical (breakpoints aside) to a prefix
+    an earlier request cached is read, the rest up to the last breakpoint is written (5m), the
+    rest is input; then every prefix ending at a breakpoint of this request is cached. `cache`:
+    prefix hash -> True, shared by the server's requests; no expiry."""
+    units = _unit_tokens(body)
+    chain = hashlib.sha256(str(body.get("model")).encode())
+    ends, total, read, last_bp = [], 0, 0, -1
+    for k, (form, tokens, mark) in enumerate(units):
+        chain.update(form.encode("utf-8", "surrogatepass"))
+        total += tokens
+        ends.append((chain.hexdigest(), total))
+        last_bp = k if mark else last_bp
+    for k in range(last_bp + 1):
+        if ends[k][0] in cache:
+            read = ends[k][1]
+    for k, (form, tokens, mark) in enumerate(units):
+        if mark:
+            cache[ends[k][0]] = True
+    cached = ends[last_bp][1] if last_bp >= 0 else 0
+    return {"input_tokens": total - cached, "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": cached - read,
+            "cache_creation": {"ephemeral_5m_input_tokens": cached - read, "ephemeral_1h_input_tokens": 0}}
 
 
 def message(model, blocks, stop_reason, usage_start=None):
@@ -302,6 +361,10 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, body, scenario):
         model = body.get("model") or "claude-opus-5-5"
         usage = dict(USAGE_START, **json.loads(self.headers.get("x-fake-usage") or "{}"))
+        if self.server.measure:
+            with self.server.lock:
+                usage.update(measured_usage(self.server.cache, body))
+                self.server.usages.append(usage)
         if scenario.startswith("big-"):
             return message(model, [{"type": "text", "text": "x" * int(scenario[4:])}], "end_turn", usage)
         if _wants_tool(body):
@@ -502,6 +565,11 @@ class FakeUpstream(ThreadingHTTPServer):
         self.bomb = b""   # the compressed bytes of the last bomb-<mb> answer
         self.lock = threading.Lock()
         self.thread = None
+        # measure=True: Messages usage counts the tokens received and the cache as measured_usage()
+        # decides (its prefixes in `cache`), each answer's usage appended to `usages`
+        self.measure = False
+        self.cache: dict[str, bool] = {}
+        self.usages: list[dict] = []
 
     @property
     def url(self):

@@ -14,7 +14,15 @@ What is already cached. Claude Code moves its breakpoint to the newest message e
 re-sends the whole history, so the previous request (its last message is the latest user message
 before this request's last one) cached the prefix up to the end of that message. Its boundary is
     C = min(last breakpoint, last unit of the latest user message before the final message)
-(with no such message, the last breakpoint before the messages: tools and system). Without an
+(with no such message, the last breakpoint before the messages: tools and system). That is only
+the inference, for a session's first request. Once upstream has answered a request of the session
+(same model), C is what it measured: the last response's cache_read_input_tokens +
+cache_creation_input_tokens is the prefix cached up to that request's last breakpoint; scaled to
+relay's estimate by the ratio of the body's estimated tokens to the prompt tokens upstream
+counted (sticky.Memory.measure), it is walked over this request's units, the session's sticky
+edits taking their tokens out as they did in the body measured, and C is the last unit ending
+within it, never past this request's last breakpoint (Layout.use_measured). A cold or expired
+cache (read + write 0) gives C = -1: no edit can break a cache that is not there. Without an
 edit this request reads units <= C at READ, writes units in (C, last breakpoint] (the tail the
 moving breakpoint re-caches anyway) and pays INPUT after the last breakpoint. A client with a
 fixed breakpoint gets C = last breakpoint: the whole prefix is taken as cached.
@@ -45,7 +53,6 @@ from relay.proxy.stages.prune.edits import Edit, block_tokens
 from relay.sessions.composition import estimate_tokens
 
 READ, WRITE_5M, WRITE_1H, INPUT = 0.1, 1.25, 2.0, 1.0
-MEASURED_SLACK = 0.01
 APPLIED, SKIPPED_COST, DRY_RUN = "applied", "skipped_cost", "dry_run"
 
 
@@ -94,8 +101,8 @@ class Layout:
         """Place C where upstream said the cache ends: the last unit (up to the last breakpoint)
         whose end, in tokens of the body as sent (`removed`: unit -> tokens the session's sticky
         edits take out of it, as they did on the previous request), is within the measured cached
-        prefix (plus MEASURED_SLACK for the estimate's drift from upstream's tokenizer)."""
-        limit, end, c = cached_tokens * (1 + MEASURED_SLACK) + 0.5, 0, -1
+        prefix (already scaled to relay's estimate by Memory.measure; half a token for rounding)."""
+        limit, end, c = cached_tokens + 0.5, 0, -1
         for k in range(self.last_bp + 1):
             end += self.tokens[k] - removed.get(k, 0)
             if end > limit:

@@ -8,7 +8,9 @@ sticky.Memory, what it decided on earlier requests comes first: its applied edit
 (decision sticky, ahead of every planned edit in conflicts, not priced again), the planned edits
 it skipped stay skipped (skipped_sticky), and only new edits are priced, with later_turns = the
 requests the session made before this one (a session that ran n requests is expected to run
-about as many more). A result with
+about as many more), on the session's Layout placed where upstream last measured the cache
+(cost.py); the result then carries the savings.Accounting the stage keeps for the response.
+A result with
 problems the original did not have (counted per rule of validate.py, since indices move) is
 never sent: strategies are re-admitted one at a time in order and those whose edits add a
 problem are marked skipped_invalid. When nothing is applied, the ORIGINAL bytes object is
