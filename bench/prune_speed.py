@@ -8,6 +8,11 @@ Then the 33-request Claude Code-shaped conversation of tests/proxy/stages/prune/
 through PruneStage, per tier, with its session (sticky decisions) and without (stateless): edits
 applied on their first request, edits re-applied (sticky), estimated tokens and bytes removed
 over the 33 requests, and the mean time per request.
+Last, the same conversation per tier against the measuring upstream of tests/fake_upstream.py
+(tokens received, cache reads of the longest prefix an earlier request cached at a breakpoint),
+each response's usage fed back to the stage as the proxy does: prompt tokens, cache reads and
+dollars (price table, claude-opus-5-5) unpruned (before) and pruned (after), and what relay's
+`prune report` computes as saved from the same rows.
 
     python bench/prune_speed.py
 """
@@ -20,10 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relay.models import Exchange  # noqa: E402
+from relay.costs import prices, prune_savings  # noqa: E402
+from relay.costs.cost import cost_of  # noqa: E402
+from relay.models import Exchange, Usage  # noqa: E402
 from relay.proxy.stages.prune import prune  # noqa: E402
+from relay.proxy.stages.prune.savings import row as savings_row  # noqa: E402
 from relay.proxy.stages.prune.stage import PruneStage  # noqa: E402
 from relay.proxy.stages.prune.strategies import TIERS  # noqa: E402
+from tests.fake_upstream import measured_usage  # noqa: E402
 from tests.proxy.stages.prune.conversation import requests  # noqa: E402
 
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "claude-code" / "request-tool-followup.json"
@@ -129,6 +138,52 @@ def conversation():
                   f"{tokens:9,} {saved / 1e6:8.2f}M {elapsed * 1000 / len(data):7.1f}")
 
 
+def _usage(u):
+    return Usage(input_tokens=u["input_tokens"], cache_read_input_tokens=u["cache_read_input_tokens"],
+                 cache_creation_input_tokens=u["cache_creation_input_tokens"],
+                 cache_creation_5m_input_tokens=u["cache_creation_input_tokens"])
+
+
+def measured():
+    bodies = [json.dumps(b, separators=(",", ":"), ensure_ascii=False).encode() for b in requests()]
+    table = prices.load()
+    price = table.lookup("claude-opus-5-5")
+    cache: dict = {}
+    baseline = [measured_usage(cache, json.loads(b)) for b in bodies]
+    print(f"\nmeasured by the fake upstream, {len(bodies)} requests, claude-opus-5-5 "
+          f"(${price.base.input}/M input, ${price.base.cache_read}/M read, ${price.base.cache_write_5m}/M 5m write)")
+    print(f"{'tier':<11} {'tokens':>10} {'read':>10} {'written':>9} {'input':>7} {'dollars':>9} "
+          f"{'saved tok':>10} {'saved $':>8} {'report $':>9}")
+
+    def line(tier, usages, saved=None, reported=None):
+        tokens = sum(u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"]
+                     for u in usages)
+        dollars = sum(cost_of(_usage(u), price)["total"] for u in usages)
+        extra = "" if saved is None else f" {saved[0]:10,} {saved[1]:8.4f} {reported:9.4f}"
+        print(f"{tier:<11} {tokens:10,} {sum(u['cache_read_input_tokens'] for u in usages):10,} "
+              f"{sum(u['cache_creation_input_tokens'] for u in usages):9,} {sum(u['input_tokens'] for u in usages):7,} "
+              f"{dollars:9.4f}{extra}")
+        return tokens, dollars
+
+    base = line("off", baseline)
+    for tier in TIERS:
+        stage, cache, usages, found = PruneStage(tier), {}, [], []
+        for n, body in enumerate(bodies):
+            exchange = Exchange(id=str(n), ts=0.0, provider="anthropic", method="POST", path="/v1/messages",
+                                status=200, model="claude-opus-5-5")
+            sent = stage.request(exchange, body)
+            usages.append(measured_usage(cache, json.loads(sent)))
+            exchange.usage = _usage(usages[-1])
+            accounting = stage._pending[exchange.id][1]
+            stage.response(exchange)      # feeds the session's cost model, as the proxy does
+            found.append(savings_row(exchange, tier, accounting))
+        summary = prune_savings.summarize([r for r in found if r], table)["total"]
+        tokens = sum(u["input_tokens"] + u["cache_read_input_tokens"] + u["cache_creation_input_tokens"]
+                     for u in usages)
+        dollars = sum(cost_of(_usage(u), price)["total"] for u in usages)
+        line(tier, usages, (base[0] - tokens, base[1] - dollars), summary["saved"]["dollars"])
+
 if __name__ == "__main__":
     main()
     conversation()
+    measured()

@@ -177,7 +177,7 @@ def measured_usage(cache, body):
     for k in range(last_bp + 1):
         if ends[k][0] in cache:
             read = ends[k][1]
-    for k, (form, tokens, mark) in enumerate(units):
+    for k, (_, _, mark) in enumerate(units):
         if mark:
             cache[ends[k][0]] = True
     cached = ends[last_bp][1] if last_bp >= 0 else 0
