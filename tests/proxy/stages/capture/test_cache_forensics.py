@@ -14,7 +14,7 @@ from tests.fake_upstream import FakeUpstream
 from tests.proxy.conftest import wait_history
 from tests.proxy.stages.capture.forensics import cache_of as _cache
 from tests.proxy.stages.capture.forensics import history_relay, one_break, plant_gap
-from tests.relay_process import ROOT
+from tests.relay_process import ROOT, RelayProcess
 
 MODEL = "claude-sonnet-4-5"
 EPH = {"type": "ephemeral"}
@@ -212,3 +212,35 @@ def test_the_window_by_server_shows_on_cards_top_status_line_page_and_mcp(relay,
     finally:
         store.close()
     assert answer["window"]["top"]["server"] == "linear" and answer["breaks"] == []
+
+
+def test_thresholds_are_settings_for_the_cli_the_api_and_the_page(relay, upstream):
+    sid = "cf-servers"        # four breaks and linear above 30 %: both findings at the defaults
+    wait_history(relay.url, sid, 5)
+
+    def cli(**env):
+        out = subprocess.run([sys.executable, str(ROOT / "relay.py"), "history", "cache", sid, "--format", "json"],
+                             capture_output=True, text=True, env={**relay.env, **env}, timeout=30)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert {f["kind"] for f in cli()["findings"]} == {"cache_breaks", "mcp_heavy"}
+    relaxed = cli(RELAY_CACHE_BREAKS_LIMIT="4", RELAY_MCP_HEAVY_PERCENT="90")
+    assert relaxed["findings"] == [] and len(relaxed["breaks"]) == 4
+    assert relaxed["thresholds"] == {"min_shortfall": 1024, "breaks": 4, "mcp_share": 90.0}
+    strict = cli(RELAY_CACHE_BREAKS_LIMIT="1", RELAY_MCP_HEAVY_PERCENT="95")
+    assert [f["kind"] for f in strict["findings"]] == ["cache_breaks"]
+    measured = strict["breaks"][0]["tokens"]
+    above = cli(RELAY_CACHE_BREAK_MIN_TOKENS=str(measured + 1))
+    assert above["breaks"] == [] and above["thresholds"]["min_shortfall"] == measured + 1
+
+    # A second relay on the same store, started with the settings: its API and page use them.
+    env = {**relay.env, "RELAY_CACHE_BREAK_MIN_TOKENS": "50000", "RELAY_CACHE_BREAKS_LIMIT": "7"}
+    other = RelayProcess(upstream.url, "--history", env=env).start()
+    try:
+        api = requests.get(f"{other.url}/api/v1/history/{sid}/cache", timeout=10).json()
+        assert api["breaks"] == [] and api["thresholds"]["breaks"] == 7
+        assert 'class="marker cache-break"' not in requests.get(f"{other.url}/history/cf-tools", timeout=10).text
+    finally:
+        other.stop()
+    assert 'class="marker cache-break"' in requests.get(f"{relay.url}/history/cf-tools", timeout=10).text
