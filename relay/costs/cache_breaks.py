@@ -110,6 +110,8 @@ def _message_unit(msg):
     content = msg.get("content") if isinstance(msg, dict) else None
     role = msg.get("role") if isinstance(msg, dict) else None
     marks = []
+    if isinstance(content, str):    # shorthand for one text block, the same tokens (Claude Code
+        content = [{"type": "text", "text": content}]      # sends a message both ways on successive turns)
     if isinstance(content, list):
         pairs = [_bare(b) for b in content]
         content, marks = [p[0] for p in pairs], [p[1] for p in pairs if p[1]]
