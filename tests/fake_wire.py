@@ -79,7 +79,8 @@ def openai_tool(body):
 def _response(body, status, output, usage=None):
     return {"id": "resp_fake_" + uuid.uuid4().hex[:16], "object": "response", "created_at": int(time.time()),
             "status": status, "model": body.get("model") or "gpt-5-codex", "output": output,
-            "usage": (usage or OPENAI_USAGE) if status == "completed" else None, "error": None, "incomplete_details": None}
+            "usage": (usage or OPENAI_USAGE) if status == "completed" else None, "error": None,
+            "incomplete_details": None}
 
 
 def _output_item(body):
@@ -201,7 +202,8 @@ def _gemini_parts(body):
 def gemini_json(body, model, usage=None):
     return {"candidates": [{"content": {"role": "model", "parts": _gemini_parts(body)}, "finishReason": "STOP",
                             "index": 0}],
-            "usageMetadata": usage or GEMINI_USAGE, "modelVersion": model, "responseId": "fake-" + uuid.uuid4().hex[:12]}
+            "usageMetadata": usage or GEMINI_USAGE, "modelVersion": model,
+            "responseId": "fake-" + uuid.uuid4().hex[:12]}
 
 
 def gemini_events(body, model, usage=None):

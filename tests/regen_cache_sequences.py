@@ -39,7 +39,8 @@ RUNS = (("hi", "say hi", (), {}),
 
 
 def _claude(binary, scratch, relay, *args, **extra_env):
-    env = {**extra_env, "PATH": os.pathsep.join([str(Path(binary).parent), clients.BASE_PATH]), "HOME": str(scratch / "home"),
+    env = {**extra_env, "PATH": os.pathsep.join([str(Path(binary).parent), clients.BASE_PATH]),
+           "HOME": str(scratch / "home"),
            "TMPDIR": str(scratch / "tmp"), "LANG": "C.UTF-8", "ANTHROPIC_BASE_URL": relay.url,
            "ANTHROPIC_API_KEY": "sk-ant-test", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
            "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1"}

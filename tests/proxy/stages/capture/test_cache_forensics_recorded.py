@@ -38,7 +38,8 @@ def test_unchanged_turns_keep_their_prefix_and_the_tool_change_is_named():
     bodies = [json.loads(b) for b in BODIES]
     # Claude Code re-sends an earlier message as a plain string where it sent one text block
     # (with the breakpoint): the same tokens, no change.
-    assert isinstance(bodies[0]["messages"][1]["content"], list) and isinstance(bodies[1]["messages"][1]["content"], str)
+    assert isinstance(bodies[0]["messages"][1]["content"], list)
+    assert isinstance(bodies[1]["messages"][1]["content"], str)
     for prev, cur in zip(bodies[:3], bodies[1:4]):
         assert cache_breaks.first_difference(prev, cur) is None
     assert "mcp__relay__cost_summary" in json.dumps(bodies[3]["messages"][-1])      # announced, not in tools
