@@ -55,6 +55,7 @@ cache_break_min_tokens in relay.config), passed in by relay.present.cache.
 """
 import difflib
 import json
+import os
 from dataclasses import dataclass
 
 from relay.costs.today import PER_TOKEN
@@ -207,9 +208,15 @@ def _last_mark(us):
 
 
 def _short_diff(old, new):
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    # The common head and tail are cut first: SequenceMatcher is quadratic, and a system prompt
+    # (Codex's instructions) runs to tens of thousands of characters around a one-word edit.
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    old_mid, new_mid = old[head:len(old) - tail], new[head:len(new) - tail]
+    matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
+            i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
             return {"at": i1, "before": old[max(0, i1 - DIFF_CONTEXT):i2 + DIFF_CONTEXT],
                     "after": new[max(0, j1 - DIFF_CONTEXT):j2 + DIFF_CONTEXT]}
     return {"at": None, "before": "", "after": ""}
