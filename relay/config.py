@@ -135,6 +135,12 @@ SETTINGS = [
     Setting("database_url", _database_url, "",
             "Empty: SQLite in the data dir. A postgresql:// URL: that server instead, which several relays "
             "can share (needs the postgres extra: psycopg)."),
+    Setting("cache_break_min_tokens", _positive, 1024,
+            "Cache forensics: the smallest shortfall of a request's cache read (tokens) that is a break."),
+    Setting("cache_breaks_limit", _positive, 3,
+            "Cache forensics: a session breaking its cache more than this many times is a finding (cache_breaks)."),
+    Setting("mcp_heavy_percent", _percent, 30.0,
+            "Cache forensics: one MCP server taking more than this % of the window is a finding (mcp_heavy)."),
     Setting("lang", _choice("auto", "en", "ko"), "auto",
             "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
 ]

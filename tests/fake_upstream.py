@@ -20,7 +20,9 @@ check what reached upstream. A request picks its behaviour with the `x-fake-scen
   huge-event-<mb>    one content_block_delta event of <mb> MB of text, sent in 64 KB chunks
   bomb-<mb>         a gzip-encoded stream that expands to <mb> MB (the compressed bytes: `server.bomb`)
 A request sets the usage its answer reports with `x-fake-usage: {"cache_read_input_tokens": 0, ...}`
-(a JSON object whose keys replace those of the default usage; cache tests build exact figures).
+(a JSON object whose keys replace those of the default usage; cache tests build exact figures); on
+the OpenAI and Gemini mounts (Code Assist too) its keys replace those of the Responses usage or of
+usageMetadata (tests/fake_wire.py).
 A request sets the quota utilization its answer reports with `x-fake-utilization: 5h=0.8,7d=0.3`
 (fractions, as the real headers send them); without it 5h is 0.12 and 7d 0.34.
   reset-before-headers / reset-after-headers / reset-mid-event
@@ -418,16 +420,22 @@ class Handler(BaseHTTPRequestHandler):
             self._end_chunks()
 
     # --- OpenAI and Gemini (bodies from tests/fake_wire.py) -------------------------------------
+    def _usage(self, default):
+        """The default usage with the keys of the request's x-fake-usage, if any."""
+        override = self.headers.get("x-fake-usage")
+        return dict(default, **json.loads(override)) if override else None
+
     def _openai(self, body, scenario):
         headers = fake_wire.CODEX_HEADERS
+        usage = self._usage(fake_wire.OPENAI_USAGE)
         if scenario.startswith("error-"):
             status = int(scenario.split("-")[1])
             self._send(status, fake_wire.openai_error(status), {"retry-after": "17"}, ratelimit=headers)
         elif self.path.startswith("/v1/responses"):
             if body.get("stream"):
-                self._events(fake_wire.responses_events(body), scenario, headers)
+                self._events(fake_wire.responses_events(body, usage), scenario, headers)
             else:
-                self._send(200, fake_wire.responses_json(body), ratelimit=headers)
+                self._send(200, fake_wire.responses_json(body, usage), ratelimit=headers)
         elif body.get("stream"):
             self._events(fake_wire.chat_events(body), scenario, headers)
         else:
@@ -435,6 +443,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _gemini(self, body, scenario):
         headers = fake_wire.GEMINI_HEADERS
+        usage = self._usage(fake_wire.GEMINI_USAGE)
         target, _, _ = self.path.partition("?")
         model, _, method = target.rsplit("/", 1)[-1].partition(":")
         if scenario.startswith("error-"):
@@ -443,11 +452,11 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "countTokens":
             self._send(200, {"totalTokens": 42}, ratelimit=headers)
         elif method == "streamGenerateContent" and "alt=sse" in self.path:
-            self._events(fake_wire.gemini_events(body, model), scenario, headers)
+            self._events(fake_wire.gemini_events(body, model, usage), scenario, headers)
         elif method == "streamGenerateContent":
-            self._send(200, [fake_wire.gemini_json(body, model)], ratelimit=headers)
+            self._send(200, [fake_wire.gemini_json(body, model, usage)], ratelimit=headers)
         elif method == "generateContent":
-            self._send(200, fake_wire.gemini_json(body, model), ratelimit=headers)
+            self._send(200, fake_wire.gemini_json(body, model, usage), ratelimit=headers)
         else:
             self._send(404, fake_wire.gemini_error(404), ratelimit=headers)
 
@@ -461,20 +470,21 @@ class Handler(BaseHTTPRequestHandler):
             status = int(scenario.split("-")[1])
             self._send(status, fake_wire.openai_error(status), {"retry-after": "17"}, ratelimit=headers)
         elif isinstance(body, dict) and body.get("stream"):
-            self._events(fake_wire.responses_events(body), scenario, headers)
+            self._events(fake_wire.responses_events(body, self._usage(fake_wire.OPENAI_USAGE)), scenario, headers)
         else:
-            self._send(200, fake_wire.responses_json(body), ratelimit=headers)
+            self._send(200, fake_wire.responses_json(body, self._usage(fake_wire.OPENAI_USAGE)), ratelimit=headers)
 
     def _code_assist(self, body, scenario):
         headers = fake_wire.GEMINI_HEADERS
+        usage = self._usage(fake_wire.GEMINI_USAGE)
         method = self.path.split("?")[0].rpartition(":")[2]
         if scenario.startswith("error-"):
             status = int(scenario.split("-")[1])
             self._send(status, fake_wire.gemini_error(status), ratelimit=headers)
         elif method == "streamGenerateContent":
-            self._events(fake_wire.code_assist_events(body), scenario, headers)
+            self._events(fake_wire.code_assist_events(body, usage), scenario, headers)
         elif method == "generateContent":
-            self._send(200, fake_wire.code_assist_json(body), ratelimit=headers)
+            self._send(200, fake_wire.code_assist_json(body, usage), ratelimit=headers)
         else:
             self._send(*fake_wire.code_assist_answer(method, body), ratelimit=headers)
 

@@ -76,10 +76,11 @@ def openai_tool(body):
     return None
 
 
-def _response(body, status, output):
+def _response(body, status, output, usage=None):
     return {"id": "resp_fake_" + uuid.uuid4().hex[:16], "object": "response", "created_at": int(time.time()),
             "status": status, "model": body.get("model") or "gpt-5-codex", "output": output,
-            "usage": OPENAI_USAGE if status == "completed" else None, "error": None, "incomplete_details": None}
+            "usage": (usage or OPENAI_USAGE) if status == "completed" else None, "error": None,
+            "incomplete_details": None}
 
 
 def _output_item(body):
@@ -91,14 +92,14 @@ def _output_item(body):
             "content": [{"type": "output_text", "text": TEXT, "annotations": []}]}
 
 
-def responses_json(body):
-    return _response(body, "completed", [_output_item(body)])
+def responses_json(body, usage=None):
+    return _response(body, "completed", [_output_item(body)], usage)
 
 
-def responses_events(body):
+def responses_events(body, usage=None):
     """The SSE events of one Responses stream, as bytes, in order."""
     item = _output_item(body)
-    final = _response(body, "completed", [item])
+    final = _response(body, "completed", [item], usage)
     seq = iter(range(1000))
 
     def event(kind, **data):
@@ -198,22 +199,24 @@ def _gemini_parts(body):
     return [{"text": TEXT}]
 
 
-def gemini_json(body, model):
+def gemini_json(body, model, usage=None):
     return {"candidates": [{"content": {"role": "model", "parts": _gemini_parts(body)}, "finishReason": "STOP",
                             "index": 0}],
-            "usageMetadata": GEMINI_USAGE, "modelVersion": model, "responseId": "fake-" + uuid.uuid4().hex[:12]}
+            "usageMetadata": usage or GEMINI_USAGE, "modelVersion": model,
+            "responseId": "fake-" + uuid.uuid4().hex[:12]}
 
 
-def gemini_events(body, model):
+def gemini_events(body, model, usage=None):
     """The SSE chunks of a streamGenerateContent?alt=sse answer; usage as running totals."""
+    final_usage = usage or GEMINI_USAGE
     response_id = "fake-" + uuid.uuid4().hex[:12]
     parts = _gemini_parts(body)
     pieces = [[{"text": parts[0]["text"][i:i + 10]}] for i in range(0, len(parts[0]["text"]), 10)] \
         if "text" in parts[0] else [parts]
     for n, piece in enumerate(pieces):
         last = n == len(pieces) - 1
-        usage = dict(GEMINI_USAGE) if last else dict(GEMINI_USAGE, candidatesTokenCount=n + 1,
-                                                       totalTokenCount=GEMINI_USAGE["promptTokenCount"] + n + 1)
+        usage = dict(final_usage) if last else dict(final_usage, candidatesTokenCount=n + 1,
+                                                     totalTokenCount=final_usage["promptTokenCount"] + n + 1)
         candidate = {"content": {"role": "model", "parts": piece}, "index": 0}
         if last:
             candidate["finishReason"] = "STOP"
@@ -276,16 +279,16 @@ def code_assist_answer(method, body):
     return 200, {}
 
 
-def code_assist_json(body):
+def code_assist_json(body, usage=None):
     request = body.get("request") if isinstance(body.get("request"), dict) else {}
-    return {"response": gemini_json(request, body.get("model") or "gemini-2.5-pro"),
+    return {"response": gemini_json(request, body.get("model") or "gemini-2.5-pro", usage),
             "traceId": "trace-" + uuid.uuid4().hex[:12]}
 
 
-def code_assist_events(body):
+def code_assist_events(body, usage=None):
     """streamGenerateContent?alt=sse: each Gemini chunk wrapped as {"response": ..., "traceId": ...}."""
     request = body.get("request") if isinstance(body.get("request"), dict) else {}
     trace = "trace-" + uuid.uuid4().hex[:12]
-    for event in gemini_events(request, body.get("model") or "gemini-2.5-pro"):
+    for event in gemini_events(request, body.get("model") or "gemini-2.5-pro", usage):
         chunk = json.loads(event[len(b"data: "):].strip())
         yield f"data: {_dump({'response': chunk, 'traceId': trace})}\r\n\r\n".encode()

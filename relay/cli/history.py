@@ -135,7 +135,8 @@ def _plain_request(payload):
 @guarded
 def cache(session, fmt):
     """Every cache break of a session: turn, cause, what changed, what it cost; the window by MCP
-    server; findings (more than 3 breaks, one MCP server above 30 % of the window)."""
+    server; findings (more breaks than the cache_breaks_limit setting, 3 by default; one MCP
+    server above mcp_heavy_percent of the window, 30 %)."""
     with user_store() as store:
         result = cache_view.session_cache(Context(None, store), session)
     if result is None:

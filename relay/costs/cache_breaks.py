@@ -28,16 +28,35 @@ request's cache write at the write price of its TTL (the 5m/1h split of the writ
 plain input, minus what reading them would have cost. Long-context rates apply when the prompt
 exceeds the model's threshold. An unpriced model gives tokens and no dollars.
 
-Anthropic bodies are analysed; Responses and Gemini bodies carry no breakpoints and their usage
-reports no cache writes, so their turns are listed as not analysed.
+Automatic caching (Codex's OpenAI Responses bodies, Gemini and Code Assist bodies): these carry
+no breakpoints and report no cache writes, only the cached part of the input
+(`input_tokens_details.cached_tokens`, `cachedContentTokenCount`). The provider caches the whole
+prompt it processed, so expected read = the previous request's whole prompt (input + cached);
+the body is read in the wire's Messages view (relay.sessions.wire), with the system prompt
+(`instructions`, `systemInstruction`, and the `developer`/`system` items that open a Responses
+`input`, which is where Codex puts its instructions) first, then the tools, then the items, and
+the previous request's last item taken as its one breakpoint. Causes are the same, except that
+`breakpoint_moved` cannot happen and `unknown` often is the provider's own miss (OpenAI routes by
+a hash of the prefix; a busy prefix overflows to other machines). Neither provider writes down a
+TTL for it: OpenAI says cached prefixes usually live 5 to 10 minutes after their last use (up to
+an hour off-peak; `prompt_cache_retention: "24h"` asks for a day), Google says nothing for
+implicit caching; relay assumes IMPLICIT_TTL (5 minutes, the lower end of OpenAI's range, "24h"
+when the request asked for it), so a break after a longer gap is `ttl_expired` and the break says
+`ttl_assumed`. Cost: no write premium; the tokens not read that this request paid at the full
+input price (at most its uncached input) cost input minus cached input. A session whose usage
+never reports a cached token (a provider that does not cache, or does not say) is not analysed.
 
 Findings (the forensics read the wire, and relay.sessions.detectors only sees session files, so
 they live here and in `relay history cache`): `cache_breaks` when a session breaks its cache
-more than BREAKS_LIMIT times, `mcp_heavy` when one MCP server takes more than MCP_SHARE_LIMIT %
-of the window (relay.sessions.attribution) in the session's last captured request.
+more than Limits.breaks times, `mcp_heavy` when one MCP server takes more than Limits.mcp_share %
+of the window (relay.sessions.attribution) in the session's last captured request. The limits
+and the smallest break are settings (cache_breaks_limit, mcp_heavy_percent,
+cache_break_min_tokens in relay.config), passed in by relay.present.cache.
 """
 import difflib
 import json
+import os
+from dataclasses import dataclass
 
 from relay.costs.today import PER_TOKEN
 from relay.sessions import wire
@@ -48,8 +67,19 @@ from relay.store import blobs, history_queries
 MIN_SHORTFALL = 1024
 BREAKS_LIMIT = 3
 MCP_SHARE_LIMIT = 30.0
-TTL_SECONDS = {"5m": 300, "1h": 3600}
+TTL_SECONDS = {"5m": 300, "1h": 3600, "24h": 86400}
 DIFF_CONTEXT = 40
+IMPLICIT = (wire.RESPONSES, wire.GEMINI, wire.CODE_ASSIST)
+IMPLICIT_TTL = "5m"
+_SYSTEM_ROLES = ("developer", "system")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The smallest shortfall that is a break (tokens), and the findings' thresholds."""
+    min_shortfall: int = MIN_SHORTFALL
+    breaks: int = BREAKS_LIMIT
+    mcp_share: float = MCP_SHARE_LIMIT
 
 
 def _ttl(mark):
@@ -81,6 +111,8 @@ def _message_unit(msg):
     content = msg.get("content") if isinstance(msg, dict) else None
     role = msg.get("role") if isinstance(msg, dict) else None
     marks = []
+    if isinstance(content, str):    # shorthand for one text block, the same tokens (Claude Code
+        content = [{"type": "text", "text": content}]      # sends a message both ways on successive turns)
     if isinstance(content, list):
         pairs = [_bare(b) for b in content]
         content, marks = [p[0] for p in pairs], [p[1] for p in pairs if p[1]]
@@ -95,6 +127,53 @@ def units(body):
     return _header_units(body) + [{**_message_unit(m), "index": i} for i, m in enumerate(body.get("messages") or [])]
 
 
+def _header(data):
+    """(format, header, header units, implicit TTL) of a parsed body: for Anthropic the body
+    without its messages; for the automatic-caching formats the wire's Messages view of its
+    system prompt and tools (see the module docstring)."""
+    fmt = wire.format_of(data)
+    if fmt == wire.ANTHROPIC:
+        header = {k: v for k, v in data.items() if k != "messages"}
+        return fmt, header, _header_units(header), None
+    if fmt in IMPLICIT:
+        view = wire.as_messages(fmt, wire.field(data, wire.SYSTEM[fmt]), wire.field(data, wire.TOOLS[fmt]), [])
+        header = {"model": data.get("model"), "system": view["system"], "tools": view["tools"]}
+        ttl = "24h" if data.get("prompt_cache_retention") == "24h" else IMPLICIT_TTL
+        return fmt, header, _implicit_header_units(header), ttl
+    return fmt, None, None, None
+
+
+def _implicit_header_units(header):
+    """System blocks first, then tools: the order these providers render a prompt in."""
+    head = _header_units(header)
+    return [u for u in head if u["part"] == "system"] + [u for u in head if u["part"] == "tools"]
+
+
+def _implicit_body(fmt, header, head_units, ttl, parsed):
+    """(body, units) of an automatic-caching turn from its header and raw items (`parsed` maps
+    each raw item's hash to its Messages-shaped message and unit)."""
+    extra = [t for raw, _, _ in parsed for t in (raw.get("tools") or [])
+             if isinstance(raw, dict) and raw.get("type") == "additional_tools" and isinstance(t, dict)] \
+        if fmt == wire.RESPONSES else []
+    if extra:
+        header = dict(header, tools=list(header["tools"]) + extra)
+        head_units = _implicit_header_units(header)
+    system_count = sum(1 for u in head_units if u["part"] == "system")
+    leading, out = True, []
+    for i, (_, msg, unit) in enumerate(parsed):
+        leading = leading and unit["name"] in _SYSTEM_ROLES
+        if leading:     # Codex's instructions: developer items opening the input
+            out.append({**unit, "part": "system", "index": system_count, "text": _first_text(msg.get("content"))})
+            system_count += 1
+        else:
+            out.append({**unit, "index": i})
+    us = [u for u in head_units if u["part"] == "system"] + [u for u in out if u["part"] == "system"] \
+        + [u for u in head_units if u["part"] == "tools"] + [u for u in out if u["part"] == "messages"]
+    if us:
+        us[-1] = {**us[-1], "mark": ttl}
+    return dict(header, messages=[msg for _, msg, _ in parsed]), us
+
+
 def _captured(conn, session_id, rows):
     """(format, body, units) per turn, rebuilt from the store with each distinct frame and message
     parsed once: a long session re-sends the same messages every turn."""
@@ -106,20 +185,22 @@ def _captured(conn, session_id, rows):
                 data = json.loads(history_queries.request_body(conn, session_id, row["turn"]))
             except (KeyError, ValueError):
                 data = None
-            fmt = wire.format_of(data)
-            header = {k: v for k, v in data.items() if k != "messages"} if fmt == wire.ANTHROPIC else None
-            headers[row["frame"]] = (fmt, header, _header_units(header) if header is not None else None)
-        fmt, header, head_units = headers[row["frame"]]
+            headers[row["frame"]] = _header(data)
+        fmt, header, head_units, ttl = headers[row["frame"]]
         if header is None:
             yield fmt, None, None
             continue
         hashes = history_queries.message_hashes(conn, session_id, row["turn"])
         for h in hashes:
             if h not in messages:
-                msg = json.loads(blobs.get(conn, h))
-                messages[h] = (msg, _message_unit(msg))
-        body = dict(header, messages=[messages[h][0] for h in hashes])
-        yield fmt, body, head_units + [{**messages[h][1], "index": i} for i, h in enumerate(hashes)]
+                raw = json.loads(blobs.get(conn, h))
+                msg = raw if fmt == wire.ANTHROPIC else wire.message(fmt, raw)
+                messages[h] = (raw, msg, _message_unit(msg))
+        if fmt == wire.ANTHROPIC:
+            body = dict(header, messages=[messages[h][1] for h in hashes])
+            yield fmt, body, head_units + [{**messages[h][2], "index": i} for i, h in enumerate(hashes)]
+        else:
+            yield (fmt, *_implicit_body(fmt, header, head_units, ttl, [messages[h] for h in hashes]))
 
 
 def _last_mark(us):
@@ -127,9 +208,15 @@ def _last_mark(us):
 
 
 def _short_diff(old, new):
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    # The common head and tail are cut first: SequenceMatcher is quadratic, and a system prompt
+    # (Codex's instructions) runs to tens of thousands of characters around a one-word edit.
+    head = len(os.path.commonprefix([old, new]))
+    tail = len(os.path.commonprefix([old[head:][::-1], new[head:][::-1]]))
+    old_mid, new_mid = old[head:len(old) - tail], new[head:len(new) - tail]
+    matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
+            i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
             return {"at": i1, "before": old[max(0, i1 - DIFF_CONTEXT):i2 + DIFF_CONTEXT],
                     "after": new[max(0, j1 - DIFF_CONTEXT):j2 + DIFF_CONTEXT]}
     return {"at": None, "before": "", "after": ""}
@@ -260,30 +347,47 @@ def classify(prev, cur, prev_body, cur_body, prev_units=None, cur_units=None):
     return "unknown", {}, "no change found in the cached prefix"
 
 
-def analyse(conn, session_id, table):
+def _expected(prev, fmt):
+    """What the request after `prev` should read: what `prev` read and wrote, or under automatic
+    caching its whole prompt."""
+    expected = (prev["cache_read_input_tokens"] or 0) + (prev["cache_creation_input_tokens"] or 0)
+    return expected + (prev["input_tokens"] or 0) if fmt in IMPLICIT else expected
+
+
+def analyse(conn, session_id, table, limits=None):
     """Every cache break of a captured session, with totals, the window of its last request split
     by MCP server, and the findings (see the module docstring). None when nothing was captured."""
+    limits = limits or Limits()
     rows = history_queries.turn_usage(conn, session_id)
     if not rows:
         return None
+    reports_cache = any((r["cache_read_input_tokens"] or 0) > 0 for r in rows)
     breaks, skipped = [], 0
     prev = prev_body = prev_units = None
     for row, (fmt, body, cur_units) in zip(rows, _captured(conn, session_id, rows)):
-        if fmt != wire.ANTHROPIC or row["model"] is None:
+        implicit = fmt in IMPLICIT
+        if body is None or row["model"] is None or (implicit and not reports_cache):
             skipped += 1
             prev = prev_body = prev_units = None
             continue
         if prev is not None:
-            expected = (prev["cache_read_input_tokens"] or 0) + (prev["cache_creation_input_tokens"] or 0)
+            expected = _expected(prev, fmt)
             shortfall = expected - (row["cache_read_input_tokens"] or 0)
-            if shortfall >= MIN_SHORTFALL:
+            if shortfall >= limits.min_shortfall:
                 cause, detail, summary = classify(prev, row, prev_body, body, prev_units, cur_units)
-                dollars, ttl = break_cost(row, shortfall, table.lookup(row["model"]) if row["model"] else None)
+                price = table.lookup(row["model"]) if row["model"] else None
+                paid = min(shortfall, row["input_tokens"] or 0) if implicit else shortfall
+                dollars, ttl = break_cost(row, paid, price)
+                if implicit:
+                    ttl = prev_units[-1]["mark"] if prev_units else IMPLICIT_TTL
+                    if cause == "ttl_expired":
+                        detail["ttl_assumed"] = True
                 breaks.append({"turn": row["turn"], "exchange_id": row["exchange_id"], "ts": row["ts"],
                                "cause": cause, "summary": summary, "detail": detail, "expected_read": expected,
                                "cache_read": row["cache_read_input_tokens"] or 0,
                                "cache_write": row["cache_creation_input_tokens"] or 0,
-                               "tokens": shortfall, "ttl": ttl, "dollars": dollars})
+                               "tokens": shortfall, "ttl": ttl, "dollars": dollars,
+                               "caching": "automatic" if implicit else "breakpoints"})
         prev, prev_body, prev_units = row, body, cur_units
     attribution = last_window(conn, session_id)
     priced = [b["dollars"] for b in breaks if b["dollars"] is not None]
@@ -291,8 +395,9 @@ def analyse(conn, session_id, table):
             "totals": {"breaks": len(breaks), "tokens": sum(b["tokens"] for b in breaks),
                        "dollars": sum(priced) if priced else (None if breaks else 0.0),
                        "by_cause": _by_cause(breaks)},
-            "window": attribution, "findings": findings(breaks, attribution),
-            "thresholds": {"min_shortfall": MIN_SHORTFALL, "breaks": BREAKS_LIMIT, "mcp_share": MCP_SHARE_LIMIT}}
+            "window": attribution, "findings": findings(breaks, attribution, limits.breaks, limits.mcp_share),
+            "thresholds": {"min_shortfall": limits.min_shortfall, "breaks": limits.breaks,
+                           "mcp_share": limits.mcp_share}}
 
 
 def _by_cause(breaks):

@@ -163,6 +163,8 @@ def sessions(ctx, limit=100):
 
 def session(ctx, session_id):
     """One session's replay, or None when nothing was captured for it."""
+    bounds = cache.limits(ctx)
+
     def gather(conn):
         if not history_queries.has_session(conn, session_id):
             return None
@@ -171,7 +173,7 @@ def session(ctx, session_id):
                               history_queries.list_compositions(conn, session_id),
                               history_queries.list_compactions(conn, session_id),
                               series.turn_costs(conn, session_id, table),
-                              cache.shaped(cache_breaks.analyse(conn, session_id, table)))
+                              cache.shaped(cache_breaks.analyse(conn, session_id, table, bounds)))
     return ctx.store.read(gather)
 
 

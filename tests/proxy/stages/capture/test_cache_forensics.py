@@ -2,8 +2,6 @@
 sequences, each break classified by cause, its cost computed here by hand (Sonnet 4.5: input $3,
 5m write $3.75, 1h write $6, read $0.30 per million); the window split by MCP server."""
 import json
-import os
-import sqlite3
 import subprocess
 import sys
 
@@ -14,6 +12,8 @@ from relay import paths
 from relay.sessions.attribution import ERROR
 from tests.fake_upstream import FakeUpstream
 from tests.proxy.conftest import wait_history
+from tests.proxy.stages.capture.forensics import cache_of as _cache
+from tests.proxy.stages.capture.forensics import history_relay, one_break, plant_gap
 from tests.relay_process import ROOT, RelayProcess
 
 MODEL = "claude-sonnet-4-5"
@@ -33,13 +33,7 @@ def upstream():
 
 @pytest.fixture(scope="module")
 def relay(upstream, tmp_path_factory):
-    # A module fixture runs before the per-test isolated home, so it gets homes of its own.
-    root = tmp_path_factory.mktemp("cache-forensics")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAY_", "ANTHROPIC_", "XDG_DATA"))}
-    env.update(HOME=str(root / "home"), RELAY_HOME=str(root / "relay-home"),
-               RELAY_CLAUDE_HOME=str(root / "home" / ".claude"), RELAY_CODEX_HOME=str(root / "home" / ".codex"),
-               RELAY_GEMINI_HOME=str(root / "home" / ".gemini"))
-    process = RelayProcess(upstream.url, "--history", env=env).start()
+    process = history_relay(upstream.url, tmp_path_factory.mktemp("cache-forensics"))
     yield process
     process.stop()
 
@@ -67,25 +61,12 @@ def _send(relay, sid, messages, usage, tools=TOOLS, system=SYSTEM, model=MODEL):
     assert r.status_code == 200
 
 
-def _cache(relay, sid, turns):
-    wait_history(relay.url, sid, turns)
-    r = requests.get(f"{relay.url}/api/v1/history/{sid}/cache", timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def _one_break(relay, sid, turns=2):
-    data = _cache(relay, sid, turns)
-    assert len(data["breaks"]) == 1, data["breaks"]
-    return data["breaks"][0]
-
-
 def test_an_mcp_server_reconnecting_with_one_more_tool(relay):
     sid = "cf-tools"
     _send(relay, sid, [u("hi", True)], _usage(write_5m=20000))
     more = TOOLS + [{"name": "mcp__linear__create_issue", "description": "new", "input_schema": {"type": "object"}}]
     _send(relay, sid, [u("hi"), a("hello"), u("next", True)], _usage(write_5m=22000), tools=more)
-    b = _one_break(relay, sid)
+    b = one_break(relay, sid)
     assert b["cause"] == "tools_changed" and b["turn"] == 1
     assert b["detail"]["added"] == [{"name": "mcp__linear__create_issue", "server": "linear"}]
     assert b["detail"]["removed"] == [] and b["detail"]["reordered"] is False and b["detail"]["servers"] == ["linear"]
@@ -98,7 +79,7 @@ def test_a_system_prompt_change_names_the_block_and_the_diff(relay):
     _send(relay, sid, [u("hi", True)], _usage(write_1h=20000))
     changed = [{"type": "text", "text": "You are Claude Code. Be thorough.", "cache_control": EPH}]
     _send(relay, sid, [u("hi"), a("hello"), u("next", True)], _usage(write_1h=21000), system=changed)
-    b = _one_break(relay, sid)
+    b = one_break(relay, sid)
     assert b["cause"] == "system_changed" and b["detail"]["block"] == 0
     assert "brief" in b["detail"]["diff"]["before"] and "thorough" in b["detail"]["diff"]["after"]
     assert b["ttl"] == "1h" and b["dollars"] == pytest.approx(20000 * (6.00 - 0.30) / 1e6)
@@ -109,7 +90,7 @@ def test_an_edited_earlier_message(relay):
     _send(relay, sid, [u("first question"), a("one"), u("second", True)], _usage(write_5m=20000))
     _send(relay, sid, [u("first question, edited"), a("one"), u("second"), a("two"), u("third", True)],
           _usage(write_5m=21000))
-    b = _one_break(relay, sid)
+    b = one_break(relay, sid)
     assert b["cause"] == "messages_edited"
     assert b["detail"]["message"] == 0 and b["detail"]["kind"] == "rewritten" and b["detail"]["role"] == "user"
     assert b["dollars"] == pytest.approx(20000 * (3.75 - 0.30) / 1e6)
@@ -119,14 +100,8 @@ def test_a_six_minute_gap_past_a_5m_write(relay, monkeypatch):
     sid = "cf-ttl"
     _send(relay, sid, [u("q", True)], _usage(write_5m=20000))
     _send(relay, sid, [u("q"), a("one"), u("again", True)], _usage(write_5m=20500))
-    wait_history(relay.url, sid, 2)
-    monkeypatch.setenv("RELAY_HOME", relay.env["RELAY_HOME"])      # the module relay's own home
-    db = sqlite3.connect(paths.db_path(), timeout=10)
-    with db:      # the user read for six minutes between the two requests
-        (t0,) = db.execute("SELECT ts FROM history_turns WHERE session_id = ? AND turn = 0", (sid,)).fetchone()
-        db.execute("UPDATE history_turns SET ts = ? WHERE session_id = ? AND turn = 1", (t0 + 360, sid))
-    db.close()
-    b = _one_break(relay, sid)
+    plant_gap(relay, monkeypatch, sid, 1, 360)      # the user read for six minutes between the two requests
+    b = one_break(relay, sid)
     assert b["cause"] == "ttl_expired" and b["detail"] == {"gap_s": 360.0, "ttl": "5m"}
     assert b["dollars"] == pytest.approx(20000 * (3.75 - 0.30) / 1e6)
 
@@ -135,7 +110,7 @@ def test_a_compaction_pays_the_shorter_rewrite_and_the_rest_as_input(relay):
     sid = "cf-compact"
     _send(relay, sid, [u("q1"), a("one"), u("q2"), a("two"), u("q3", True)], _usage(write_5m=20000))
     _send(relay, sid, [u(SUMMARY), a("ok"), u("go on", True)], _usage(write_5m=5000))
-    b = _one_break(relay, sid)
+    b = one_break(relay, sid)
     assert b["cause"] == "messages_edited" and b["detail"]["kind"] == "compaction" and b["detail"]["message"] == 0
     assert b["tokens"] == 20000
     assert b["dollars"] == pytest.approx((5000 * (3.75 - 0.30) + 15000 * (3.00 - 0.30)) / 1e6)
@@ -159,7 +134,7 @@ def test_a_model_switch(relay):
     sid = "cf-model"
     _send(relay, sid, [u("q", True)], _usage(write_5m=20000))
     _send(relay, sid, [u("q"), a("one"), u("r", True)], _usage(write_5m=20500), model="claude-haiku-4-5")
-    b = _one_break(relay, sid)
+    b = one_break(relay, sid)
     assert b["cause"] == "model_changed" and b["detail"] == {"before": MODEL, "after": "claude-haiku-4-5"}
     assert b["dollars"] == pytest.approx(20000 * (1.25 - 0.10) / 1e6)
 
@@ -237,3 +212,35 @@ def test_the_window_by_server_shows_on_cards_top_status_line_page_and_mcp(relay,
     finally:
         store.close()
     assert answer["window"]["top"]["server"] == "linear" and answer["breaks"] == []
+
+
+def test_thresholds_are_settings_for_the_cli_the_api_and_the_page(relay, upstream):
+    sid = "cf-servers"        # four breaks and linear above 30 %: both findings at the defaults
+    wait_history(relay.url, sid, 5)
+
+    def cli(**env):
+        out = subprocess.run([sys.executable, str(ROOT / "relay.py"), "history", "cache", sid, "--format", "json"],
+                             capture_output=True, text=True, env={**relay.env, **env}, timeout=30)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    assert {f["kind"] for f in cli()["findings"]} == {"cache_breaks", "mcp_heavy"}
+    relaxed = cli(RELAY_CACHE_BREAKS_LIMIT="4", RELAY_MCP_HEAVY_PERCENT="90")
+    assert relaxed["findings"] == [] and len(relaxed["breaks"]) == 4
+    assert relaxed["thresholds"] == {"min_shortfall": 1024, "breaks": 4, "mcp_share": 90.0}
+    strict = cli(RELAY_CACHE_BREAKS_LIMIT="1", RELAY_MCP_HEAVY_PERCENT="95")
+    assert [f["kind"] for f in strict["findings"]] == ["cache_breaks"]
+    measured = strict["breaks"][0]["tokens"]
+    above = cli(RELAY_CACHE_BREAK_MIN_TOKENS=str(measured + 1))
+    assert above["breaks"] == [] and above["thresholds"]["min_shortfall"] == measured + 1
+
+    # A second relay on the same store, started with the settings: its API and page use them.
+    env = {**relay.env, "RELAY_CACHE_BREAK_MIN_TOKENS": "50000", "RELAY_CACHE_BREAKS_LIMIT": "7"}
+    other = RelayProcess(upstream.url, "--history", env=env).start()
+    try:
+        api = requests.get(f"{other.url}/api/v1/history/{sid}/cache", timeout=10).json()
+        assert api["breaks"] == [] and api["thresholds"]["breaks"] == 7
+        assert 'class="marker cache-break"' not in requests.get(f"{other.url}/history/cf-tools", timeout=10).text
+    finally:
+        other.stop()
+    assert 'class="marker cache-break"' in requests.get(f"{relay.url}/history/cf-tools", timeout=10).text
