@@ -143,6 +143,12 @@ SETTINGS = [
             "Cache forensics: one MCP server taking more than this % of the window is a finding (mcp_heavy)."),
     Setting("lang", _choice("auto", "en", "ko"), "auto",
             "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
+    Setting("auth_tokens", str, "",
+            "Access tokens file (relay tokens add): proxy, pages and API then require a person's token. "
+            "Needed to bind beyond loopback."),
+    Setting("allow_unauthenticated", _bool, False,
+            "Bind beyond loopback without tokens: only where something else limits who connects "
+            "(a container published on the host's 127.0.0.1)."),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -75,6 +75,9 @@ class Exchange:
                                     metadata={"stage": True})  # kept only when a stage captures
     content_parts: list | None = field(default=None, compare=False, repr=False,
                                        metadata={"stage": True})  # decoded response content events
+    # The person whose access token the request carried (a relay with --auth-tokens); the row's
+    # os_user then names them instead of the OS user relay runs as.
+    person: str | None = field(default=None, compare=False, repr=False, metadata={"stage": True})
     # What validate_exchange() had to change: field -> the raw value, shortened. Its own column.
     invalid: dict = field(default_factory=dict, compare=False, repr=False, metadata={"stage": True})
 

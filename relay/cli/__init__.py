@@ -18,6 +18,7 @@ COMMANDS = {
     "prices": "relay.cli.prices",
     "cost": "relay.cli.cost",
     "users": "relay.cli.users",
+    "tokens": "relay.cli.tokens",
     "quota": "relay.cli.quota",
     "init": "relay.cli.init",
     "mcp": "relay.cli.mcp",

@@ -13,6 +13,7 @@ from relay.store import journal, open_user_store
 from relay.store.writes import mark_unfinished
 from relay.web import server as web_server
 from relay.web.app import create_app
+from relay.web.tokens import Tokens, check_bind
 
 STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be written
 
@@ -50,10 +51,13 @@ STOP_WRITE_SECONDS = 300   # how long a stop waits for queued records to be writ
               help="Run CMD on each guard alert (JSON on stdin, RELAY_ALERT_* env) [env RELAY_GUARD_ON_ALERT].")
 @click.option("--notify", "guard_notify", is_flag=True, default=None,
               help="Desktop notification when a guard tier rises [default: off; env RELAY_GUARD_NOTIFY].")
+@click.option("--auth-tokens", default=None, metavar="FILE",
+              help="Require a person's access token (made with `relay tokens add`) on the proxy, pages and API; "
+                   "needed to bind beyond loopback [env RELAY_AUTH_TOKENS].")
 @guarded
 def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, upstream_chatgpt, upstream_code_assist,
             server, prune, prune_dry_run, prune_force,
-            history, history_full_every, guard_on_alert, guard_notify):
+            history, history_full_every, guard_on_alert, guard_notify, auth_tokens):
     """Run the proxy and the API (data in RELAY_HOME or the user's data dir)."""
     settings = config.load({"host": host, "port": port, "upstream_anthropic": upstream_anthropic,
                             "upstream_openai": upstream_openai, "upstream_gemini": upstream_gemini,
@@ -61,7 +65,10 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
                             "server": server,
                             "prune": prune, "prune_dry_run": prune_dry_run, "prune_force": prune_force,
                             "history": history, "history_full_every": history_full_every,
-                            "guard_on_alert": guard_on_alert, "guard_notify": guard_notify})
+                            "guard_on_alert": guard_on_alert, "guard_notify": guard_notify,
+                            "auth_tokens": auth_tokens})
+    check_bind(settings.host, settings.auth_tokens, settings.allow_unauthenticated)
+    tokens = Tokens(settings.auth_tokens) if settings.auth_tokens else None
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
 
@@ -73,7 +80,8 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
             web_server.say(f"relay: recovered {recovered} finished exchange(s) from the journal of a relay "
                            f"that was killed before writing them")
         left_open = store.write(mark_unfinished(reason="relay was stopped or killed before the exchange ended",
-                                                mine=store.shared))
+                                                mine=store.shared,
+                                                people=tokens.people if tokens else ()))
         if left_open:
             click.echo(f"relay: marked {left_open} exchange(s) left open by an earlier run as interrupted", err=True)
     else:
@@ -82,7 +90,7 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
     upstreams = {route.setting: Upstream(settings[route.setting], settings.connect_timeout,
                                                    settings.read_timeout) for route in ROUTES}
     exchange_journal = journal.Journal(store)
-    app = create_app(settings, store, Bus(), upstreams, journal=exchange_journal)
+    app = create_app(settings, store, Bus(), upstreams, journal=exchange_journal, tokens=tokens)
     pid_file = paths.pid_path()
 
     def on_ready(kind, bound_host, bound_port):
@@ -91,7 +99,8 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
         click.echo(f"relay {kind} listening on http://{bound_host}:{bound_port} "
                    f"(upstreams {', '.join(f'{r.prefix} -> {settings[r.setting]}' for r in ROUTES)}, "
                    f"db {store.location}, pruning {pruning}, "
-                   f"history {'on' if settings.history else 'off'})", err=True)
+                   f"history {'on' if settings.history else 'off'}, "
+                   f"access {f'tokens of {len(tokens.people)} people' if tokens else 'without tokens'})", err=True)
         liveness, note = runtime.liveness_mode()
         if liveness != "psutil":
             click.echo(f"relay: liveness: {note}", err=True)

@@ -130,6 +130,7 @@ class ProxyHandler:
         exchange = Exchange(id=exchange_id, ts=time.time(), provider=self.provider.PROVIDER,
                             method=environ["REQUEST_METHOD"], path=redact_target(target),
                             client=header_map.get("user-agent"), request_bytes=len(body))
+        exchange.person = environ.get("relay.person")   # set by the dispatcher when access tokens are on
         exchange.cli = clients.from_user_agent(exchange.client) or (self.route.cli if self.route else None)
         # Parsing a large body costs from a few hundred microseconds to milliseconds: it runs
         # while upstream thinks (after BEGIN_DELAY), or, when upstream answers sooner, right after

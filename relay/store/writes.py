@@ -33,7 +33,7 @@ def _exchange_row(ex: Exchange):
     row["stream"] = int(bool(ex.stream))
     row["ratelimit"] = json.dumps(ex.ratelimit, sort_keys=True, default=str)
     row["invalid"] = json.dumps(ex.invalid, sort_keys=True) if ex.invalid else None
-    row["machine"], row["os_user"] = ORIGIN
+    row["machine"], row["os_user"] = ORIGIN[0], ex.person or ORIGIN[1]
     return tuple(row[c] for c in _EXCHANGE_COLUMNS)
 
 
@@ -96,14 +96,18 @@ def record_prune_savings(row):
     return lambda conn: conn.execute(sql, values)
 
 
-def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None, mine=False):
+def mark_unfinished(outcome="interrupted", reason="relay stopped before the exchange ended", ids=None, mine=False,
+                    people=()):
     """Rows a stopped or killed relay left open can never finish: say so instead of leaving NULL.
     ids: only these rows (a relay stopping marks its own; another may share the database).
-    mine: only rows of this machine and user (a shared database holds other relays' open rows)."""
+    mine: only rows of this machine and user (a shared database holds other relays' open rows),
+    or of this machine and one of `people` (the persons of its access tokens name their rows)."""
     def task(conn):
         sql = "UPDATE exchanges SET outcome = ?, error = COALESCE(error, ?) WHERE outcome IS NULL"
         if ids is None and mine:
-            return conn.execute(sql + " AND machine = ? AND os_user = ?", (outcome, reason, *ORIGIN)).rowcount
+            users = [ORIGIN[1], *sorted(people)]
+            return conn.execute(sql + f" AND machine = ? AND os_user IN ({', '.join('?' for _ in users)})",
+                                (outcome, reason, ORIGIN[0], *users)).rowcount
         if ids is None:
             return conn.execute(sql, (outcome, reason)).rowcount
         return sum(conn.execute(sql + " AND id = ?", (outcome, reason, i)).rowcount for i in ids)

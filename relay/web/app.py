@@ -24,6 +24,7 @@ from relay.proxy.pipeline import Pipeline
 from relay.proxy.stages import default_stages
 from relay.proxy.upstream import Upstream
 from relay.store import queries
+from relay.web import auth as web_auth
 from relay.web import pages, prometheus, stream
 from relay.web.api import costs as api_costs
 from relay.web.api import exchanges as api_exchanges
@@ -32,6 +33,7 @@ from relay.web.api import history as api_history
 from relay.web.api import live as api_live
 from relay.web.api import orch as api_orch
 from relay.web.errors import error_response
+from relay.web.tokens import Tokens
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 # Scripts and styles only from relay itself: text from sessions that slipped past escaping still
@@ -45,12 +47,14 @@ BLUEPRINTS = (pages.bp, prometheus.bp, api_exchanges.bp, api_costs.bp, api_guard
 
 class Dispatcher:
     """Sends each mount's paths to its proxy handler and the rest to Flask. `refuse(environ)`
-    says why a request may not use a mount (None: it may)."""
+    says why a request may not use a mount (None: it may); `person(token)` (with access tokens
+    on) names whose X-Relay-Token it is, None for a wrong one."""
 
-    def __init__(self, handlers, flask_wsgi, refuse=lambda environ: None):
+    def __init__(self, handlers, flask_wsgi, refuse=lambda environ: None, person=None):
         self.handlers = handlers          # [(Route, ProxyHandler)], in ROUTES order
         self.flask_wsgi = flask_wsgi
         self.refuse = refuse
+        self.person = person
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -62,6 +66,14 @@ class Dispatcher:
                     start_response("403 Forbidden", [("Content-Type", "application/json"),
                                                       ("Content-Length", str(len(body)))])
                     return [body]
+                token = web_auth.proxy_token(environ)
+                if self.person is not None:
+                    environ["relay.person"] = self.person(token)
+                    if environ["relay.person"] is None:
+                        body = web_auth.proxy_refusal_body(route.provider, token)
+                        start_response("401 Unauthorized", [("Content-Type", "application/json"),
+                                                             ("Content-Length", str(len(body)))])
+                        return [body]
                 return handler(environ, start_response)
         return self.flask_wsgi(environ, start_response)
 
@@ -146,7 +158,9 @@ def _guard(settings, store, bus):
     return live.prime(store.read(lambda c: queries.list_finished(c, since=time.time() - guard.PRIME_S)))
 
 
-def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
+def create_app(settings, store, bus, upstream, pipeline=None, journal=None, tokens=None):
+    """tokens: a relay.web.tokens.Tokens to require sign-in (built from settings.auth_tokens when
+    that is set)."""
     app = Flask("relay", template_folder=str(paths.resource_dir("templates")),
                 static_folder=str(paths.resource_dir("static")))
     pipeline = pipeline or Pipeline(default_stages(settings.prune, settings.prune_dry_run, settings.prune_force,
@@ -186,6 +200,10 @@ def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
         app.logger.exception("unhandled error on %s", request.path)
         return _error(500, "internal error; see relay's log")
 
+    if tokens is None and settings.get("auth_tokens"):
+        tokens = Tokens(settings.auth_tokens)
+    if tokens is not None:
+        web_auth.init_app(app, web_auth.Auth(tokens))
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     stream.init_app(app)
@@ -198,6 +216,7 @@ def create_app(settings, store, bus, upstream, pipeline=None, journal=None):
                                      side_limit=settings.side_decode_limit_mb * 1024 * 1024, journal=journal))
                 for route in ROUTES]
     ctx.proxy = Dispatcher(handlers, app.wsgi_app,
-                           refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host))
+                           refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host),
+                           person=tokens.person_for if tokens is not None else None)
     app.wsgi_app = ctx.proxy
     return app

@@ -11,6 +11,9 @@ MESSAGES = {
     "en": {
         "nav.dashboard": "Dashboard", "nav.display": "Live sessions", "nav.history": "History",
         "nav.requests": "Requests",
+        "login.title": "Sign in", "login.token": "Access token",
+        "login.intro": "This relay needs the access token you were given (relay tokens add).",
+        "login.failed": "That token is not valid.", "login.submit": "Sign in", "login.logout": "Sign out",
         "live.connecting": "connecting…", "live.on": "live", "live.off": "offline, retrying",
         "common.none": "—", "common.not_available": "not available",
         "dashboard.title": "Dashboard",
@@ -75,6 +78,9 @@ MESSAGES = {
     "ko": {
         "nav.dashboard": "대시보드", "nav.display": "실시간 세션", "nav.history": "기록",
         "nav.requests": "요청",
+        "login.title": "로그인", "login.token": "액세스 토큰",
+        "login.intro": "이 relay에는 발급받은 액세스 토큰이 필요합니다 (relay tokens add).",
+        "login.failed": "유효하지 않은 토큰입니다.", "login.submit": "로그인", "login.logout": "로그아웃",
         "live.connecting": "연결 중…", "live.on": "실시간", "live.off": "오프라인, 재시도 중",
         "common.none": "—", "common.not_available": "사용할 수 없음",
         "dashboard.title": "대시보드",

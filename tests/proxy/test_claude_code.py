@@ -22,13 +22,14 @@ def claude_bin():
     return clients.claude_code()
 
 
-def run_claude(claude_bin, relay, tmp_path, *args):
+def run_claude(claude_bin, relay, tmp_path, *args, extra_env=None):
     home, tmp, project = tmp_path / "cc-home", tmp_path / "cc-tmp", tmp_path / "project"
     for path in (home, tmp, project):
         path.mkdir()
     env = {"PATH": os.pathsep.join([str(Path(claude_bin).parent), clients.BASE_PATH]), "HOME": str(home),
            "TMPDIR": str(tmp), "LANG": "C.UTF-8", "ANTHROPIC_BASE_URL": relay.url, "ANTHROPIC_API_KEY": KEY,
-           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1"}
+           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
+           **(extra_env or {})}
     done = subprocess.run([str(claude_bin), "-p", *args, "--output-format", "stream-json", "--verbose"], env=env,
                           cwd=str(project), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=RUN_TIMEOUT)
