@@ -43,7 +43,7 @@ def _same(sf, row, usage_only):
 
 def _usage_task(src, prior, usage_only):
     """A report's session goes through the usage-first pass unless a full state could be resumed."""
-    return usage_only and src.provider == "claude" and all(
+    return usage_only and all(
         row is None or row["parser_version"] != state.VERSION for row in prior.values())
 
 

@@ -73,7 +73,7 @@ def _fingerprint(f, offset, counters):
 
 
 def _new_parser(task, sf):
-    if task.usage_only:
+    if task.usage_only and task.source.provider == "claude":
         from relay.sessions.parsers.claude_usage import ClaudeUsageParser
         return ClaudeUsageParser(sf.path)
     from relay.sessions.parsers import parser_for

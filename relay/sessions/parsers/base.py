@@ -28,6 +28,9 @@ SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError, Rec
 class LineParser:
     provider = ""
     appendable = True      # False: the file is one document, re-read whole when it changes
+    # True once json (never orjson) read a NaN or Infinity into this parser: orjson would write it
+    # back as null, so relay.sessions.state keeps such a state in json's own encoding.
+    exotic = False
 
     def __init__(self, path="", session_id=None):
         self.session = Session(provider=self.provider, session_id=session_id or "", path=str(path))
@@ -119,7 +122,7 @@ class LineParser:
             stats.non_utf8_lines += 1
             text = raw.decode("utf-8", "replace")
         try:
-            obj = _loads(text)
+            obj = _loads(text, parse_constant=self._constant)
         except (ValueError, RecursionError):
             obj = None
         if type(obj) is not dict:
@@ -131,6 +134,20 @@ class LineParser:
                     torn.append(self.line_no)
             return None
         return obj
+
+    def loads_value(self, text):
+        """Any JSON value inside a record (a tool call's arguments); raises ValueError or
+        RecursionError as json does."""
+        if _fast_loads is not None:
+            try:
+                return _fast_loads(text)
+            except ValueError:
+                pass
+        return _loads(text, parse_constant=self._constant)
+
+    def _constant(self, name):
+        self.exotic = True
+        return float(name)
 
     def guarded(self, handler, *args):
         """Run a record handler; a record of the wrong shape is counted, never raised."""
