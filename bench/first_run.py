@@ -54,7 +54,13 @@ def _timed(cmd, env):
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} exited {proc.returncode}")
     # ru_maxrss: KiB on Linux (the largest of the process and the children it waited for), bytes on macOS
+    _timed.cpu[cmd[0]] = _timed.cpu.get(cmd[0], []) + [usage.ru_utime + usage.ru_stime]
     return elapsed, usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024) / 1e6, out
+
+
+# CPU seconds (user + system, the process and the workers it waited for) per command: on a shared
+# machine they move much less with the load than wall time does.
+_timed.cpu = {}
 
 
 def _tokens(totals):
@@ -99,6 +105,9 @@ def main(argv=None):
         print(f"ccusage {CCUSAGE} daily:        median {cc_s:.2f} s ({claude_mb / cc_s:.0f} MB/s), "
               f"runs {', '.join(f'{r[0]:.2f}' for r in cc_runs)}, peak RSS {max(r[1] for r in cc_runs):.0f} MB")
         print(f"ratio relay / ccusage: {relay_s / cc_s:.2f}")
+        relay_cpu, cc_cpu = (statistics.median(_timed.cpu[cmd[0]]) for cmd in (relay_cmd, cc_cmd))
+        print(f"CPU (user + system) medians: relay {relay_cpu:.2f} s, ccusage {cc_cpu:.2f} s, "
+              f"ratio {relay_cpu / cc_cpu:.2f}")
         relay_totals = _tokens(json.loads(relay_runs[-1][2])["totals"])
         cc_totals = _tokens(json.loads(cc_runs[-1][2])["totals"])
         print("totals:                relay            ccusage")

@@ -9,7 +9,7 @@ Nothing here raises on bad input: undecodable lines, wrong shapes and odd bytes 
 """
 import json
 
-from relay.models import Block, Session, Usage, token_count
+from relay.models import MAX_TOKENS, Block, Session, Usage, token_count
 from relay.sessions.parsers import snapshot
 
 _loads = json.loads
@@ -204,6 +204,8 @@ def as_list(value):
 def as_int(value):
     """A token count from a session file, as every count is stored: a non-negative int within
     relay.models.MAX_TOKENS (a file may hold 10**30 or -5; the index must still take it)."""
+    if type(value) is int and 0 <= value <= MAX_TOKENS:     # nearly every count: no tuple, no second call
+        return value
     return token_count(value)[0]
 
 
