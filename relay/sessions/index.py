@@ -43,7 +43,7 @@ def _same(sf, row, usage_only):
 
 
 def _usage_task(src, prior, usage_only):
-    """A report's session goes through the usage-first pass unless a full state could be resumed."""
+    """A report's session gets message rows only (no analysis) unless a full state could be resumed."""
     return usage_only and all(
         row is None or row["parser_version"] != state.VERSION for row in prior.values())
 
@@ -186,8 +186,9 @@ def update(store, sources, providers=None, wanted=None, progress=None, workers=N
     """Bring the index up to date with `sources` (everything discovered for `providers`).
 
     `wanted`: the keys to refresh (None: all); the others are still pruned when gone.
-    `usage_only` (reports): new Claude Code sessions get their message rows only, through the
-    usage-first pass, and keep no state nor analysis until a scan (or a page) reads them in full.
+    `usage_only` (reports): new sessions get their message rows only, with no analysis until a
+    scan (or a page) reads them in full: Claude Code's through the usage-first pass, Codex's and
+    Gemini's through their full parser (the analysis was most of their cost).
     `progress(done_bytes, total_bytes)` is called as sessions finish."""
     started = time.perf_counter()
     directory = state.state_dir(store.path)

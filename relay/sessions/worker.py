@@ -32,7 +32,7 @@ class Task:
     source: object                    # discover.Source
     prior: dict                       # path -> session_files row of the last scan (or absent)
     state_dir: str
-    usage_only: bool = False          # reports: message rows only (see parsers/claude_usage.py)
+    usage_only: bool = False          # reports: message rows only (Claude Code: parsers/claude_usage.py)
 
 
 @dataclass
