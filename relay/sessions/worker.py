@@ -161,6 +161,17 @@ def refresh(task):
     return out
 
 
+def preload(usage_only):
+    """Import what refresh() will need, in a parent about to fork its pool: each worker then
+    inherits the modules instead of importing them again, once per worker."""
+    from relay.sessions import usage_rows  # noqa: F401
+    if usage_only:
+        from relay.sessions.parsers import claude_usage  # noqa: F401
+    from relay.sessions import parsers  # noqa: F401
+    if not usage_only:
+        from relay.sessions import analysis  # noqa: F401
+
+
 def refresh_many(tasks):
     """A pool's unit of work: several small sessions per round trip."""
     return [refresh(task) for task in tasks]

@@ -179,3 +179,20 @@ def test_a_report_reads_codex_and_gemini_without_analysis_and_a_scan_adds_it(sto
     assert usage_rows(store) == rows
     again = reports.refresh(store, (provider,), workers=1)
     assert again.counters.bytes_read == 0
+
+
+def test_the_usage_first_pass_needs_more_bytes_than_a_scan_before_it_starts_a_pool(store, corpus, monkeypatch,
+                                                                                     tmp_path):
+    """A pool's start costs more than it saves below a few seconds of CPU: the usage-first pass
+    reads several times faster than the full parser, so its threshold in bytes is higher."""
+    claude = sum(src.size for src in discover(["claude"]))
+    monkeypatch.setattr(index, "POOL_MIN_BYTES", claude // 2)
+    report = reports.refresh(store, ("claude",), workers=2)
+    assert report.workers == 1 and report.counters.files_parsed > 0
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        scanned = index.update(full, discover(["claude"]), providers=["claude"], workers=2)
+        assert scanned.workers == 2
+        assert usage_rows(full) == usage_rows(store)
+    finally:
+        full.close()
