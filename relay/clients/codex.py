@@ -11,11 +11,6 @@ backend calls (models, wham, plugins) through relay too.
 """
 import os
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-
 from relay.clients import base
 from relay.errors import RelayError
 from relay.userfiles import put_block, read_json, remove_block
@@ -59,6 +54,11 @@ def _top_region(lines):
 
 
 def _load(text, path):
+    # imported here: discovery (every `relay report`) imports this module and never reads TOML
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
     try:
         return tomllib.loads(text or "")
     except ValueError as exc:

@@ -27,7 +27,7 @@ PROVIDERS = ("claude", "codex", "gemini")
 
 def refresh(store, providers, environ=None, workers=None, progress=None):
     """Index whatever changed in the session files of `providers`; returns the index report.
-    New Claude Code sessions get their message rows only (the usage-first pass of relay.sessions.index)."""
+    New sessions get their message rows only, no analysis (`usage_only` of relay.sessions.index)."""
     return index.update(store, discover.discover(list(providers), environ), providers=list(providers),
                         workers=workers, usage_only=True, progress=progress)
 

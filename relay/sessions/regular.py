@@ -6,11 +6,9 @@ served page. Discovery skips what is not a regular file (one log line each), and
 through `open_regular`, which cannot block: the file is opened O_NONBLOCK and checked with fstat
 on the open descriptor (a file swapped for a FIFO after the stat is refused too).
 """
-import logging
 import os
 import stat
 
-log = logging.getLogger(__name__)
 _warned: set[str] = set()
 
 
@@ -20,7 +18,10 @@ def is_regular(st, path):
         return True
     if path not in _warned:
         _warned.add(path)
-        log.warning("skipped %s: not a regular file (a FIFO, socket or device named like a session file)", path)
+        # imported here: a cold `relay report` would otherwise import logging for nothing
+        import logging
+        logging.getLogger(__name__).warning(
+            "skipped %s: not a regular file (a FIFO, socket or device named like a session file)", path)
     return False
 
 

@@ -17,6 +17,15 @@ import os
 
 from relay import paths
 
+try:
+    # Compiled, optional (the zipapp has none): a full parser's state is most of a cold scan's
+    # writes, and orjson encodes it about ten times faster than json. Whatever orjson refuses
+    # (ints past 64 bits, lone surrogates, keys that are not strings, deep nesting) and a parser
+    # that read NaN or Infinity (orjson writes them as null) go through json, as before.
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None  # type: ignore[assignment]
+
 # hashlib is imported where a state is touched: `relay report` with nothing changed never does,
 # and its import (OpenSSL) costs more than the report's queries. For the same reason the parsers
 # are not imported here: the parser at hand brings its own encoder (parser.plain).
@@ -53,9 +62,7 @@ def save(directory, path, parser):
     target = _file(directory, path)
     tmp = f"{target}.{os.getpid()}.tmp"
     try:
-        data = json.dumps([VERSION, path, parser.offset, type(parser).__name__, parser.snapshot()],
-                          default=parser.plain, ensure_ascii=False, separators=(",", ":"),
-                          check_circular=False).encode("utf-8", "surrogatepass")
+        data = _encode([VERSION, path, parser.offset, type(parser).__name__, parser.snapshot()], parser)
     except (TypeError, ValueError, RecursionError):
         remove(directory, path)      # not representable (an int past 4,300 digits): re-parse next time
         return 0
@@ -72,6 +79,26 @@ def save(directory, path, parser):
     return len(data)
 
 
+def _encode(doc, parser):
+    if orjson is not None and not parser.exotic:
+        try:
+            # dataclasses pass through to parser.plain, which writes them as value lists
+            return orjson.dumps(doc, default=parser.plain, option=orjson.OPT_PASSTHROUGH_DATACLASS)
+        except TypeError:
+            pass
+    return json.dumps(doc, default=parser.plain, ensure_ascii=False, separators=(",", ":"),
+                      check_circular=False).encode("utf-8", "surrogatepass")
+
+
+def _decode(data, parser):
+    if orjson is not None:
+        try:
+            return orjson.loads(data)
+        except ValueError:
+            pass
+    return json.loads(data.decode("utf-8", "surrogatepass"), parse_constant=parser._constant)
+
+
 def load(directory, path, offset, parser):
     """`parser` (a fresh one of the file's kind) restored to the state saved for `path` at byte
     `offset`, or None."""
@@ -81,7 +108,7 @@ def load(directory, path, offset, parser):
         with open(_file(directory, path), "rb") as f:
             if f.read(len(_HEAD)) != _HEAD:
                 return None
-            version, saved_path, saved_offset, kind, data = json.loads(f.read().decode("utf-8", "surrogatepass"))
+            version, saved_path, saved_offset, kind, data = _decode(f.read(), parser)
         if (version, saved_path, saved_offset, kind) != (VERSION, path, offset, type(parser).__name__):
             return None
         parser.restore(data)

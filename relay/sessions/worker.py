@@ -32,7 +32,7 @@ class Task:
     source: object                    # discover.Source
     prior: dict                       # path -> session_files row of the last scan (or absent)
     state_dir: str
-    usage_only: bool = False          # reports: message rows only (see parsers/claude_usage.py)
+    usage_only: bool = False          # reports: message rows only (Claude Code: parsers/claude_usage.py)
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _fingerprint(f, offset, counters):
 
 
 def _new_parser(task, sf):
-    if task.usage_only:
+    if task.usage_only and task.source.provider == "claude":
         from relay.sessions.parsers.claude_usage import ClaudeUsageParser
         return ClaudeUsageParser(sf.path)
     from relay.sessions.parsers import parser_for
@@ -159,6 +159,17 @@ def refresh(task):
     from relay.sessions import analysis
     out.session = analysis.row(src, main)
     return out
+
+
+def preload(usage_only):
+    """Import what refresh() will need, in a parent about to fork its pool: each worker then
+    inherits the modules instead of importing them again, once per worker."""
+    from relay.sessions import usage_rows  # noqa: F401
+    if usage_only:
+        from relay.sessions.parsers import claude_usage  # noqa: F401
+    from relay.sessions import parsers  # noqa: F401
+    if not usage_only:
+        from relay.sessions import analysis  # noqa: F401
 
 
 def refresh_many(tasks):

@@ -235,3 +235,22 @@ def test_codex_resume_is_recorded_once_per_run():
               _codex("session_meta", {"id": "c1"}), _codex("event_msg", {"type": "thread_settings_applied"}), *run,
               _codex("event_msg", {"type": "thread_settings_applied"}), *run)
     assert parse_bytes("codex", data).resumes == [6, 11]
+
+
+def test_a_state_keeps_nan_and_infinity_read_through_json(tmp_path):
+    """orjson writes NaN as null; a parser that read one (only json reads them) keeps json's encoding."""
+    call = {"type": "function_call", "name": "sh", "call_id": "c", "arguments": '{"x": NaN, "y": -Infinity}'}
+    path = tmp_path / "rollout.jsonl"
+    path.write_bytes(jl(_codex("session_meta", {"id": "c1"}), _codex("response_item", call)))
+    parser = parser_for("codex", path)
+    with open(path, "rb") as f:
+        read_into(parser, f)
+    directory = str(tmp_path / "state")
+    assert state.save(directory, str(path), parser) > 0
+    resumed = state.load(directory, str(path), parser.offset, parser_for("codex", path))
+    got = resumed.session.tool_calls[0].input
+    assert got["x"] != got["x"] and got["y"] == float("-inf")
+    # ...and goes on writing it so after a resume
+    assert state.save(directory, str(path), resumed) > 0
+    again = state.load(directory, str(path), parser.offset, parser_for("codex", path))
+    assert again.session.tool_calls[0].input["y"] == float("-inf")

@@ -155,3 +155,44 @@ def test_no_pool_worker_outlives_an_update_that_fails(store, corpus, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         reports.refresh(store, ("claude",), workers=2)
     assert [p for p in _children() if p.pid not in before] == []
+
+
+@pytest.mark.parametrize("provider", ["codex", "gemini"])
+def test_a_report_reads_codex_and_gemini_without_analysis_and_a_scan_adds_it(store, isolated_home, monkeypatch,
+                                                                             tmp_path, provider):
+    homes, _ = synth_sessions.generate(str(isolated_home / "synth"), 1 << 20, seed=2)     # all three CLIs
+    monkeypatch.setenv(f"RELAY_{provider.upper()}_HOME", homes[provider])
+    report = reports.refresh(store, (provider,), workers=1)
+    assert report.counters.files_parsed > 0
+    assert store.read(session_index.list_sessions) == []          # no detectors, no composition
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        index.update(full, discover([provider]), providers=[provider], workers=1)
+        assert usage_rows(store) == usage_rows(full)
+        assert usage_rows(store)
+    finally:
+        full.close()
+    rows = usage_rows(store)
+    scanned = index.update(store, discover([provider]), providers=[provider], workers=1)
+    assert scanned.counters.files_parsed == report.counters.files_parsed
+    assert len(store.read(session_index.list_sessions)) == scanned.sessions
+    assert usage_rows(store) == rows
+    again = reports.refresh(store, (provider,), workers=1)
+    assert again.counters.bytes_read == 0
+
+
+def test_the_usage_first_pass_needs_more_bytes_than_a_scan_before_it_starts_a_pool(store, corpus, monkeypatch,
+                                                                                     tmp_path):
+    """A pool's start costs more than it saves below a few seconds of CPU: the usage-first pass
+    reads several times faster than the full parser, so its threshold in bytes is higher."""
+    claude = sum(src.size for src in discover(["claude"]))
+    monkeypatch.setattr(index, "POOL_MIN_BYTES", claude // 2)
+    report = reports.refresh(store, ("claude",), workers=2)
+    assert report.workers == 1 and report.counters.files_parsed > 0
+    full = Store(tmp_path / "full" / "relay.db")
+    try:
+        scanned = index.update(full, discover(["claude"]), providers=["claude"], workers=2)
+        assert scanned.workers == 2
+        assert usage_rows(full) == usage_rows(store)
+    finally:
+        full.close()

@@ -9,7 +9,7 @@ Nothing here raises on bad input: undecodable lines, wrong shapes and odd bytes 
 """
 import json
 
-from relay.models import Block, Session, Usage, token_count
+from relay.models import MAX_TOKENS, Block, Session, Usage, token_count
 from relay.sessions.parsers import snapshot
 
 _loads = json.loads
@@ -28,6 +28,9 @@ SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, IndexError, Rec
 class LineParser:
     provider = ""
     appendable = True      # False: the file is one document, re-read whole when it changes
+    # True once json (never orjson) read a NaN or Infinity into this parser: orjson would write it
+    # back as null, so relay.sessions.state keeps such a state in json's own encoding.
+    exotic = False
 
     def __init__(self, path="", session_id=None):
         self.session = Session(provider=self.provider, session_id=session_id or "", path=str(path))
@@ -119,7 +122,7 @@ class LineParser:
             stats.non_utf8_lines += 1
             text = raw.decode("utf-8", "replace")
         try:
-            obj = _loads(text)
+            obj = _loads(text, parse_constant=self._constant)
         except (ValueError, RecursionError):
             obj = None
         if type(obj) is not dict:
@@ -131,6 +134,20 @@ class LineParser:
                     torn.append(self.line_no)
             return None
         return obj
+
+    def loads_value(self, text):
+        """Any JSON value inside a record (a tool call's arguments); raises ValueError or
+        RecursionError as json does."""
+        if _fast_loads is not None:
+            try:
+                return _fast_loads(text)
+            except ValueError:
+                pass
+        return _loads(text, parse_constant=self._constant)
+
+    def _constant(self, name):
+        self.exotic = True
+        return float(name)
 
     def guarded(self, handler, *args):
         """Run a record handler; a record of the wrong shape is counted, never raised."""
@@ -187,6 +204,8 @@ def as_list(value):
 def as_int(value):
     """A token count from a session file, as every count is stored: a non-negative int within
     relay.models.MAX_TOKENS (a file may hold 10**30 or -5; the index must still take it)."""
+    if type(value) is int and 0 <= value <= MAX_TOKENS:     # nearly every count: no tuple, no second call
+        return value
     return token_count(value)[0]
 
 

@@ -34,6 +34,11 @@ class ClaudeUsageParser(LineParser):
         super().restore(data)
         self._by_key, self._uuids = dict(data["by_key"]), set(data["uuids"])
 
+    def result(self):
+        # session.usage (the sum over messages) is left at zero: the rows are built per message
+        # (relay.sessions.usage_rows) and the sum, one Usage per message, was a tenth of this pass.
+        return self.session
+
     def line(self, raw):
         if lead_type(raw) in _BOOKKEEPING or top_level_at(raw, _SNAPSHOT) > 0:
             return

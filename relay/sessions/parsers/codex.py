@@ -9,7 +9,6 @@ response (and only when the running total moved, since old versions repeat the e
 nothing is counted twice. A `thread_settings_applied` event after a finished task, or a second
 `session_meta`, starts a resumed run.
 """
-import json
 
 from relay.models import Block, Compaction, Message, ToolCall, Usage
 from relay.sessions.parsers import snapshot
@@ -203,7 +202,7 @@ class CodexParser(LineParser):
         args = item.get("arguments", item.get("input", item.get("action")))
         if type(args) is str and args[:1] in ("{", "["):
             try:
-                args = json.loads(args)
+                args = self.loads_value(args)
             except (ValueError, RecursionError):
                 pass
         target.blocks.append(Block(kind="tool_use", tool_id=call_id, name=name, input=args))

@@ -9,18 +9,23 @@ keys came from a file (Gemini record ids may be numbers) is written as a list of
 key keeps its type. Anything malformed raises; the caller treats that as "no state".
 """
 from dataclasses import fields
+from operator import attrgetter
 
 from relay.models import Block, Compaction, Message, ParseStats, Session, ToolCall, Usage
 
 _NAMES = {cls: tuple(f.name for f in fields(cls))
           for cls in (Usage, Block, Message, ToolCall, Compaction, ParseStats, Session)}
 _MODELS = tuple(_NAMES)
+# One C call per model (a state holds one per block and message: most of what a cold scan encodes);
+# every model has several fields, so each getter gives a tuple, which JSON writes as a list.
+_VALUES = {cls: attrgetter(*names) for cls, names in _NAMES.items()}
 
 
 def plain(obj):
     """json.dumps(default=plain): a model as its field values; a set as a list."""
-    if type(obj) in _NAMES:
-        return [getattr(obj, name) for name in _NAMES[type(obj)]]
+    values = _VALUES.get(type(obj))
+    if values is not None:
+        return values(obj)
     if type(obj) is set:
         return list(obj)
     raise TypeError(f"{type(obj).__name__} is not part of a parser state")
