@@ -37,7 +37,18 @@ def isolated_home(tmp_path, monkeypatch):
     return home
 
 
-from tests.pg_server import pg_cluster, pg_url  # noqa: E402,F401  (fixtures for the whole suite)
+from tests.pg_server import pg_cluster, pg_fresh_url, pg_module_url, pg_url  # noqa: E402,F401  (fixtures for the whole suite)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, isolated_home, monkeypatch):
+    """Run a test on SQLite, then on a throwaway PostgreSQL (skipped with the reason where the
+    server or psycopg is not installed): RELAY_DATABASE_URL reaches the `store` fixture and every
+    relay process the test starts. A module takes it with `pytestmark =
+    pytest.mark.usefixtures("backend")`; the PostgreSQL database is the module's, emptied per test."""
+    if request.param == "postgres":
+        monkeypatch.setenv("RELAY_DATABASE_URL", request.getfixturevalue("pg_fresh_url"))
+    return request.param
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -58,11 +69,12 @@ def backend_store(request, isolated_home):
 
 @pytest.fixture
 def store(isolated_home):
-    """relay's database at the isolated RELAY_HOME, closed after the test."""
+    """relay's database at the isolated RELAY_HOME (on PostgreSQL under the `backend` fixture's
+    second run), closed after the test."""
     from relay import paths
     from relay.store import Store
 
-    s = Store(paths.db_path())
+    s = Store(paths.db_path(), url=os.environ.get("RELAY_DATABASE_URL"))   # set by `backend`, if used
     yield s
     s.close()
 

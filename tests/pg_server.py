@@ -96,6 +96,29 @@ def pg_cluster():
     cluster.stop()
 
 
+@pytest.fixture(scope="module")
+def pg_module_url(pg_cluster):
+    """A database of this test module's own, dropped after it (CREATE DATABASE and the migrations
+    cost about half a second, a TRUNCATE a tenth of that: a module's tests share one database
+    that pg_fresh_url empties before each)."""
+    name = pg_cluster.new_database()
+    yield pg_cluster.url(name)
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def pg_fresh_url(pg_module_url):
+    """The module's database with every table emptied (the schema and its migration record kept,
+    ids restarted), as a fresh database would read."""
+    import psycopg
+    with psycopg.connect(pg_module_url, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != '_relay_migrations'")]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
+    return pg_module_url
+
+
 @pytest.fixture
 def pg_url(pg_cluster):
     """A postgresql:// URL of an empty database of this test's own."""

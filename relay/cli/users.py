@@ -43,12 +43,14 @@ def _rich(payload):
 @click.command("users")
 @click.option("--since", default="7d", show_default=True,
               help="Window start: 7d, 24h, today, 2026-11-01 or an ISO time.")
+@click.option("--user", "person", default=None, metavar="USER[@MACHINE]",
+              help="One person only: an OS user (on every machine) or user@machine, as the table names them.")
 @format_option()
 @guarded
-def command(since, fmt):
+def command(since, person, fmt):
     """Spend per machine and OS user, then per CLI and model, of the proxied requests (with a
     shared PostgreSQL database_url: every relay writing to it)."""
     start = times.since_ts(since)
     with user_store() as store:
-        payload = team.spend_by_user(store, prices.load(), start)
+        payload = team.spend_by_user(store, prices.load(), start, person)
     emit(payload, fmt, _plain, _rich)

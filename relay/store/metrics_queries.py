@@ -6,18 +6,18 @@ Only finished rows (outcome set) count: an in-flight row has no status or usage 
 from relay.store.queries import decode_ratelimit
 
 # A row carries a quota measurement when its raw header JSON has one of these families.
-_QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-%", "%code-assist-quota-%")
+QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-%", "%code-assist-quota-%")
 
 
 def ratelimit_rows(conn, limit=200):
     """Newest first: finished rows whose stored headers include unified or Codex quota values,
     as {ts, provider, status, ratelimit (dict)}. `limit` bounds the look-back for windows that
     only older rows reported."""
-    likes = " OR ".join("ratelimit LIKE ?" for _ in _QUOTA_LIKE)
+    likes = " OR ".join("ratelimit LIKE ?" for _ in QUOTA_LIKE)
     rows = conn.execute(f"""
         SELECT ts, provider, status, ratelimit FROM exchanges
         WHERE outcome IS NOT NULL AND ({likes})
-        ORDER BY ts DESC, rowid DESC LIMIT ?""", (*_QUOTA_LIKE, int(limit)))
+        ORDER BY ts DESC, rowid DESC LIMIT ?""", (*QUOTA_LIKE, int(limit)))
     return [{"ts": row["ts"], "provider": row["provider"], "status": row["status"],
              "ratelimit": decode_ratelimit(row["ratelimit"])} for row in rows]
 

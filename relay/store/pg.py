@@ -286,6 +286,20 @@ def connect(url, readonly=False):
     return Connection(raw)
 
 
+def probe(url, timeout=5):
+    """(server version, names of the applied migrations or None when relay's schema is not
+    there yet), read on a read-only connection, for `relay doctor`. Raises ImportError without
+    psycopg and psycopg's errors when the server cannot be reached."""
+    psycopg, _ = _psycopg()
+    # libpq waits at least 2 s whatever is asked; a doctor must still answer promptly
+    with psycopg.connect(url, autocommit=True, connect_timeout=max(2, int(timeout)),
+                         options="-c default_transaction_read_only=on") as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        present = conn.execute("SELECT to_regclass('_relay_migrations')").fetchone()[0]
+        applied = {r[0] for r in conn.execute("SELECT name FROM _relay_migrations")} if present else None
+    return version, applied
+
+
 def prepare(conn):
     """The functions relay's SQLite-dialect SQL relies on, created once per database."""
     with conn:

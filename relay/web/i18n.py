@@ -191,6 +191,27 @@ MESSAGES["ko"].update({
 })
 
 
+# The dashboard's team section (issue 21).
+MESSAGES["en"].update({
+    "team.title": "Team", "team.period": "period", "team.person": "person", "team.everyone": "everyone",
+    "team.show": "show", "team.people": "Spend per person", "team.by_cli": "Spend per CLI",
+    "team.by_model": "Spend per model", "team.walls": "Closest to a quota wall",
+    "team.walls_none": "No quota window measured in this period.",
+    "team.none": "No proxied requests in this period.", "team.requests": "requests",
+    "team.total": "total", "team.closest": "closest wall",
+    "team.missing": "The team view could not be read (see relay's log).",
+})
+MESSAGES["ko"].update({
+    "team.title": "팀", "team.period": "기간", "team.person": "사용자", "team.everyone": "전체",
+    "team.show": "보기", "team.people": "사용자별 비용", "team.by_cli": "CLI별 비용",
+    "team.by_model": "모델별 비용", "team.walls": "사용 한도에 가장 가까운 사용자",
+    "team.walls_none": "이 기간에 측정된 사용 한도가 없습니다.",
+    "team.none": "이 기간에 프록시된 요청이 없습니다.", "team.requests": "요청",
+    "team.total": "합계", "team.closest": "가장 가까운 한도",
+    "team.missing": "팀 보기를 읽을 수 없습니다 (relay 로그 참조).",
+})
+
+
 def parse_accept_language(header):
     """Language tags of an Accept-Language header, best first (q-values honoured, q=0 dropped)."""
     ranked = []

@@ -9,6 +9,7 @@ from relay.errors import RelayError
 from relay.present import charts, exchanges, format, live
 from relay.present import dashboard as dashboard_view
 from relay.present import history as history_view
+from relay.present import team as team_view
 from relay.store import queries
 from relay.web import i18n
 from relay.web.offload import offloaded
@@ -71,8 +72,11 @@ def index():
 @bp.get("/dashboard/")
 def dashboard():
     ctx = current_app.extensions["relay"]
+    period, person = request.args.get("since") or team_view.DEFAULT_PERIOD, request.args.get("user") or None
+    team = team_view.section(ctx, period, person)
     return render_template("dashboard.html", live_page="dashboard", live_minutes=live.LIVE_MINUTES,
-                           **dashboard_view.dashboard(ctx))
+                           team=team, team_period=period, team_person=person, team_periods=team_view.PERIODS,
+                           team_people=team.get("choices", []), **dashboard_view.dashboard(ctx))
 
 
 @bp.get("/display/")

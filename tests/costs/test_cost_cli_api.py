@@ -10,6 +10,9 @@ from tests.proxy.conftest import messages_body, wait_rows
 from tests.relay_process import ROOT
 from tests.session_homes import populate
 
+# On SQLite, then on PostgreSQL (tests/conftest.py `backend`): the relay and `relay` commands it starts too.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def run(*args):
     return subprocess.run([sys.executable, str(ROOT / "relay.py"), *args], capture_output=True, text=True,

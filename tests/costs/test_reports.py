@@ -21,24 +21,9 @@ from relay.present import reports as reports_view
 from tests.costs.report_sessions import session_a, session_b, write
 from tests.relay_process import ROOT
 
-
-@pytest.fixture(params=["sqlite", "postgres"], autouse=True)
-def backend(request, isolated_home, monkeypatch):
-    """Every report on SQLite, then on a throwaway PostgreSQL (RELAY_DATABASE_URL reaches the
-    `relay report` subprocesses too); skipped with the reason where PostgreSQL is not installed."""
-    if request.param == "postgres":
-        monkeypatch.setenv("RELAY_DATABASE_URL", request.getfixturevalue("pg_url"))
-    return request.param
-
-
-@pytest.fixture
-def store(backend):
-    from relay import paths
-    from relay.store import Store
-
-    s = Store(paths.db_path(), url=os.environ.get("RELAY_DATABASE_URL"))
-    yield s
-    s.close()
+# Every report on SQLite, then on PostgreSQL (tests/conftest.py `backend`; RELAY_DATABASE_URL
+# reaches the `relay report` subprocesses too).
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 def run(*args, tz="UTC"):
@@ -54,10 +39,13 @@ def report(kind):
     return json.loads(run(kind, "--json"))
 
 
-def test_daily_json_matches_hand_totals_and_ccusage_names():
+def test_daily_json_matches_hand_totals_and_ccusage_names(backend, store):
     write("sess-a", session_a())
     write("sess-b", session_b())
     payload = report("daily")
+    # the PostgreSQL run really indexed into PostgreSQL: no SQLite database in the data dir
+    indexed = store.read(lambda c: c.execute("SELECT COUNT(*) FROM message_usage").fetchone()[0])
+    assert indexed == 6 and (backend == "sqlite") == store.path.exists(), (backend, indexed)
     assert set(payload) == {"daily", "totals", "relay"}
     day1, day2, day3 = payload["daily"]
     assert set(day1) == {"date", "inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens",
@@ -191,7 +179,7 @@ def test_an_index_made_before_m005_is_filled_once(store):
                            c.execute("DELETE FROM _relay_migrations WHERE name = 'm005_message_usage'")))
     path = store.path
     store.close()
-    reopened = Store(path)
+    reopened = Store(path, url=os.environ.get("RELAY_DATABASE_URL"))   # the same database, on either backend
     try:
         assert reopened.read(lambda c: c.execute("SELECT COUNT(*) FROM session_files").fetchone()[0]) == 0
         reports.refresh(reopened, ("claude",))

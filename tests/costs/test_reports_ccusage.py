@@ -20,6 +20,9 @@ from tests.costs.report_sessions import SONNET, assistant, usage, user
 from tests.real_clients import BASE_PATH, ccusage
 from tests.relay_process import ROOT
 
+# On SQLite, then on PostgreSQL (tests/conftest.py `backend`): the relay and `relay` commands it starts too.
+pytestmark = pytest.mark.usefixtures("backend")
+
 TOKENS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
 # (timestamp, id) of messages around the two DST ends; the day each falls on is in the test below
 DST = [("2026-10-24T21:30:00.000Z", "d1"), ("2026-10-24T22:30:00.000Z", "d2"), ("2026-10-25T22:30:00.000Z", "d3"),

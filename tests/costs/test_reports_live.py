@@ -21,6 +21,9 @@ from relay.tui import blocks as live_view
 from tests.costs.report_sessions import SONNET, assistant, usage, user, write
 from tests.relay_process import ROOT
 
+# On SQLite, then on PostgreSQL (tests/conftest.py `backend`): the relay and `relay` commands it starts too.
+pytestmark = pytest.mark.usefixtures("backend")
+
 
 def iso(ts):
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -60,3 +60,17 @@ def test_relay_users_prints_each_person(monkeypatch, isolated_home):
 def test_relay_users_on_an_unreachable_server_is_a_clean_error(tmp_path):
     done = run_relay("users", RELAY_DATABASE_URL=f"postgresql://relay@/relay?host={tmp_path}&connect_timeout=2")
     assert_clean_error(done, "cannot open the PostgreSQL database of database_url")
+
+
+def test_relay_users_user_shows_one_person(monkeypatch, isolated_home):
+    from relay import paths
+    store = Store(paths.db_path())
+    _fill(store, monkeypatch, time.time())
+    store.close()
+    for who in ("bo", "bo@laptop-b"):
+        done = run_relay("users", "--user", who, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        payload = json.loads(done.stdout)
+        assert [(p["user"], p["machine"]) for p in payload["users"]] == [("bo", "laptop-b")]
+        assert payload["total"]["requests"] == 20
+    assert json.loads(run_relay("users", "--user", "bo@laptop-a", "--format", "json").stdout)["users"] == []

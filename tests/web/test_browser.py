@@ -6,7 +6,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.proxy.conftest import messages_body
+from tests.proxy.conftest import messages_body, wait_rows
 from tests.web.test_safe_pages import HOSTILE_PROMPT, HOSTILE_SESSION
 
 CHROMIUM = "/usr/bin/chromium"
@@ -145,3 +145,19 @@ def test_pages_are_readable_without_javascript(browser, relay):
         expect(page.locator("#card-sess-nojs .turns")).to_have_text("1")
     finally:
         context.close()
+
+
+def test_team_section_filters_to_one_person_from_its_form(page, relay):
+    post(relay, session="team-browser")
+    wait_rows(relay.url, 1)   # finished and written before the page reads it
+    page.goto(relay.url + "/dashboard/?since=24h")
+    people = page.locator("#team-people tbody tr")
+    expect(people).to_have_count(1, timeout=5000)
+    me = people.first.locator("td").first.inner_text()
+    page.select_option("#team select[name=user]", me)
+    page.locator("#team button[type=submit]").click()
+    page.wait_for_url("**/dashboard/?since=24h&user=*")
+    expect(page.locator("#team select[name=user]")).to_have_value(me)
+    expect(page.locator("#team-people tbody tr")).to_have_count(1)
+    expect(page.locator("#team-walls")).to_contain_text("No quota window measured")
+    assert page.problems == []

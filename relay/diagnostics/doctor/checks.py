@@ -12,7 +12,7 @@ from relay.clients import claude, codex, gemini
 from relay.diagnostics.doctor import probes
 from relay.diagnostics.doctor.model import Check
 from relay.diagnostics.doctor.probes import endpoint, health, listening
-from relay.store import Store, migrations
+from relay.store import Store, migrations, pg
 
 FULL_CHECK_MAX_BYTES = 256 << 20
 WARN_FREE_BYTES = 1 << 30
@@ -219,6 +219,9 @@ def _register(environ):
 # --- 3. database -----------------------------------------------------------------------------
 
 def check_database(ctx):
+    url = ctx.settings["database_url"]
+    if pg.is_url(url):
+        return check_postgres(ctx, url)
     path = paths.db_path(ctx.environ)
     if not path.exists():
         return Check("database", "pass", f"no database yet at {path}; `relay serve` creates it")
@@ -237,18 +240,56 @@ def check_database(ctx):
     if result != ["ok"]:
         return Check("database", "fail", f"{path} failed PRAGMA {pragma}: {'; '.join(result[:3])}",
                      f"stop relay, copy {path.name} aside, then try `sqlite3 {path} .recover` into a new file")
+    problem = _schema(path, applied, functools.partial(_migrate, path), "RELAY_HOME at another directory",
+                      " (it backs the file up first)")
+    if problem is not None:
+        return problem
+    return Check("database", "pass", f"{path} passes PRAGMA {pragma}; schema {len(applied)} is current")
+
+
+def _schema(where, applied, migrate, elsewhere, how):
+    """The migration level of a database that opened, against this relay's list (None: current).
+    `elsewhere`: where else relay could keep its data; `how`: what migrating does first."""
     known = {fn.__name__ for fn in migrations.MIGRATIONS}
     if applied - known:
         return Check("database", "fail",
-                     f"{path} was written by a newer relay (unknown migrations: {', '.join(sorted(applied - known))})",
-                     "upgrade relay, or point RELAY_HOME at another directory")
+                     f"{where} was written by a newer relay (unknown migrations: {', '.join(sorted(applied - known))})",
+                     f"upgrade relay, or point {elsewhere}")
     missing = len(known - applied)
     if missing:
-        return Check("database", "warn", f"{path} is at schema {len(applied)} of {migrations.latest_version()} "
+        return Check("database", "warn", f"{where} is at schema {len(applied)} of {migrations.latest_version()} "
                                          f"({missing} migration(s) pending)",
-                     "run `relay doctor --fix` (it backs the file up first) or start `relay serve`",
-                     functools.partial(_migrate, path))
-    return Check("database", "pass", f"{path} passes PRAGMA {pragma}; schema {len(applied)} is current")
+                     f"run `relay doctor --fix`{how} or start `relay serve`", migrate)
+    return None
+
+
+def check_postgres(ctx, url):
+    """database_url names a PostgreSQL server: connect (read-only), report its version and relay's
+    migration level there. The URL is shown with its password masked."""
+    shown = pg.shown(url)
+    try:
+        version, applied = pg.probe(url, timeout=max(2, ctx.timeout))
+    except ImportError:
+        return Check("database", "fail", f"database_url is PostgreSQL ({shown}) but psycopg is not installed",
+                     "pip install 'relay[postgres]' (psycopg[binary] and psycopg_pool), or unset database_url "
+                     "to use SQLite in the data dir")
+    except Exception as exc:   # psycopg's errors: server down, login refused, no such database
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return Check("database", "fail", f"cannot connect to {shown}: {type(exc).__name__}: {detail}",
+                     "check that the server is up and reachable, and that the URL's user may connect")
+    migrate = functools.partial(_migrate_server, paths.db_path(ctx.environ), url)
+    if applied is None:
+        return Check("database", "warn", f"{shown} (PostgreSQL {version}) has no relay schema yet",
+                     "run `relay doctor --fix` or start `relay serve`; either creates it", migrate)
+    problem = _schema(f"{shown} (PostgreSQL {version})", applied, migrate, "database_url at another database", "")
+    if problem is not None:
+        return problem
+    return Check("database", "pass", f"{shown}: PostgreSQL {version}; schema {len(applied)} is current")
+
+
+def _migrate_server(path, url):
+    Store(path, url=url).close()
+    return [{"did": f"migrated {pg.shown(url)} to schema {migrations.latest_version()}", "backup": None}]
 
 
 def _migrate(path):

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1, one blueprint per domain (blueprint `api_<module>`):
 
   exchanges.py   /health, /requests, /sessions, /prune, /i18n
-  costs.py       /cost, /quota, /cache, /ttl, /errors
+  costs.py       /cost, /quota, /cache, /ttl, /errors, /team
   guard.py       /guard, /turns, /statusline
   history.py     /history/...
   live.py        /dashboard, /display (the pages' JSON twins), /sessions/alive, /session-terminal

@@ -4,7 +4,9 @@ from flask import Blueprint, request
 from relay.costs import cost as costs
 from relay.costs import quota as quota_service
 from relay.costs import rates
+from relay.errors import RelayError
 from relay.present import costs as view
+from relay.present import team as team_view
 from relay.web.api import PREFIX, context, ok, read
 from relay.web.offload import off_loop, offloaded
 
@@ -42,3 +44,13 @@ def ttl_metrics():
 @bp.get("/errors")
 def error_metrics():
     return ok(errors=view.error_metrics(read(rates.errors)))
+
+
+@bp.get("/team")
+def team():
+    """The dashboard's team section as JSON: spend per person, CLI and model and the quota walls
+    over ?since= (default 7d), for everyone or one ?user= (`user` or `user@machine`)."""
+    section = team_view.section(context(), request.args.get("since"), request.args.get("user"))
+    if not section["available"]:
+        raise RelayError("the team view could not be read (see relay's log)", status=503)
+    return ok(team={k: v for k, v in section.items() if k != "available"})
