@@ -37,6 +37,10 @@ def _url(text):
     return text
 
 
+def _optional_url(text):
+    return _url(text) if str(text).strip() else ""
+
+
 def _database_url(text):
     text = str(text).strip()
     if text and text.split(":", 1)[0] not in ("postgresql", "postgres"):
@@ -135,6 +139,9 @@ SETTINGS = [
     Setting("database_url", _database_url, "",
             "Empty: SQLite in the data dir. A postgresql:// URL: that server instead, which several relays "
             "can share (needs the postgres extra: psycopg)."),
+    Setting("otlp_endpoint", _optional_url, "",
+            "An OpenTelemetry collector's OTLP/HTTP base URL (e.g. http://127.0.0.1:4318): relay exports GenAI "
+            "metrics and a span per exchange there (needs the otel extra). Empty: no export."),
     Setting("lang", _choice("auto", "en", "ko"), "auto",
             "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
 ]

@@ -242,6 +242,24 @@ def _quota(out, tally, rows, rejections):
         out.sample("relay_quota_rejections", rejections.get(cause, 0), cause=cause, window="24h")
 
 
+OTLP_COUNTERS = (("relay_otlp_spans_exported_total", "spans_exported", "Spans the OTLP collector accepted."),
+                 ("relay_otlp_spans_dropped_total", "spans_dropped",
+                  "Spans dropped because the OTLP collector did not take them (down, refused, timed out)."),
+                 ("relay_otlp_metric_exports_failed_total", "metric_exports_failed",
+                  "Metric exports the OTLP collector did not take (their points are lost)."),
+                 ("relay_otlp_exchanges_missed_total", "exchanges_missed",
+                  "Times the exporter fell behind the proxy and missed exchanges."))
+
+
+def _otlp(out, telemetry):
+    if telemetry is None:   # otlp_endpoint not set: no families at all
+        return
+    stats = telemetry.stats.to_dict()
+    for name, field, help_text in OTLP_COUNTERS:
+        out.family(name, "counter", help_text)
+        out.sample(name, stats[field])
+
+
 def collect(ctx, tally, table, now=None):
     """The whole exposition for one app context, as text."""
     out = Exposition()
@@ -257,6 +275,7 @@ def collect(ctx, tally, table, now=None):
              LATENCY_BUCKETS, totals["hists"]["duration_ms"])
     _latency(out, "relay_request_ttfb_seconds", "Time from request to the first byte from upstream.",
              TTFB_BUCKETS, totals["hists"]["ttfb_ms"])
+    _otlp(out, ctx.telemetry)
     with tally.lock:    # the label bound is shared with the counters
         rows = ctx.store.read(metrics_queries.ratelimit_rows)
         day = ctx.store.read(lambda c: metrics_queries.rejected_rows(c, (now or time.time()) - 86400))
