@@ -15,6 +15,7 @@ import http.server
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relay.bus import Bus  # noqa: E402
 from relay.web import otlp  # noqa: E402
 from tests.fake_upstream import FakeUpstream  # noqa: E402
 from tests.relay_process import RelayProcess  # noqa: E402
@@ -79,18 +79,25 @@ def in_process(n):
 
 
 def end_to_end(n, endpoint, label):
+    with tempfile.TemporaryDirectory(prefix="relay-bench-otlp-") as home:
+        env = {k: v for k, v in os.environ.items() if k != "RELAY_OTLP_ENDPOINT"}
+        env["RELAY_HOME"] = home
+        if endpoint:
+            env["RELAY_OTLP_ENDPOINT"] = endpoint
+        return _timed(n, env, label)
+
+
+def _timed(n, env, label):
     upstream = FakeUpstream().start()
-    env = {**os.environ, "RELAY_OTLP_ENDPOINT": endpoint} if endpoint else dict(os.environ)
-    env.setdefault("RELAY_HOME", str(Path(f"/tmp/relay-bench-otlp-{os.getpid()}-{label}")))
     relay = RelayProcess(upstream.url, env=env).start()
     try:
         session = requests.Session()
         for _ in range(20):   # warm up
-            session.post(f"{relay.url}/v1/messages", data=BODY, headers=HEADERS, timeout=10).content
+            _ = session.post(f"{relay.url}/v1/messages", data=BODY, headers=HEADERS, timeout=10).content
         times = []
         for _ in range(n):
             start = time.perf_counter()
-            session.post(f"{relay.url}/v1/messages", data=BODY, headers=HEADERS, timeout=10).content
+            _ = session.post(f"{relay.url}/v1/messages", data=BODY, headers=HEADERS, timeout=10).content
             times.append(time.perf_counter() - start)
         health = session.get(f"{relay.url}/api/v1/health", timeout=10).json().get("otlp")
     finally:

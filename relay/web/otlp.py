@@ -74,12 +74,13 @@ class Exporter:
         self.stats = Stats(endpoint)
         base = endpoint.rstrip("/")
         resource = sdk.Resource.create({"service.name": "relay"})
-        spans = _Counting(sdk.OTLPSpanExporter(endpoint=base + "/v1/traces", timeout=EXPORT_TIMEOUT_S),
-                          self.stats, True, sdk.SpanExportResult.FAILURE)
+        self.spans = spans = _Counting(sdk.OTLPSpanExporter(endpoint=base + "/v1/traces", timeout=EXPORT_TIMEOUT_S),
+                                       self.stats, True, sdk.SpanExportResult.FAILURE)
         self.tracer_provider = sdk.TracerProvider(resource=resource)
         self.tracer_provider.add_span_processor(sdk.BatchSpanProcessor(spans))
-        metrics = _Counting(sdk.OTLPMetricExporter(endpoint=base + "/v1/metrics", timeout=EXPORT_TIMEOUT_S),
-                            self.stats, False, sdk.MetricExportResult.FAILURE)
+        self.metrics = metrics = _Counting(
+            sdk.OTLPMetricExporter(endpoint=base + "/v1/metrics", timeout=EXPORT_TIMEOUT_S),
+            self.stats, False, sdk.MetricExportResult.FAILURE)
         # The SDK's own OTEL_METRIC_EXPORT_INTERVAL wins when set; its default (60 s) is long for a live view.
         interval = None if os.environ.get("OTEL_METRIC_EXPORT_INTERVAL") else METRIC_INTERVAL_MS
         reader = sdk.PeriodicExportingMetricReader(metrics, export_interval_millis=interval)
@@ -112,11 +113,16 @@ class Exporter:
         span.end(end_time=start_ns + int(seconds * 1e9))
 
     def shutdown(self):
-        for provider in (self.tracer_provider, self.meter_provider):
+        # A collector that failed the last export is taken as down: the exporters are shut first, so
+        # the final flush fails at once (counted as drops) instead of holding relay's stop for retries.
+        for counting in (self.spans, self.metrics):
+            if counting.last_ok is False:
+                counting.inner.shutdown()
+        for stop in (self.tracer_provider.shutdown, lambda: self.meter_provider.shutdown(timeout_millis=5000)):
             try:
-                provider.shutdown()
+                stop()
             except Exception:   # a collector gone at exit must not stop relay's own shutdown
-                log.warning("otlp: shutdown of %s failed", type(provider).__name__, exc_info=True)
+                log.warning("otlp: shutdown failed", exc_info=True)
 
 
 def _span_extras(ex):
@@ -140,6 +146,7 @@ class _Counting:
 
     def __init__(self, inner, stats, span, failure):
         self.inner, self.stats, self.span, self.failure = inner, stats, span, failure
+        self.last_ok = None
         self._preferred_temporality = getattr(inner, "_preferred_temporality", None)
         self._preferred_aggregation = getattr(inner, "_preferred_aggregation", None)
 
@@ -149,7 +156,7 @@ class _Counting:
         except Exception:
             log.debug("otlp: export raised", exc_info=True)
             result = self.failure
-        ok = result != self.failure
+        ok = self.last_ok = result != self.failure
         if self.span:
             self.stats.add("spans_exported" if ok else "spans_dropped", len(batch))
         elif not ok:

@@ -134,7 +134,7 @@ def relay_with(upstream):
         process.stop()
 
 
-def test_spans_and_genai_metrics_reach_the_collector(relay_with, receiver):
+def test_spans_and_genai_metrics_reach_the_collector(receiver, relay_with):   # relay stops first
     relay = relay_with(receiver.url)
     for stream in (False, True):
         assert requests.post(f"{relay.url}/v1/messages", data=_body(stream), headers=HEADERS, timeout=10).ok
@@ -194,7 +194,7 @@ def test_collector_down_drops_with_a_counter(relay_with):
     assert requests.get(f"{relay.url}/api/v1/health", timeout=5).json()["otlp"]["spans_dropped"] >= 4
 
 
-def test_without_the_sdk_relay_says_so_and_runs_on(relay_with, tmp_path, receiver):
+def test_without_the_sdk_relay_says_so_and_runs_on(receiver, relay_with, tmp_path):
     shadow = tmp_path / "no-otel" / "opentelemetry"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('the otel extra is not installed here')\n")
