@@ -39,15 +39,18 @@ class Stats:
         self.metric_exports_failed = 0
         self.exchanges_missed = 0    # the bus reset this subscriber (it fell behind)
         self.error = None            # why export is off, when it is
+        self.queue_full = lambda: 0  # () -> spans the SDK's queue dropped (read from the SDK)
 
     def add(self, field, n=1):
         with self.lock:
             setattr(self, field, getattr(self, field) + n)
 
     def to_dict(self):
+        queue_full = self.queue_full()
         with self.lock:
             return {"endpoint": self.endpoint, "spans_exported": self.spans_exported,
-                    "spans_dropped": self.spans_dropped, "metric_exports_failed": self.metric_exports_failed,
+                    "spans_dropped": self.spans_dropped + queue_full, "spans_queue_full": queue_full,
+                    "metric_exports_failed": self.metric_exports_failed,
                     "exchanges_missed": self.exchanges_missed, "error": self.error}
 
 
@@ -77,7 +80,19 @@ class Exporter:
         self.spans = spans = _Counting(sdk.OTLPSpanExporter(endpoint=base + "/v1/traces", timeout=EXPORT_TIMEOUT_S),
                                        self.stats, True, sdk.SpanExportResult.FAILURE)
         self.tracer_provider = sdk.TracerProvider(resource=resource)
-        self.tracer_provider.add_span_processor(sdk.BatchSpanProcessor(spans))
+        # The processor's own metrics (otel.sdk.processor.span.processed) are the only account of the
+        # spans it drops when its queue is full (the collector slower than the traffic); they are
+        # read in process, not exported.
+        # The SDK keeps that count only when its internal metrics are on (experimental, off by default).
+        os.environ.setdefault("OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED", "true")
+        self.self_reader = sdk.InMemoryMetricReader()
+        self.self_meter = sdk.MeterProvider(metric_readers=[self.self_reader])
+        try:
+            processor = sdk.BatchSpanProcessor(spans, meter_provider=self.self_meter)
+        except TypeError:    # an SDK before 1.39 keeps no such count
+            processor = sdk.BatchSpanProcessor(spans)
+        self.tracer_provider.add_span_processor(processor)
+        self.stats.queue_full = self._queue_full
         self.metrics = metrics = _Counting(
             sdk.OTLPMetricExporter(endpoint=base + "/v1/metrics", timeout=EXPORT_TIMEOUT_S),
             self.stats, False, sdk.MetricExportResult.FAILURE)
@@ -111,6 +126,13 @@ class Exporter:
         if ex.get("outcome") != "ok":
             span.set_status(self.error_status)
         span.end(end_time=start_ns + int(seconds * 1e9))
+
+    def _queue_full(self):
+        """Spans the batch processor dropped because its queue was full."""
+        data = self.self_reader.get_metrics_data()
+        return int(sum(p.value for rm in (data.resource_metrics if data else ()) for sm in rm.scope_metrics
+                       for m in sm.metrics if m.name == "otel.sdk.processor.span.processed"
+                       for p in m.data.data_points if p.attributes.get("error.type") == "queue_full"))
 
     def shutdown(self):
         # A collector that failed the last export is taken as down: the exporters are shut first, so
@@ -175,6 +197,7 @@ _SDK_PARTS = {
     "MeterProvider": "opentelemetry.sdk.metrics",
     "MetricExportResult": "opentelemetry.sdk.metrics.export",
     "PeriodicExportingMetricReader": "opentelemetry.sdk.metrics.export",
+    "InMemoryMetricReader": "opentelemetry.sdk.metrics.export",
     "ExplicitBucketHistogramAggregation": "opentelemetry.sdk.metrics.view",
     "View": "opentelemetry.sdk.metrics.view",
     "Resource": "opentelemetry.sdk.resources",

@@ -205,3 +205,26 @@ def test_without_the_sdk_relay_says_so_and_runs_on(receiver, relay_with, tmp_pat
     health = requests.get(f"{relay.url}/api/v1/health", timeout=5).json()["otlp"]
     assert "not installed" in health["error"]
     assert receiver.raw == []
+
+
+def test_a_full_span_queue_counts_its_drops(monkeypatch):
+    """A collector slower than the traffic: the BatchSpanProcessor's queue fills and drops spans,
+    which the SDK only logs; they are counted with the failed exports."""
+    from relay.web import otlp
+
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "4")
+    monkeypatch.setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2")
+    exporter = otlp.Exporter(f"http://127.0.0.1:{_free_port()}", otlp.load_sdk())   # nothing listens
+    try:
+        exchange = {"id": "q", "ts": time.time(), "provider": "anthropic", "model": "m", "status": 200,
+                    "outcome": "ok", "duration_ms": 10.0, "input_tokens": 1, "output_tokens": 1}
+        for _ in range(20):   # the worker is busy retrying the first batch: 4 wait, the rest overflow
+            exporter.record(exchange)
+        stats = exporter.stats.to_dict()
+        assert stats["spans_queue_full"] >= 20 - 2 - 4 and stats["spans_dropped"] >= stats["spans_queue_full"]
+    finally:
+        exporter.shutdown()
+    # Every span is lost; the SDK's queue count can run one over when its worker drains the queue
+    # between its full check and the insert.
+    stats = exporter.stats.to_dict()
+    assert 20 <= stats["spans_dropped"] <= 22 and stats["spans_exported"] == 0
