@@ -37,6 +37,10 @@ def _url(text):
     return text
 
 
+def _optional_url(text):
+    return _url(text) if str(text).strip() else ""
+
+
 def _database_url(text):
     text = str(text).strip()
     if text and text.split(":", 1)[0] not in ("postgresql", "postgres"):
@@ -141,6 +145,9 @@ SETTINGS = [
             "Cache forensics: a session breaking its cache more than this many times is a finding (cache_breaks)."),
     Setting("mcp_heavy_percent", _percent, 30.0,
             "Cache forensics: one MCP server taking more than this % of the window is a finding (mcp_heavy)."),
+    Setting("otlp_endpoint", _optional_url, "",
+            "An OpenTelemetry collector's OTLP/HTTP base URL (e.g. http://127.0.0.1:4318): relay exports GenAI "
+            "metrics and a span per exchange there (needs the otel extra). Empty: no export."),
     Setting("lang", _choice("auto", "en", "ko"), "auto",
             "Language of the pages: auto follows the browser's Accept-Language; en or ko force one."),
     Setting("auth_tokens", str, "",

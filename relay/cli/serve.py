@@ -115,6 +115,8 @@ def command(host, port, upstream_anthropic, upstream_openai, upstream_gemini, up
             web_server.say(f"relay: writing {store.queued - 1} queued record(s) before exit")
         store.close(timeout=STOP_WRITE_SECONDS)
         exchange_journal.close(committed=store.queued == 0)
+        if app.extensions["relay"].telemetry is not None:   # flush what the SDK still holds
+            app.extensions["relay"].telemetry.stop()
         for upstream in upstreams.values():
             upstream.close()
         web_server.remove_pid(pid_file)

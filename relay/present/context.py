@@ -24,3 +24,4 @@ class Context:
     # None runs them inline.
     offload: Callable[[Callable[[], Any]], Any] | None = None
     started_mono: float = field(default_factory=time.monotonic)   # for durations (uptime)
+    telemetry: Any = None           # the OTLP feed (relay.web.otlp.Feed) when otlp_endpoint is set

@@ -34,6 +34,7 @@ def health(ctx, counts):
                      for name in ("anthropic", "openai", "gemini", "chatgpt", "code_assist")},
         "counts": counts,
         "live": {"subscribers": ctx.bus.subscribers, "resets": ctx.bus.resets},
+        "otlp": ctx.telemetry.stats.to_dict() if ctx.telemetry is not None else None,
     }
 
 

@@ -11,14 +11,14 @@ QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-
 
 def ratelimit_rows(conn, limit=200):
     """Newest first: finished rows whose stored headers include unified or Codex quota values,
-    as {ts, provider, status, ratelimit (dict)}. `limit` bounds the look-back for windows that
+    as {ts, provider, status, user (os_user), ratelimit (dict)}. `limit` bounds the look-back for windows that
     only older rows reported."""
     likes = " OR ".join("ratelimit LIKE ?" for _ in QUOTA_LIKE)
     rows = conn.execute(f"""
-        SELECT ts, provider, status, ratelimit FROM exchanges
+        SELECT ts, provider, status, ratelimit, os_user FROM exchanges
         WHERE outcome IS NOT NULL AND ({likes})
         ORDER BY ts DESC, rowid DESC LIMIT ?""", (*QUOTA_LIKE, int(limit)))
-    return [{"ts": row["ts"], "provider": row["provider"], "status": row["status"],
+    return [{"ts": row["ts"], "provider": row["provider"], "status": row["status"], "user": row["os_user"],
              "ratelimit": decode_ratelimit(row["ratelimit"])} for row in rows]
 
 

@@ -79,33 +79,57 @@ def in_flight(conn):
     return conn.execute("SELECT COUNT(*) FROM exchanges WHERE outcome IS NULL").fetchone()[0]
 
 
+# The labels of a Prometheus series: wire API, who (the OS user of the relay that wrote the row,
+# or the person a team token names), which CLI and which model; '' for NULL.
+SERIES = ("provider", "COALESCE(os_user, '')", "COALESCE(cli, '')", "COALESCE(model, '')")
+_SERIES_SQL = ", ".join(SERIES)
+
+
+def _key(row):
+    return tuple(row[:len(SERIES)])
+
+
 def requests_by_class(conn, batch):
-    """[{provider, status_class, outcome, n}] of a batch."""
+    """{(series..., status_class, outcome): n} of a batch, with the first rowid of each series
+    (the label bound admits names in order of first appearance)."""
     rows = conn.execute(f"""
-        SELECT provider, {STATUS_CLASS} AS status_class, outcome, COUNT(*) AS n FROM exchanges
-        WHERE {batch.sql} GROUP BY provider, status_class, outcome""", batch.args)
-    return [dict(r) for r in rows]
+        SELECT {_SERIES_SQL}, {STATUS_CLASS} AS status_class, outcome, COUNT(*), MIN(rowid) FROM exchanges
+        WHERE {batch.sql} GROUP BY {_SERIES_SQL}, status_class, outcome ORDER BY MIN(rowid)""", batch.args)
+    return [(_key(r), r[len(SERIES)], r[len(SERIES) + 1], r[len(SERIES) + 2]) for r in rows]
 
 
-def tokens_by_provider(conn, batch):
-    """{provider: {usage field: sum}} of a batch."""
-    sums = ", ".join(f"SUM({f}) AS {f}" for f in _USAGE_FIELDS)
+def usage_by_series(conn, batch, dollars_sql, dollars_args):
+    """{series: {usage field: sum, "dollars": priced sum, "unpriced": rows}} of a batch; the
+    dollars of a row from `dollars_sql` (row_dollars: NULL for a model without a price)."""
+    labels = ", ".join(f"s{i}" for i in range(len(SERIES)))
+    sums = ", ".join(f"SUM({f})" for f in _USAGE_FIELDS)
+    rows = conn.execute(f"""
+        SELECT {labels}, {sums}, SUM(d), SUM(CASE WHEN d IS NULL THEN 1 ELSE 0 END) FROM (
+            SELECT {", ".join(f"{c} AS s{i}" for i, c in enumerate(SERIES))}, {", ".join(_USAGE_FIELDS)},
+                   {dollars_sql} AS d
+            FROM exchanges WHERE {batch.sql}) AS priced
+        GROUP BY {labels}""", (*dollars_args, *batch.args))
     out = {}
-    for row in conn.execute(f"SELECT provider, {sums} FROM exchanges WHERE {batch.sql} GROUP BY provider", batch.args):
-        out[row["provider"]] = {f: row[f] or 0 for f in _USAGE_FIELDS}
+    n = len(SERIES)
+    for r in rows:
+        data = {f: r[n + i] or 0 for i, f in enumerate(_USAGE_FIELDS)}
+        data["dollars"] = r[n + len(_USAGE_FIELDS)] or 0.0
+        data["unpriced"] = r[n + len(_USAGE_FIELDS) + 1] or 0
+        out[_key(r)] = data
     return out
 
 
 def histogram(conn, column, bounds, batch):
-    """{provider: {"buckets": [cumulative count per bound], "sum", "count"}} of a ms column over
+    """{series: {"buckets": [cumulative count per bound], "sum", "count"}} of a ms column over
     the rows of a batch that have it; one pass, a SUM per bound."""
     if column not in ("duration_ms", "ttfb_ms"):
         raise ValueError(column)
-    le = "".join(f", SUM({column} <= ?)" for _ in bounds)
+    le = "".join(f", SUM(CASE WHEN {column} <= ? THEN 1 ELSE 0 END)" for _ in bounds)
     rows = conn.execute(f"""
-        SELECT provider, COUNT(*), SUM({column}){le} FROM exchanges
-        WHERE ({batch.sql}) AND {column} IS NOT NULL GROUP BY provider""", (*bounds, *batch.args))
-    return {r[0]: {"count": r[1], "sum": r[2] or 0.0, "buckets": [v or 0 for v in r[3:]]} for r in rows}
+        SELECT {_SERIES_SQL}, COUNT(*), SUM({column}){le} FROM exchanges
+        WHERE ({batch.sql}) AND {column} IS NOT NULL GROUP BY {_SERIES_SQL}""", (*bounds, *batch.args))
+    n = len(SERIES)
+    return {_key(r): {"count": r[n], "sum": r[n + 1] or 0.0, "buckets": [v or 0 for v in r[n + 2:]]} for r in rows}
 
 
 def models_in(conn, batch):

@@ -25,7 +25,7 @@ from relay.proxy.stages import default_stages
 from relay.proxy.upstream import Upstream
 from relay.store import queries
 from relay.web import auth as web_auth
-from relay.web import pages, prometheus, stream
+from relay.web import otlp, pages, prometheus, stream
 from relay.web.api import costs as api_costs
 from relay.web.api import exchanges as api_exchanges
 from relay.web.api import guard as api_guard
@@ -215,6 +215,8 @@ def create_app(settings, store, bus, upstream, pipeline=None, journal=None, toke
                                      pipeline if route.stages else bare, route=route, guard=ctx.guard,
                                      side_limit=settings.side_decode_limit_mb * 1024 * 1024, journal=journal))
                 for route in ROUTES]
+    if settings.get("otlp_endpoint"):
+        ctx.telemetry = otlp.start(settings["otlp_endpoint"], bus)
     ctx.proxy = Dispatcher(handlers, app.wsgi_app,
                            refuse=lambda environ: proxy_refusal(environ, settings.allowed_hosts, settings.host),
                            person=tokens.person_for if tokens is not None else None)

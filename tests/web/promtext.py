@@ -81,3 +81,13 @@ def value(families, sample, **labels):
             if n == sample and all(lbls.get(k) == w for k, w in labels.items())]
     assert len(hits) == 1, f"{sample} {labels}: {len(hits)} samples in {family['samples']}"
     return hits[0]
+
+
+def total(families, sample, **labels):
+    """The sum over every series of `sample` whose labels include `labels` (PromQL's sum()); at
+    least one must match."""
+    family = families[_family_of(sample, families)]
+    hits = [v for n, lbls, v in family["samples"]
+            if n == sample and all(lbls.get(k) == w for k, w in labels.items())]
+    assert hits, f"{sample} {labels}: no sample in {family['samples']}"
+    return sum(hits)

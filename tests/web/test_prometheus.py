@@ -8,7 +8,9 @@ import requests
 from relay.costs import prices
 from relay.models import Exchange, Usage
 from relay.present.context import Context
+from relay.store import writes
 from relay.store.writes import record_exchange_finish, record_exchange_start
+from relay.web import prometheus
 from relay.web.prometheus import Tally, collect
 from tests.fake_upstream import RESET_EPOCH
 from tests.proxy.conftest import messages_body, wait_rows
@@ -43,9 +45,11 @@ def test_metrics_of_a_real_relay(relay, upstream):
     assert promtext.value(families, "relay_requests_in_flight") == 0
 
 
-def _row(store, n, ts, status=200, duration_ms=None, ttfb_ms=None, model="claude-opus-4-6", outcome="ok", **usage):
+def _row(store, n, ts, status=200, duration_ms=None, ttfb_ms=None, model="claude-opus-4-6", outcome="ok", cli=None,
+         ratelimit=None, **usage):
     ex = Exchange(id=f"m-{n}", ts=ts, provider="anthropic", method="POST", path="/v1/messages", model=model,
-                  status=status, usage=Usage(**usage), outcome=outcome, duration_ms=duration_ms, ttfb_ms=ttfb_ms)
+                  status=status, usage=Usage(**usage), outcome=outcome, duration_ms=duration_ms, ttfb_ms=ttfb_ms,
+                  cli=cli, ratelimit=ratelimit or {})
     store.write(record_exchange_finish(ex) if outcome else record_exchange_start(ex))
     return ex
 
@@ -63,11 +67,11 @@ def test_histogram_buckets_errors_and_incremental_cost(store):
     _row(store, 5, now - 10, duration_ms=100, model="mystery-model", input_tokens=10)
     tally = Tally()
     families = _scrape(store, tally, now)
-    bucket = {le: promtext.value(families, "relay_request_duration_seconds_bucket", provider="anthropic", le=le)
+    bucket = {le: promtext.total(families, "relay_request_duration_seconds_bucket", provider="anthropic", le=le)
               for le in ("0.05", "0.1", "0.5", "1", "5", "+Inf")}
     assert bucket == {"0.05": 1, "0.1": 2, "0.5": 2, "1": 3, "5": 4, "+Inf": 4}
-    assert promtext.value(families, "relay_request_duration_seconds_sum", provider="anthropic") == pytest.approx(4.83)
-    assert promtext.value(families, "relay_request_ttfb_seconds_bucket", provider="anthropic", le="0.1") == 2
+    assert promtext.total(families, "relay_request_duration_seconds_sum", provider="anthropic") == pytest.approx(4.83)
+    assert promtext.total(families, "relay_request_ttfb_seconds_bucket", provider="anthropic", le="0.1") == 2
     assert promtext.value(families, "relay_requests_total", status_class="5xx", outcome="upstream_error") == 1
     assert promtext.value(families, "relay_errors_total", provider="anthropic", outcome="upstream_error") == 1
     assert promtext.value(families, "relay_requests_in_flight") == 1
@@ -76,18 +80,18 @@ def test_histogram_buckets_errors_and_incremental_cost(store):
     first = promtext.value(families, "relay_cost_usd_total", model="claude-opus-4-6")
     assert first == pytest.approx(0.5 + 1000 * 25 / 1e6)
     assert promtext.value(families, "relay_unpriced_requests_total", model="mystery-model") == 1
-    assert promtext.value(families, "relay_tokens_total", provider="anthropic", kind="input") == 100_010
+    assert promtext.total(families, "relay_tokens_total", provider="anthropic", kind="input") == 100_010
 
     _row(store, 4, now - 20, duration_ms=200, input_tokens=100_000)                        # row 4 finishes
     families = _scrape(store, tally, now)
     assert promtext.value(families, "relay_cost_usd_total", model="claude-opus-4-6") == pytest.approx(first + 0.5)
     assert promtext.value(families, "relay_unpriced_requests_total", model="mystery-model") == 1, "counted once"
-    assert promtext.value(families, "relay_tokens_total", provider="anthropic", kind="input") == 200_010
-    assert promtext.value(families, "relay_request_duration_seconds_count", provider="anthropic") == 5
+    assert promtext.total(families, "relay_tokens_total", provider="anthropic", kind="input") == 200_010
+    assert promtext.total(families, "relay_request_duration_seconds_count", provider="anthropic") == 5
     assert promtext.value(families, "relay_requests_in_flight") == 0
     _row(store, 6, now - 5, duration_ms=100, input_tokens=1)
     families = _scrape(store, tally, now)
-    assert promtext.value(families, "relay_request_duration_seconds_count", provider="anthropic") == 6
+    assert promtext.total(families, "relay_request_duration_seconds_count", provider="anthropic") == 6
 
 
 def test_label_values_are_escaped(store):
@@ -129,3 +133,59 @@ def test_sql_priced_tally_matches_per_request_cost(store):
         else:
             assert promtext.value(families, "relay_cost_usd_total", model=group["key"]) == pytest.approx(group["cost"])
     assert any(g["long_context_requests"] for g in expected["rows"]), "the data must exercise long-context pricing"
+
+
+def _as(monkeypatch, user):
+    monkeypatch.setattr(writes, "ORIGIN", ("host-a", user))
+
+
+def test_series_per_user_client_and_model_with_a_bound(store, monkeypatch):
+    """Each counter and histogram is split by user, client and model; past the bound, later users
+    and models fold into "other", decided by first appearance in the store, so a fresh tally (a
+    restarted relay) gives the same series and values, and later scrapes only grow them."""
+    now = time.time()
+    _as(monkeypatch, "ana")
+    _row(store, 1, now - 60, duration_ms=100, ttfb_ms=50, cli="claude", input_tokens=1000, output_tokens=10)
+    _row(store, 2, now - 59, duration_ms=100, cli="codex", model="gpt-5-codex", input_tokens=2000)
+    _as(monkeypatch, "bo")
+    _row(store, 3, now - 58, status=529, duration_ms=900, cli="claude", outcome="upstream_error")
+    _row(store, 4, now - 57, duration_ms=100, cli="gemini", model="gemini-2.5-pro", cache_read_input_tokens=70)
+    _as(monkeypatch, "cy")                                        # past the bound of 2 users
+    _row(store, 5, now - 56, duration_ms=100, cli="claude", model="claude-sonnet-4-5", input_tokens=5)  # 4th model
+    _row(store, 6, now - 55, duration_ms=100, cli="weird-cli", input_tokens=6)
+
+    def scrape():
+        labels = prometheus.Labels(max_users=2, max_models=3)
+        return promtext.parse(collect(Context(None, store, None, None, None, 0.0), prometheus.Tally(labels),
+                                      prices.load(), now=now))
+
+    families = scrape()
+    tokens = {(lb["user"], lb["client"], lb["model"]): v for n, lb, v in families["relay_tokens_total"]["samples"]
+              if lb["kind"] == "input"}
+    assert tokens == {("ana", "claude", "claude-opus-4-6"): 1000, ("ana", "codex", "gpt-5-codex"): 2000,
+                      ("bo", "claude", "claude-opus-4-6"): 0, ("bo", "gemini", "gemini-2.5-pro"): 0,
+                      ("other", "claude", "other"): 5, ("other", "other", "claude-opus-4-6"): 6}
+    assert promtext.value(families, "relay_errors_total", user="bo", client="claude", model="claude-opus-4-6",
+                          status_class="5xx", outcome="upstream_error") == 1
+    assert promtext.value(families, "relay_request_ttfb_seconds_count", user="ana", client="claude") == 1
+    assert promtext.value(families, "relay_cost_usd_total", user="ana", client="codex") == pytest.approx(
+        prices.load().lookup("gpt-5-codex").base.input * 2000 / 1e6)
+    for family in families.values():
+        for _, lb, _ in family["samples"]:
+            assert "session" not in " ".join(lb)
+            assert lb.get("user", "ana") in ("ana", "bo", "other")
+    assert scrape() == families, "a restarted relay reads the same totals back from the store"
+
+
+def test_quota_gauges_per_user(store, monkeypatch):
+    now = time.time()
+    for n, (user, used) in enumerate((("ana", "0.25"), ("bo", "0.75"))):
+        _as(monkeypatch, user)
+        unified = "anthropic-ratelimit-unified-"
+        _row(store, n, now - 10 + n, duration_ms=5, input_tokens=1, ratelimit={
+            unified + "5h-utilization": used, unified + "5h-reset": str(int(now) + 60),
+            unified + "7d-utilization": "0.5", unified + "7d-reset": str(int(now) + 600)})
+    families = _scrape(store, Tally(), now)
+    assert promtext.value(families, "relay_quota_utilization_ratio", user="ana", window="5h") == 0.25
+    assert promtext.value(families, "relay_quota_utilization_ratio", user="bo", window="5h") == 0.75
+    assert promtext.value(families, "relay_quota_utilization_ratio", user="bo", window="7d") == 0.5
