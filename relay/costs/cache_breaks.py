@@ -12,7 +12,7 @@ cause is, checked in this order:
   ttl_expired       the gap since the previous request exceeds the TTL it wrote with (its last
                     breakpoint's `ttl`, 5m unless "1h"); a content change seen too is given as `also`
   tools_changed     the first difference is in the tools: added, removed, reordered or changed,
-                    by name and MCP server (`mcp__<server>__<tool>`, else builtin)
+                    by name and MCP server (relay.sessions.composition.tool_server)
   system_changed    ... in the system prompt: which block, and a short diff around the change
   messages_edited   ... in an earlier message (which one; `compaction` when the conversation
                     was replaced by a summary or shrank, else `rewritten`)
@@ -96,8 +96,12 @@ def _header_units(body):
     out = []
     for i, tool in enumerate(body.get("tools") or []):
         bare, mark = _bare(tool)
-        out.append({"part": "tools", "index": i, "name": tool.get("name") if isinstance(tool, dict) else None,
-                    "key": json.dumps(bare, sort_keys=True, ensure_ascii=False), "mark": mark})
+        unit = {"part": "tools", "index": i, "name": tool.get("name") if isinstance(tool, dict) else None,
+                "key": json.dumps(bare, sort_keys=True, ensure_ascii=False), "mark": mark}
+        inner = tool.get("tools") if isinstance(tool, dict) and tool.get("type") == "namespace" else None
+        if isinstance(inner, list):     # Codex: an MCP server's tools in one namespace tool
+            unit["holds"] = [t.get("name") for t in inner if isinstance(t, dict)]
+        out.append(unit)
     system = body.get("system")
     blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system
     for i, block in enumerate(blocks if isinstance(blocks, list) else []):
@@ -227,7 +231,10 @@ def _tool_change(prev, cur):
         return [(u["name"], u["key"]) for u in us if u["part"] == "tools"]
     old, new = tools(prev), tools(cur)
     old_names, new_names = [n for n, _ in old], [n for n, _ in new]
-    named = (lambda names: [{"name": n, "server": tool_server(n)} for n in names])
+    holds = {u["name"]: u["holds"] for u in prev + cur if "holds" in u}
+
+    def named(names):
+        return [{"name": n, "server": tool_server(n), **({"tools": holds[n]} if n in holds else {})} for n in names]
     added = [n for n in new_names if n not in old_names]
     removed = [n for n in old_names if n not in new_names]
     old_keys = dict(old)

@@ -38,7 +38,8 @@ judged on its own (one wire message carries the typed text next to the reminders
 prepended; Codex's environment and AGENTS.md messages and Gemini's session context count as
 system). What only the wire shows is added: the system
 prompt, and the tool schemas (JSON characters, each tool name counted once) grouped per MCP
-server (`mcp__<server>__<tool>`, else "builtin"); `percent` is each part's share of the window.
+server (tool_server: Claude Code's and Codex's `mcp__<server>…`, Gemini CLI's `mcp_<server>_<tool>`,
+else "builtin"); `percent` is each part's share of the window.
 """
 import json
 import re
@@ -292,12 +293,28 @@ def _system_chars(system):
 
 
 def tool_server(name):
-    """The MCP server of a tool name (`mcp__<server>__<tool>`), else "builtin"."""
-    if isinstance(name, str) and name.startswith("mcp__"):
+    """The MCP server of a tool by the name its CLI gives it on the wire, else "builtin":
+    `mcp__<server>__<tool>` (Claude Code; Codex's flat form), `mcp__<server>` (Codex 0.169: one
+    `namespace` tool holding the server's tools under their own names), `mcp_<server>_<tool>`
+    (Gemini CLI 0.61). Gemini's separator is a single `_`, which server names may contain too:
+    the server is read up to its first `_`, as Gemini CLI itself parses these names, so a server
+    named `my_db` shows as `my` (the wire says no more; see docs/commands.md)."""
+    if not isinstance(name, str):
+        return "builtin"
+    if name.startswith("mcp__"):
         server = name[5:].split("__", 1)[0]
-        if server:
-            return server
-    return "builtin"
+    elif name.startswith("mcp_"):
+        server, _, tool = name[4:].partition("_")
+        server = server if tool else ""
+    else:
+        server = ""
+    return server or "builtin"
+
+
+def _tool_count(tool):
+    """A Codex namespace offers the tools it holds; any other entry is one tool."""
+    inner = tool.get("tools") if tool.get("type") == "namespace" else None
+    return len(inner) if isinstance(inner, list) else 1
 
 
 def compose_request(body):
@@ -312,7 +329,7 @@ def compose_request(body):
             continue
         seen.add(tool.get("name"))
         entry = servers.setdefault(tool_server(tool.get("name")), {"tools": 0, "chars": 0})
-        entry["tools"] += 1
+        entry["tools"] += _tool_count(tool)
         entry["chars"] += len(json.dumps(tool, ensure_ascii=False))
     tools = sum(e["chars"] for e in servers.values())
     total = sum(chars.values()) + system + tools

@@ -25,6 +25,8 @@ RATELIMIT_PREFIXES = ("x-ratelimit-",)
 RATELIMIT_NAMES = ("retry-after",)
 SESSION_HEADERS = ("x-gemini-session-id", "x-session-id")
 CONTEXT_PREFIX = "<session_context>"
+_DATE = "Today's date is "
+_LISTING = "- **Directory Structure:**"
 _MODEL_PATH = re.compile(r"/models/([^/:?]+):([A-Za-z]+)")
 
 
@@ -44,7 +46,10 @@ def conversation_id(data, user_agent):
     the model it names) and the user texts up to and including the first that is not the
     session context; the model router's call for the first prompt carries the same start, so it
     lands in the same session. A history rewritten from its start (Gemini's chat compression)
-    starts a new id."""
+    starts a new id. The session context is hashed without what a resumed run rewrites in it
+    (_stable_context): the date, the directory listing and the loaded context (GEMINI.md files,
+    an MCP server's instructions), so `--resume` on another day, after new files or with an MCP
+    server added stays in the session."""
     contents = data.get("contents")
     texts: list[str] = []
     for content in contents if isinstance(contents, list) else ():
@@ -53,7 +58,7 @@ def conversation_id(data, user_agent):
         parts = content.get("parts")
         for part in parts if isinstance(parts, list) else ():
             if isinstance(part, dict) and isinstance(part.get("text"), str):
-                texts.append(part["text"])
+                texts.append(_stable_context(part["text"]))
         if texts and not texts[-1].lstrip().startswith(CONTEXT_PREFIX):
             break
     if not texts:
@@ -61,6 +66,20 @@ def conversation_id(data, user_agent):
     client = (user_agent or "").split("/", 1)[0].strip()
     digest = hashlib.sha256(json.dumps([client, texts], ensure_ascii=False).encode("utf-8")).hexdigest()
     return "gemini-" + digest[:24]
+
+
+def _stable_context(text):
+    """The lines of a `<session_context>` text above its directory listing, without the date:
+    the OS, the temporary and workspace directories. Any other text as it is."""
+    if not text.lstrip().startswith(CONTEXT_PREFIX):
+        return text
+    kept = []
+    for line in text.splitlines():
+        if line.startswith(_LISTING) or line.startswith("<loaded_context>"):
+            break
+        if not line.startswith(_DATE):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def request_meta(body, headers, path=None):
