@@ -11,7 +11,6 @@ opened read-only with a 100 ms lock budget, a missing or locked one prints what 
 gives plus a short note, garbage on stdin prints what can be printed, and every path exits 0
 (Claude Code blanks the line on a non-zero exit). `relay init --statusline` installs it.
 """
-import contextlib
 import json
 import os
 import sqlite3
@@ -77,8 +76,10 @@ def _save_state(path, session_id, state):
             json.dump(states, fh)
         os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def gather(status, now=None, db=None):
