@@ -6,9 +6,13 @@
 relay reads a database of `--rows` proxied exchanges (every one with unified quota headers, 50
 sessions, spread over the last `--rows` seconds, so most of them are today); ccusage reads the
 same number of assistant messages as Claude Code session files (50 files), as it has no database.
-Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up run. Also printed:
-`python -c pass` (the interpreter's own start-up on this machine, the floor for any Python
-status line). ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
+Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up run.
+Two forms: the command `relay init --statusline` writes (relay.paths.statusline_command: the
+interpreter under -I -S on relay/statusline_entry.py, no site-packages) and `relay statusline`
+(relay.py here, as a source checkout runs it; an installed `relay` script starts the same way, with
+site). Also printed: `python -c pass` and `python -I -S -c pass`, the interpreter's own start-up
+with and without site-packages (its .pth files) on this machine, the floors of the two forms.
+ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
 with --no-cache (its default caches the line for a second) and --offline. Numbers only.
 """
 import argparse
@@ -28,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from live_views import _fill  # noqa: E402
 
+from relay import paths  # noqa: E402
 from relay.store import Store  # noqa: E402
 
 CCUSAGE = Path.home() / ".cache" / "relay-ci" / "ccusage"
@@ -97,7 +102,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         # Compiled modules as an installed relay has them (a checkout run with
-        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree.
+        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree;
+        # the -I form ignores both variables and writes relay/__pycache__ once, as pip compiles at install.
         env = dict(os.environ, RELAY_HOME=str(Path(tmp) / "relay-home"), HOME=tmp, NO_COLOR="1",
                    PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -108,7 +114,12 @@ def main(argv=None):
         store.close()
         print(f"{args.rows} exchanges in the database, {args.runs} runs each, load {os.getloadavg()[0]:.1f}")
         stdin = _status("s7")
+        written = paths.statusline_command()       # what `relay init --statusline` writes
         _report("python3 -c pass", _times([sys.executable, "-c", "pass"], "", args.runs, env))
+        _report("python3 -I -S -c pass", _times([sys.executable, "-I", "-S", "-c", "pass"], "", args.runs, env))
+        _report("init's command (-I -S entry)", _times(written, stdin, args.runs, env))
+        _report("init's command (no database)",
+                _times(written, stdin, args.runs, dict(env, RELAY_HOME=str(Path(tmp) / "empty"))))
         _report("relay statusline", _times([sys.executable, str(ROOT / "relay.py"), "statusline"], stdin,
                                            args.runs, env))
         _report("relay statusline (no database)",

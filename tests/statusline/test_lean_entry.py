@@ -1,10 +1,13 @@
 """The command `relay init --statusline` writes, `<python> -I -S relay/statusline_entry.py`: the
 same line as `relay statusline` for the same input, the same fallbacks, and a process that loads
 neither site-packages nor relay's heavy modules (what keeps it quick to start)."""
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import zipapp
 
 import pytest
 
@@ -97,3 +100,21 @@ def test_loads_no_heavy_module(relay):
 def test_sql_only_readers_name_the_usage_fields_of_the_model():
     assert queries._USAGE_FIELDS == tuple(Usage.__dataclass_fields__)
     assert "RELAY_HOME" in os.environ       # conftest keeps the tests off the user's data dir
+
+
+def test_zipapp_writes_and_runs_itself_under_the_same_flags(tmp_path):
+    # a zipapp's own relay.py as __main__: the written command is the archive under -I -S
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "relay", src / "relay", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "relay.py", src / "__main__.py")
+    archive = tmp_path / "relay.pyz"
+    zipapp.create_archive(src, archive)
+    probe = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys, json; sys.path.insert(0, sys.argv[1]);"
+                            " from relay import paths; print(json.dumps(paths.statusline_command()))", str(archive)],
+                           capture_output=True, text=True, timeout=60)
+    command = json.loads(probe.stdout)
+    assert command == [sys.executable, "-I", "-S", str(archive), "statusline"]
+    done = subprocess.run(command, input=status("v2.1.90"), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NO_COLOR": "1"})
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("Opus 5.5 (1M context) · ctx 6%") and "relay: no database" in done.stdout
