@@ -34,3 +34,10 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+    # The line is printed and flushed, the database closed and the totals file renamed into place:
+    # nothing is left for the interpreter's shutdown, which would spend ~5 ms tearing down modules.
+    try:
+        sys.stdout.flush()
+    except OSError:             # Claude Code gone: nobody left to show the line to
+        pass
+    os._exit(0)
