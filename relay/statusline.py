@@ -49,12 +49,17 @@ def _thresholds():
 
 
 def _load_state(path, session_id):
+    """This session's running totals, else the most recently drawn session's (today's total goes
+    on from it; relay.costs.today.running sums the new session whole)."""
     try:
         with open(path) as fh:
             states = json.load(fh)
-        return states.get(session_id or "") if isinstance(states, dict) else None
     except (OSError, ValueError):
         return None
+    if not isinstance(states, dict) or not states:
+        return None
+    state = states.get(session_id or "") or list(states.values())[-1]
+    return state if isinstance(state, dict) else None
 
 
 def _save_state(path, session_id, state):
