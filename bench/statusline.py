@@ -6,9 +6,14 @@
 relay reads a database of `--rows` proxied exchanges (every one with unified quota headers, 50
 sessions, spread over the last `--rows` seconds, so most of them are today); ccusage reads the
 same number of assistant messages as Claude Code session files (50 files), as it has no database.
-Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up run. Also printed:
-`python -c pass` (the interpreter's own start-up on this machine, the floor for any Python
-status line). ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
+Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up
+run; the commands take turns, one run each per round, so a loaded machine weighs on all alike.
+Two forms: the command `relay init --statusline` writes (relay.paths.statusline_command: the
+interpreter under -I -S on relay/statusline_entry.py, no site-packages) and `relay statusline`
+(relay.py here, as a source checkout runs it; an installed `relay` script starts the same way, with
+site). Also printed: `python -c pass` and `python -I -S -c pass`, the interpreter's own start-up
+with and without site-packages (its .pth files) on this machine, the floors of the two forms.
+ccusage 20.0.24 is taken from ~/.cache/relay-ci/ccusage (npm) when it is there, run
 with --no-cache (its default caches the line for a second) and --offline. Numbers only.
 """
 import argparse
@@ -28,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from live_views import _fill  # noqa: E402
 
+from relay import paths  # noqa: E402
 from relay.store import Store  # noqa: E402
 
 CCUSAGE = Path.home() / ".cache" / "relay-ci" / "ccusage"
@@ -46,22 +52,30 @@ def _status(session):
                                                             "cache_creation_input_tokens": 20000}}})
 
 
-def _times(cmd, stdin, runs, env):
-    subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)   # warm caches
-    took = []
+def _run(cmd, stdin, env):
+    start = time.perf_counter()
+    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)
+    if done.returncode:
+        raise SystemExit(f"{cmd} failed: {done.stderr[:500]}")
+    return (time.perf_counter() - start) * 1000, done.stdout.strip()
+
+
+def _bench(cases, runs):
+    """Time every case `runs` times, one run of each in turn, so that load that comes and goes on
+    a shared machine weighs on all of them alike; one warm-up run each first."""
+    for _, cmd, stdin, env in cases:
+        _run(cmd, stdin, env)
+    took = {name: [] for name, *_ in cases}
+    out = {}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=env, timeout=120)
-        took.append((time.perf_counter() - start) * 1000)
-        if done.returncode:
-            raise SystemExit(f"{cmd} failed: {done.stderr[:500]}")
-    took.sort()
-    return statistics.median(took), took[min(len(took) - 1, int(len(took) * 0.99))], done.stdout.strip()
-
-
-def _report(name, result):
-    p50, p99, out = result
-    print(f"{name:<34} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {out[:100]!r}")
+        for name, cmd, stdin, env in cases:
+            ms, out[name] = _run(cmd, stdin, env)
+            took[name].append(ms)
+    print(f"load {os.getloadavg()[0]:.1f} after the runs")
+    for name, *_ in cases:
+        times = sorted(took[name])
+        p50, p99 = statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+        print(f"{name:<34} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   {out[name][:100]!r}")
 
 
 def _claude_history(root, rows, now):
@@ -97,7 +111,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         # Compiled modules as an installed relay has them (a checkout run with
-        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree.
+        # PYTHONDONTWRITEBYTECODE would recompile every module on every run), kept out of the tree;
+        # the -I form ignores both variables and writes relay/__pycache__ once, as pip compiles at install.
         env = dict(os.environ, RELAY_HOME=str(Path(tmp) / "relay-home"), HOME=tmp, NO_COLOR="1",
                    PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -108,25 +123,32 @@ def main(argv=None):
         store.close()
         print(f"{args.rows} exchanges in the database, {args.runs} runs each, load {os.getloadavg()[0]:.1f}")
         stdin = _status("s7")
-        _report("python3 -c pass", _times([sys.executable, "-c", "pass"], "", args.runs, env))
-        _report("relay statusline", _times([sys.executable, str(ROOT / "relay.py"), "statusline"], stdin,
-                                           args.runs, env))
-        _report("relay statusline (no database)",
-                _times([sys.executable, str(ROOT / "relay.py"), "statusline"], stdin, args.runs,
-                       dict(env, RELAY_HOME=str(Path(tmp) / "empty"))))
+        empty = dict(env, RELAY_HOME=str(Path(tmp) / "empty"))
+        written = paths.statusline_command()       # what `relay init --statusline` writes
+        script = [sys.executable, str(ROOT / "relay.py"), "statusline"]
+        cases = [("python3 -c pass", [sys.executable, "-c", "pass"], "", env),
+                 ("python3 -I -S -c pass", [sys.executable, "-I", "-S", "-c", "pass"], "", env),
+                 ("init's command (-I -S entry)", written, stdin, env),
+                 ("init's command (no database)", written, stdin, empty),
+                 ("relay statusline", script, stdin, env),
+                 ("relay statusline (no database)", script, stdin, empty)]
+        _bench(cases, args.runs)
+        # ccusage takes its turns apart: the npm form leaves node busy for a while after it
+        # exits, which would weigh on whichever command runs next.
+        cases = []
         native, wrapper = _ccusage()
-        if not (native or wrapper):
+        if native or wrapper:
+            claude = Path(tmp) / "claude"
+            _claude_history(claude, args.rows, now)
+            cc_env = dict(env, CLAUDE_CONFIG_DIR=str(claude))
+            flags = ["statusline", "--offline", "--no-cache"]
+            if native:
+                cases.append(("ccusage statusline (native)", [str(native), *flags], stdin, cc_env))
+            if wrapper and shutil.which("node"):
+                cases.append(("ccusage statusline (npm bin)", [str(wrapper), *flags], stdin, cc_env))
+            _bench(cases, args.runs)
+        else:
             print(f"ccusage: not installed (npm install --prefix {CCUSAGE} ccusage@20.0.24), skipped")
-            return
-        claude = Path(tmp) / "claude"
-        _claude_history(claude, args.rows, now)
-        cc_env = dict(env, CLAUDE_CONFIG_DIR=str(claude))
-        flags = ["statusline", "--offline", "--no-cache"]
-        if native:
-            _report("ccusage statusline (native)", _times([str(native), *flags], stdin, args.runs, cc_env))
-        if wrapper and shutil.which("node"):
-            _report("ccusage statusline (npm bin)", _times([str(wrapper), *flags], stdin, args.runs, cc_env))
-
 
 if __name__ == "__main__":
     main()

@@ -10,10 +10,8 @@ templates/ and static/ sit beside the package in a source checkout, in <prefix>/
 extracts them once to a cache dir (see resource_dir).
 """
 import os
-import shutil
 import stat
 import sys
-import zipfile
 from pathlib import Path
 
 from relay import __version__
@@ -34,9 +32,10 @@ def artifact_path():
 def zipapp_archive():
     """The .pyz holding this module, or None when relay is not running from a zip archive."""
     archive = Path(__file__).parent.parent
-    if archive.is_file() and zipfile.is_zipfile(archive):
-        return archive.resolve()
-    return None
+    if not archive.is_file():
+        return None
+    import zipfile  # with shutil, ~4 ms a short `relay statusline` from a directory does not need
+    return archive.resolve() if zipfile.is_zipfile(archive) else None
 
 
 def data_dir(environ=None, artifact=_UNSET):
@@ -143,6 +142,21 @@ def self_command():
     return [sys.executable, "-m", "relay"]
 
 
+def statusline_command():
+    """The argv Claude Code runs as this relay's status line (`relay init --statusline`). From a
+    directory (a pip install or a checkout): relay/statusline_entry.py under `-I -S`, which skips
+    site-packages and its .pth files, most of a short process's start-up (see that module); on
+    Python 3.10, without -S, as TOML then needs tomli from site-packages. A zipapp runs itself
+    under the same flags; a frozen build is its own interpreter."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "statusline"]
+    flags = ["-I", "-S"] if sys.version_info >= (3, 11) else ["-I"]
+    root = Path(__file__).resolve().parent.parent
+    if root.is_file():
+        return [sys.executable, *flags, str(root), "statusline"]
+    return [sys.executable, *flags, str(Path(__file__).resolve().parent / "statusline_entry.py")]
+
+
 def resource_dir(name):
     """Absolute path of the top-level `templates` or `static` folder in every layout."""
     frozen = getattr(sys, "_MEIPASS", None)
@@ -170,6 +184,8 @@ def _extract_from_zipapp(archive, name):
     # Jinja and send_from_directory need real files. The cache is keyed on the archive's size and
     # mtime, so a rebuilt .pyz never serves the templates of an older one; it is unpacked into a
     # private folder first and renamed into place, so two first runs at once cannot see half of it.
+    import shutil
+    import zipfile
     info = archive.stat()
     target = data_dir() / "cache" / f"resources-{__version__}-{info.st_size:x}-{int(info.st_mtime):x}"
     if not (target / name).is_dir():

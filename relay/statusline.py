@@ -11,7 +11,6 @@ opened read-only with a 100 ms lock budget, a missing or locked one prints what 
 gives plus a short note, garbage on stdin prints what can be printed, and every path exits 0
 (Claude Code blanks the line on a non-zero exit). `relay init --statusline` installs it.
 """
-import contextlib
 import json
 import os
 import sqlite3
@@ -50,12 +49,17 @@ def _thresholds():
 
 
 def _load_state(path, session_id):
+    """This session's running totals, else the most recently drawn session's (today's total goes
+    on from it; relay.costs.today.running sums the new session whole)."""
     try:
         with open(path) as fh:
             states = json.load(fh)
-        return states.get(session_id or "") if isinstance(states, dict) else None
     except (OSError, ValueError):
         return None
+    if not isinstance(states, dict) or not states:
+        return None
+    state = states.get(session_id or "") or list(states.values())[-1]
+    return state if isinstance(state, dict) else None
 
 
 def _save_state(path, session_id, state):
@@ -77,8 +81,10 @@ def _save_state(path, session_id, state):
             json.dump(states, fh)
         os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def gather(status, now=None, db=None):

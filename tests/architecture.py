@@ -24,12 +24,17 @@ LAYERS = [
     "statusline",
     "cli",
     "__main__",
+    "statusline_entry",    # Claude Code's status line command, run as a script (see the module)
 ]
 # module -> why its in-function imports of relay modules stay there
 LAZY = {
     "relay.__main__": "gevent must patch the standard library before relay's modules import socket and threading",
     "relay.sessions.worker": "parsers and analysis load only when a file changed; a warm `relay report` skips ~40 ms",
     "relay.runtime": "relay._build exists only in a built artifact",
+    "relay.store": ("Store and open_user_store load on first use (PEP 562), so a leaf of relay.store (the "
+                    "status line's readers) costs no writer, migrations, PostgreSQL adapter or settings"),
+    "relay.store.queries": ("the models' dataclasses (~15 ms) load when a reader builds an Exchange, not for "
+                            "the SQL-only readers of `relay statusline`"),
     "relay.cli.mcp": "the MCP SDK is optional (a zipapp has no pydantic-core): relay.mcp.server loads once it can",
 }
 OPTIONAL = {"relay._build"}     # written by build/build.sh; absent from a source checkout

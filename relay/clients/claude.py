@@ -157,9 +157,10 @@ STATUSLINE_KEYS = ["statusLine"]
 
 
 def statusline_spec(environ):
-    """settings.json's statusLine entry that runs `relay statusline` (this relay's own command,
-    with RELAY_HOME when it is set so the line reads the proxy's database)."""
-    argv = [*paths.self_command(), "statusline"]
+    """settings.json's statusLine entry that runs `relay statusline` (this relay's own, in its
+    quick-starting form: paths.statusline_command), with RELAY_HOME when it is set so the line
+    reads the proxy's database."""
+    argv = paths.statusline_command()
     command = " ".join(shlex.quote(a) for a in argv)
     if environ.get("RELAY_HOME"):
         command = f"RELAY_HOME={shlex.quote(str(paths.data_dir(environ)))} {command}"
@@ -167,6 +168,8 @@ def statusline_spec(environ):
 
 
 def is_relay_statusline(spec):
-    """True for a statusLine entry that runs `relay statusline` (ours, from any install)."""
+    """True for a statusLine entry that runs `relay statusline` (ours, from any install, in the
+    `relay statusline` form earlier versions wrote or the statusline_entry.py form)."""
     command = spec.get("command") if isinstance(spec, dict) else None
-    return isinstance(command, str) and command.rstrip().endswith("statusline") and "relay" in command
+    return (isinstance(command, str) and "relay" in command
+            and command.rstrip().endswith(("statusline", "statusline_entry.py")))

@@ -27,7 +27,7 @@ base input: 5m write 1.25x, 1h write 2x, read 0.1x):
 """
 import json
 import re
-from dataclasses import dataclass, replace
+from collections import namedtuple
 
 from relay import paths
 from relay.costs import price_table
@@ -38,28 +38,22 @@ _CLAUDE_NEW = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d
 _CLAUDE_OLD = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)")
 
 
-@dataclass(frozen=True)
-class Rates:
+# Named tuples, not dataclasses: `relay statusline` prices the day with these, and the dataclass
+# machinery (dataclasses, inspect, typing) is ~15 ms of that short process.
+class Rates(namedtuple("Rates", KINDS)):
     """USD per million tokens of each kind."""
-    input: float
-    output: float
-    cache_write_5m: float
-    cache_write_1h: float
-    cache_read: float
+    __slots__ = ()
 
     def to_dict(self):
         return {k: getattr(self, k) for k in KINDS}
 
 
-@dataclass(frozen=True)
-class Price:
-    model: str                      # the table id that matched
-    provider: str
-    base: Rates
-    long: Rates | None = None    # rates for the whole request once the prompt exceeds threshold
-    threshold: int | None = None
-    assumed: bool = False           # a newer generation priced as its family's newest listed row
-    source: str = "shipped"         # shipped or override
+class Price(namedtuple("Price", "model provider base long threshold assumed source",
+                       defaults=(None, None, False, "shipped"))):
+    """model: the table id that matched; provider; base Rates; long: the Rates for the whole
+    request once the prompt exceeds `threshold` (or None); assumed: a newer generation priced as
+    its family's newest listed row; source: shipped or override."""
+    __slots__ = ()
 
     def to_dict(self):
         return {"model": self.model, "provider": self.provider, **self.base.to_dict(),
@@ -153,7 +147,7 @@ class PriceTable:
             return None
         newest = max(family)
         older = newest[1:] < version[1:]
-        return replace(self._claude[newest], assumed=True) if older else self._claude[newest]
+        return self._claude[newest]._replace(assumed=True) if older else self._claude[newest]
 
     def rows(self):
         """Every model, overrides replacing shipped rows of the same id, sorted by provider and id."""

@@ -70,19 +70,24 @@ def running(conn, table, since, session_id, state=None, now=None):
     """(totals, state): the priced proxy usage of today (rows started at or after `since`) and of
     one session, kept up to date from a previous call's `state` by reading only the rows that
     finished since (a rowid mark plus the rows then in flight), as the Prometheus tally does.
-    Without a usable state (none, another day or session) everything is summed once, in one
-    read transaction so the mark matches the sums. Rows read incrementally are not deduplicated
+    A state of another session of the same day carries the day on, and only this session is
+    summed whole (a new session's first line does not re-read the day). Without a usable state
+    (none, another day) everything is summed once, in one read transaction so the mark matches
+    the sums. Rows read incrementally are not deduplicated
     by message id against earlier ones (a proxy row repeats a message id only on a client retry)."""
     conn.execute("BEGIN")
     try:
-        if state and state.get("since") == since and state.get("session") == session_id:
+        if state and state.get("since") == since:
             batch = totals_queries.Batch(conn, state["mark"], state["pending"])
             today = _add(state["today"], _sums(priced_groups(conn, totals_queries.Where(batch, "ts >= ?", since),
                                                              table)))
-            mine = state["mine"]
-            if session_id:
-                mine = _add(mine, _sums(priced_groups(conn, totals_queries.Where(batch, "session_id = ?", session_id),
-                                                      table)))
+            if state.get("session") == session_id:
+                mine = state["mine"]
+                if session_id:
+                    mine = _add(mine, _sums(priced_groups(
+                        conn, totals_queries.Where(batch, "session_id = ?", session_id), table)))
+            else:   # another session's state of today: the day goes on from it, this session is summed whole
+                mine = _sums(priced_groups(conn, totals_queries.Since(0, session_id), table) if session_id else [])
             mark, pending = batch.hi, batch.still_open(conn)
         else:
             mark = totals_queries.max_rowid(conn)

@@ -12,9 +12,7 @@ hooks. `observe` is called once per finished exchange, after the client got the 
 only does arithmetic on the exchange's own fields, so it costs microseconds.
 """
 import itertools
-import threading
 import time
-import uuid
 from collections import deque
 
 from relay.costs.prices import claude_version, normalize
@@ -72,10 +70,15 @@ def thresholds_from(settings):
 
 def context_pct(exchange):
     usage = exchange.usage
-    prompt = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
+    return context_fill(exchange.model,
+                        usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens)
+
+
+def context_fill(model, prompt):
+    """(percent of `model`'s window that `prompt` tokens fill, the window), (None, 0) for none."""
     if not prompt:
         return None, 0
-    window = context_window(exchange.model)
+    window = context_window(model)
     return round(prompt * 100 / window, 2), window
 
 
@@ -97,6 +100,8 @@ class Guard:
         self.thresholds = thresholds
         self.bus = bus
         self.on_alert = on_alert            # fn(alert), must not block (see relay.guard.hooks)
+        import threading  # with uuid, ~5 ms that the status line (tiers only) does not load
+        import uuid
         self.instance = uuid.uuid4().hex[:12]
         self._ids = itertools.count(1)
         self._lock = threading.Lock()

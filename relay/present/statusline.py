@@ -51,12 +51,12 @@ def _text(value):
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _model(status, measured):
+def _model(status, last):
     model = status.get("model")
     if isinstance(model, str):        # a few early builds sent the id as a plain string
         model = {"id": model}
     model = _dict(model)
-    model_id = _text(model.get("id")) or (measured.model if measured else None)
+    model_id = _text(model.get("id")) or (last["model"] if last else None)
     return {"id": model_id, "name": _text(model.get("display_name")) or model_id}
 
 
@@ -65,7 +65,7 @@ def _usage_prompt(usage):
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
 
 
-def _context(status, measured, model_id):
+def _context(status, last, model_id):
     """Fill of the context window: Claude Code's own percentage, else its current usage over its
     window size, else the latest exchange relay saw for the session."""
     window = _dict(status.get("context_window"))
@@ -80,8 +80,8 @@ def _context(status, measured, model_id):
         if tokens is None:
             tokens = round(pct * size / 100)
         return {"pct": round(pct, 1), "tokens": tokens, "window": int(size), "source": "claude-code"}
-    if measured is not None:
-        fill, size = guards.context_pct(measured)
+    if last is not None:
+        fill, size = guards.context_fill(last["model"], last["prompt"])
         if fill is not None:
             return {"pct": round(fill, 1), "tokens": round(fill * size / 100), "window": size, "source": "measured"}
     if status.get("exceeds_200k_tokens") is True:
@@ -161,8 +161,8 @@ def measure(store, session_id, table, now, state=None):
     (relay.costs.today.running, incremental from `state`). One read, so a lock fails it whole."""
     def read(conn):
         totals, new_state = today.running(conn, table, times.start_of_day(now), session_id, state, now)
-        recent = queries.recent_usage(conn, 1, session_id) if session_id else []
-        return {"rows": metrics_queries.ratelimit_rows(conn), "last": recent[0] if recent else None,
+        return {"rows": metrics_queries.ratelimit_rows(conn),
+                "last": queries.last_prompt(conn, session_id) if session_id else None,
                 "today": totals["today"], "session": totals["session"],
                 "window": last_window(conn, session_id) if session_id else None}, new_state
     return store.read(read)

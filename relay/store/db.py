@@ -29,6 +29,7 @@ from typing import Any
 
 from relay import paths
 from relay.store import migrations, pg
+from relay.store.readonly import connect
 
 log = logging.getLogger(__name__)
 _STOP = object()
@@ -90,18 +91,6 @@ def _original(module, name):
 
 def _native_lock():
     return _original("_thread", "allocate_lock")()
-
-
-def connect(path, readonly=False, busy_ms=10000):
-    if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
-    else:
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 class _Barrier:

@@ -1,9 +1,11 @@
 """Read functions returning models or plain dicts; every reader (API, pages, MCP, TUI) uses these."""
 import json
 
-from relay.models import Exchange, Usage
-
-_USAGE_FIELDS = tuple(Usage.__dataclass_fields__)
+# The token columns of an exchange row, named as relay.models.Usage's fields (a test holds them
+# equal). Spelled out rather than read off Usage so that the SQL-only readers (the totals, the
+# quota headers, the status line) do not load the models' dataclasses, ~15 ms of a status line.
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_creation_5m_input_tokens",
+                 "cache_creation_1h_input_tokens", "cache_read_input_tokens", "reasoning_tokens")
 # A row that reported any tokens: the rows that cost money (costs.report and the SQL totals agree on it).
 USED_TOKENS = "(" + " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS) + ") > 0"
 
@@ -22,6 +24,7 @@ _NOT_MODEL = ("rowid", "machine", "os_user")
 
 
 def _exchange(row):
+    from relay.models import Exchange, Usage
     data = dict(row)
     for key in _NOT_MODEL:
         data.pop(key, None)
@@ -122,12 +125,24 @@ def list_finished(conn, since=None, provider=None):
     return [_exchange(r) for r in conn.execute(sql, args)]
 
 
+def _recent_usage_rows(conn, columns, limit, session_id):
+    clause, args = where(("session_id = ?", session_id))
+    sql = (f"SELECT {columns} FROM exchanges" + (clause + " AND" if clause else " WHERE")
+           + f" outcome IS NOT NULL AND {USED_TOKENS} ORDER BY ts DESC, rowid DESC LIMIT ?")
+    return conn.execute(sql, args + [int(limit)])
+
+
 def recent_usage(conn, limit=50, session_id=None):
     """Finished exchanges that reported tokens, newest first (the turns readers list)."""
-    clause, args = where(("session_id = ?", session_id))
-    sql = ("SELECT * FROM exchanges" + (clause + " AND" if clause else " WHERE")
-           + f" outcome IS NOT NULL AND {USED_TOKENS} ORDER BY ts DESC, rowid DESC LIMIT ?")
-    return [_exchange(r) for r in conn.execute(sql, args + [int(limit)])]
+    return [_exchange(r) for r in _recent_usage_rows(conn, "*", limit, session_id)]
+
+
+def last_prompt(conn, session_id=None):
+    """{model, prompt tokens} of the newest exchange recent_usage would list first, or None:
+    what the status line's context fill needs, without building an Exchange."""
+    row = _recent_usage_rows(conn, "model, COALESCE(input_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"
+                                   " + COALESCE(cache_read_input_tokens, 0)", 1, session_id).fetchone()
+    return {"model": row[0], "prompt": row[1]} if row else None
 def count_since(conn, since):
     """Requests started at or after `since` (epoch seconds) and those still open."""
     row = conn.execute("SELECT COUNT(*), SUM(outcome IS NULL) FROM exchanges WHERE ts >= ?", (since,)).fetchone()

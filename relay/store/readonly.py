@@ -3,10 +3,23 @@
 
 No migration, no writer thread, no file created: a missing database stays missing, and a lock
 held past `busy_ms` is an error the caller turns into a fallback instead of a wait.
+`connect` (every SQLite connection of relay, the writer's too) lives here, so this module does
+not load relay.store.db's writer, logging and PostgreSQL adapter.
 """
 import os
+import sqlite3
 
-from relay.store.db import connect
+
+def connect(path, readonly=False, busy_ms=10000):
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10)
+    else:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
 class ReadOnly:

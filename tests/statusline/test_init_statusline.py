@@ -32,12 +32,14 @@ def test_statusline_installed_then_undone_byte_for_byte():
     steps = {s["step"]: s for s in init("--statusline")["steps"]}
     assert steps["claude_statusline"]["status"] == "changed"
     line = json.loads(path.read_text())["statusLine"]
-    assert line["type"] == "command" and line["command"].endswith("statusline")
+    # the quick-starting form: the interpreter without site-packages, on relay/statusline_entry.py
+    assert line["type"] == "command" and line["command"].endswith("/relay/statusline_entry.py")
+    assert f"{sys.executable} -I -S " in line["command"]
     assert f"RELAY_HOME={os.environ['RELAY_HOME']}" in line["command"]
     # the installed command runs and prints a line
     done = subprocess.run(line["command"], shell=True, input='{"model": {"display_name": "Opus"}}',
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "Opus" in done.stdout
+    assert done.returncode == 0 and done.stderr == "" and " Opus · $0.00 today\n" in done.stdout
     again = {s["step"]: s for s in init("--statusline")["steps"]}
     assert again["claude_statusline"]["status"] == "unchanged"
     init("--undo")
@@ -53,7 +55,7 @@ def test_a_users_own_status_line_is_kept_unless_forced():
     assert json.loads(path.read_text())["statusLine"]["command"] == "~/.claude/my-line.sh"
     forced = {s["step"]: s for s in init("--statusline", "--force")["steps"]}
     assert forced["claude_statusline"]["status"] == "changed"
-    assert json.loads(path.read_text())["statusLine"]["command"].endswith("statusline")
+    assert json.loads(path.read_text())["statusLine"]["command"].endswith("statusline_entry.py")
     init("--undo")
     assert path.read_bytes() == OWN_LINE
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from relay import paths, statusline
-from relay.store import Store
+from relay.store import Store, totals_queries
 from tests.fake_upstream import RESET_EPOCH
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.relay_process import ROOT
@@ -150,3 +150,22 @@ def test_running_totals_read_only_new_rows_and_stay_right(relay):
     (paths.db_path().parent / statusline.STATE_FILE).unlink()
     again = json.loads(line(status("v1.0.85", "sess-run"), as_json=True))
     assert again["cost"] == data["cost"]
+
+
+def test_a_new_session_carries_the_day_on_from_another_sessions_totals(relay, monkeypatch):
+    send(relay, "sess-first", "5h=0.1,7d=0.1")
+    assert "$0.02 session $0.02 today" in line(status("v1.0.85", "sess-first"), no_color=True)
+    send(relay, "sess-second", "5h=0.1,7d=0.1")
+    send(relay, "sess-second", "5h=0.1,7d=0.1")
+    wait_rows(relay.url, 4, session_id="sess-second")
+    summed = []
+    real = totals_queries.Since
+    monkeypatch.setattr(totals_queries, "Since", lambda since, session_id=None: summed.append(session_id)
+                        or real(since, session_id))
+    # NOW is before the rows, so every row counts as today: 6 requests, 4 of them this session's
+    data = json.loads(line(status("v1.0.85", "sess-second"), as_json=True))
+    assert data["cost"]["session_usd"] == pytest.approx(4 * 0.011288)
+    assert data["cost"]["today_usd"] == pytest.approx(6 * 0.011288)
+    assert summed == ["sess-second"]          # the day went on from sess-first's totals, not summed again
+    state = json.loads((paths.db_path().parent / statusline.STATE_FILE).read_text())
+    assert state["sess-second"]["mine"]["requests"] == 4 and state["sess-second"]["today"]["requests"] == 6
