@@ -106,7 +106,7 @@ def prune_savings(conn, session_id=None, since=None):
     """The measured savings of pruned requests (table prune_savings), one row each, oldest first:
     prices apply per request (a long prompt is billed at the long rates), so relay/costs sums them."""
     clause, args = where(("session_id = ?", session_id), ("ts >= ?", since))
-    return [dict(r) for r in conn.execute(f"SELECT * FROM prune_savings {clause} ORDER BY ts, rowid", args)]
+    return [dict(r) for r in conn.execute(f"SELECT * FROM prune_savings {clause} ORDER BY ts, exchange_id", args)]
 
 
 def list_usage(conn, since=None):
