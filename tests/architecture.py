@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Low to high. A tuple is one layer of packages that must not import each other.
 LAYERS = [
-    "errors", "paths", "times", "models", "config", "runtime", "userfiles",
+    "errors", "paths", "times", "models", "config", "runtime", "userfiles", "remote",
     "store", "bus", "clients",
     "sessions", "proxy", "costs", "guard", "diagnostics", "orch", "setup",
     "present",

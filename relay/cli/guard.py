@@ -5,12 +5,13 @@ replayed from the database (the last hours of proxied exchanges) and says so. Th
 /api/v1/guard?after=<last id> and fires its hooks once per new alert; a relay restart shows up
 as a new `instance` (its alert ids start again at 1), which the daemon reports and follows.
 """
+import os
 import signal
 import time
 
 import click
 
-from relay import config, guard
+from relay import config, guard, remote
 from relay.cli.output import emit, format_option, guarded
 from relay.guard.hooks import Hooks, describe
 from relay.present import guard as view
@@ -23,13 +24,21 @@ def _url(host, port):
 
 
 def _fetch(base, after=None, timeout=3.0):
-    """The guard payload of the relay at `base`, or None when nothing answers there."""
+    """The guard payload of the relay at `base`, or None when nothing answers there; a relay with
+    access tokens that refuses ours (or gets none) raises remote.TokenRefused, so neither the
+    daemon nor the one-shot view mistakes it for a relay that is down."""
     import requests
+    token = remote.token(os.environ)
     try:
         response = requests.get(f"{base}/api/v1/guard", params={} if after is None else {"after": after},
-                                timeout=timeout)
+                                headers=remote.headers(token), timeout=timeout)
+    except requests.RequestException:
+        return None
+    if response.status_code == 401:
+        raise remote.TokenRefused(base, bool(token))
+    try:
         return response.json()["guard"] if response.ok else None
-    except (requests.RequestException, ValueError, KeyError):
+    except (ValueError, KeyError):
         return None
 
 
@@ -110,7 +119,9 @@ def _daemon(base, interval, hooks):
 @format_option()
 @guarded
 def command(daemon, host, port, interval, on_alert, notify, fmt):
-    """Guard tiers (ok, notice, warn, critical) of the quota and of each session's context window."""
+    """Guard tiers (ok, notice, warn, critical) of the quota and of each session's context window.
+
+    A relay with access tokens needs yours in the environment: RELAY_TOKEN."""
 
     base, settings = _url(host, port)
     if daemon:

@@ -1,4 +1,6 @@
 """`relay init`: set everything up in one go, or put it all back with --undo."""
+from urllib.parse import urlsplit
+
 import click
 
 from relay import config
@@ -32,15 +34,24 @@ def _plain(payload):
 @click.option("--statusline", is_flag=True,
               help="Also make `relay statusline` Claude Code's status line (a status line of your own is kept).")
 @click.option("--force", is_flag=True, help="With --statusline: replace a status line of your own.")
+@click.option("--remote", "remote_url", default=None, metavar="URL",
+              help="Point the CLIs at a team relay at URL (e.g. http://relay.internal:8083) with your access token; "
+                   "nothing local is set up.")
+@click.option("--token-env", default="RELAY_TOKEN", show_default=True, metavar="NAME",
+              help="With --remote: the environment variable holding your access token.")
 @click.option("--undo", is_flag=True, help="Restore every file relay init changed and stop the server it started.")
 @format_option()
 @guarded
-def command(dry_run, skip_server, port, codex, gemini, statusline, force, undo, fmt):
+def command(dry_run, skip_server, port, codex, gemini, statusline, force, remote_url, token_env, undo, fmt):
     """Detect the CLIs, create the database, point Claude Code (and Codex, Gemini) at relay,
     register `relay mcp` with Claude Code, start relay and check its health.
 
     Every file is backed up before its first edit and edited in place; running it again changes
     nothing more.
+
+    With --remote URL the CLIs go to a team relay (`relay serve --auth-tokens`) and send your
+    token: Codex reads it from --token-env at each run; Claude Code's settings.json and Gemini
+    CLI's .env cannot name a variable, so the token is written there and the files made 0600.
     """
 
     if undo:
@@ -51,8 +62,10 @@ def command(dry_run, skip_server, port, codex, gemini, statusline, force, undo, 
         if not 1 <= port <= 65535:
             raise RelayError(f"--port must be from 1 to 65535, got {port}",
                              hint="relay init writes this port into the CLIs' settings, so it must be fixed")
+        if remote_url and urlsplit(remote_url).scheme not in ("http", "https"):
+            raise RelayError(f"--remote must be an http:// or https:// URL, got {remote_url!r}")
         payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini,
-                           statusline=statusline, force=force)
+                           statusline=statusline, force=force, remote_url=remote_url, token_env=token_env)
     emit(payload, fmt, plain=_plain, rich=_plain)
     if any(s["status"] == "failed" for s in payload.get("steps", [])):
         raise SystemExit(1)

@@ -1,8 +1,10 @@
 """`relay top`: a live terminal view of sessions, request and token rates, cost, cache, errors,
 quota and guard state, fed by the running relay; reads the database when no relay answers."""
+import os
+
 import click
 
-from relay import config
+from relay import config, remote
 from relay.cli.output import guarded
 from relay.store import open_user_store
 from relay.tui import feed as feeds
@@ -24,13 +26,15 @@ def base_url(host, port):
 @click.option("--width", type=click.IntRange(min=40), default=None, help="Columns to render [default: the terminal's].")
 @guarded
 def command(host, port, refresh, once, width):
-    """Watch relay live, like top: sessions, req/s, tokens, cost, quota, cache, errors, guard."""
+    """Watch relay live, like top: sessions, req/s, tokens, cost, quota, cache, errors, guard.
+
+    A relay with access tokens needs yours in the environment: RELAY_TOKEN."""
     from rich.console import Console
 
 
     settings = config.load({"host": host, "port": port})
     url = base_url(settings.host, settings.port)
-    live = feeds.LiveFeed(url)
+    live = feeds.LiveFeed(url, token=remote.token(os.environ))
 
     def open_db(note):
         return feeds.DbFeed(settings, open_user_store(), note=note)

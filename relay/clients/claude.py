@@ -19,6 +19,7 @@ PACKAGE = "@anthropic-ai/claude-code"        # seen in the argv of its node laun
 USER_AGENTS = ("claude-cli/", "claude-code/")
 HOME_ENV = "RELAY_CLAUDE_HOME"
 BASE_URL_VAR = "ANTHROPIC_BASE_URL"
+HEADERS_VAR = "ANTHROPIC_CUSTOM_HEADERS"
 AUTH_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 AUTH_FILES = (".credentials.json",)
 CONFIG_FILES = ("settings.json",)
@@ -68,6 +69,23 @@ def base_url(environ=None):
 def base_url_setting(url):
     """The settings.json assignment that sends Claude Code to `url` (for userfiles.plan_json)."""
     return [(["env", BASE_URL_VAR], url)]
+
+
+def headers_setting(current, name, value):
+    """The settings.json assignment that adds header `name: value` to ANTHROPIC_CUSTOM_HEADERS
+    (one `Name: value` per line), keeping the user's other headers. Claude Code reads the value
+    literally (no $VAR expansion in settings.json), so the token itself goes in."""
+    lines = [line for line in (current or "").splitlines()
+             if line.strip() and line.split(":", 1)[0].strip().lower() != name.lower()]
+    return [(["env", HEADERS_VAR], "\n".join([*lines, f"{name}: {value}"]))]
+
+
+def settings_env(environ, key):
+    """env.<key> from settings.json, or None."""
+    data, _ = read_json(settings_path(environ))
+    env = data.get("env") if isinstance(data, dict) else None
+    value = env.get(key) if isinstance(env, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def auth(environ=None):

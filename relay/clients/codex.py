@@ -93,10 +93,12 @@ def login_mode(environ=None):
     return API_KEY if env.get("OPENAI_API_KEY") else None
 
 
-def point_at(text, base_url, path="config.toml", mode=API_KEY, chatgpt_base_url=None):
+def point_at(text, base_url, path="config.toml", mode=API_KEY, chatgpt_base_url=None, header_env=None):
     """config.toml text that sends Codex through relay for login `mode`; the rest of the file is
     kept. For a ChatGPT login, base_url is the /backend-api/codex mount and chatgpt_base_url the
-    /backend-api/ one."""
+    /backend-api/ one (None: Codex's other ChatGPT calls go straight to ChatGPT). `header_env`
+    is (header, variable): Codex sends the variable's value in that header (env_http_headers),
+    so the value itself is never written into config.toml."""
     _load(text, path)
     plain = unset(text or "")
     if PROVIDER in (_load(plain, path).get("model_providers") or {}):
@@ -104,16 +106,16 @@ def point_at(text, base_url, path="config.toml", mode=API_KEY, chatgpt_base_url=
                          hint="rename or remove it, then run relay init again")
     text = put_block(text, "codex selection", [f'model_provider = "{PROVIDER}"'],
                      replaces=r"\s*model_provider\s*=", at_start=True, region=_top_region)
-    if mode == CHATGPT:
+    if mode == CHATGPT and chatgpt_base_url:
         text = put_block(text, "codex chatgpt", [f'chatgpt_base_url = "{chatgpt_base_url}"'],
                          replaces=r"\s*chatgpt_base_url\s*=", at_start=True, region=_top_region)
-        auth = "requires_openai_auth = true"
     else:
         text = remove_block(text, "codex chatgpt")
-        auth = 'env_key = "OPENAI_API_KEY"'
+    auth = "requires_openai_auth = true" if mode == CHATGPT else 'env_key = "OPENAI_API_KEY"'
+    extra = [f'env_http_headers = {{ "{header_env[0]}" = "{header_env[1]}" }}'] if header_env else []
     text = put_block(text, "codex provider", [
         f"[model_providers.{PROVIDER}]", f'name = "{PROVIDER}"', f'base_url = "{base_url}"',
-        'wire_api = "responses"', auth])
+        'wire_api = "responses"', auth, *extra])
     _load(text, path)  # never write a file Codex could not read
     return text
 

@@ -31,6 +31,8 @@ API_KEY, GOOGLE = "api-key", "google"
 # Auth types that reach Google through Code Assist (cloudcode-pa), not the Gemini API.
 CODE_ASSIST_AUTH = ("oauth-personal", "compute-default-credentials", "cloud-shell", "login-with-google")
 TAG = "gemini"
+HEADERS_VAR = "GEMINI_CLI_CUSTOM_HEADERS"
+HEADERS_TAG = "gemini headers"
 
 
 def home(environ=None):
@@ -105,6 +107,10 @@ def read_env(path):
         text = path.read_text(encoding="utf-8")
     except OSError:
         return {}
+    return read_env_text(text)
+
+
+def read_env_text(text):
     out = {}
     for line in text.splitlines():
         line = line.strip()
@@ -123,8 +129,18 @@ def point_at(text, url, mode=API_KEY):
     return set_key(text, CODE_ASSIST_VAR if mode == GOOGLE else BASE_URL_VAR, url)
 
 
+def set_header(text, name, value):
+    """.env text whose GEMINI_CLI_CUSTOM_HEADERS (`Name: value, Other: value`) carries `name: value`,
+    keeping the user's other headers. Gemini CLI reads .env values literally (no $VAR expansion),
+    so the value itself goes in."""
+    own = [h for h in read_env_text(text).get(HEADERS_VAR, "").split(",")
+           if h.strip() and h.split(":", 1)[0].strip().lower() != name.lower()]
+    return put_block(text, HEADERS_TAG, [f"{HEADERS_VAR}={', '.join([*(h.strip() for h in own), f'{name}: {value}'])}"],
+                     replaces=rf"\s*(export\s+)?{HEADERS_VAR}\s*=")
+
+
 def unset(text):
-    return remove_block(text, TAG)
+    return remove_block(remove_block(text, HEADERS_TAG), TAG)
 
 
 def base_url(environ=None):

@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from relay import remote
 from relay.errors import RelayError
 from relay.present import dashboard as dashboard_view
 from relay.present import exchanges
@@ -73,9 +74,11 @@ class LiveFeed:
     or a guard alert wakes the loop at once and every request in the window counts toward the rates, not only the
     newest ones the dashboard lists."""
 
-    def __init__(self, base_url, timeout=3.0):
+    def __init__(self, base_url, timeout=3.0, token=None):
         self.base = base_url.rstrip("/")
         self.http = requests.Session()
+        self.http.headers.update(remote.headers(token))
+        self.token_sent = bool(token)
         self.timeout = timeout
         self.seen = {}
         self.lock = threading.Lock()
@@ -85,10 +88,15 @@ class LiveFeed:
         self.thread = None
 
     def probe(self):
+        """True when relay answers; remote.TokenRefused when it has tokens on and ours is missing or
+        wrong (an empty screen would hide why)."""
         try:
-            return self.http.get(self.base + "/api/v1/health", timeout=self.timeout).json().get("ok") is True
+            answer = self.http.get(self.base + "/api/v1/health", timeout=self.timeout).json()
         except (requests.RequestException, ValueError):
             return False
+        if remote.needs_token(answer):
+            raise remote.TokenRefused(self.base, self.token_sent)
+        return isinstance(answer, dict) and answer.get("ok") is True
 
     def start(self):
         self.thread = threading.Thread(target=self._follow, name="relay-top-events", daemon=True)
@@ -131,6 +139,8 @@ class LiveFeed:
     def snapshot(self, now=None):
         now = time.time() if now is None else now
         response = self.http.get(self.base + "/api/v1/dashboard", timeout=self.timeout)
+        if response.status_code == 401:      # the token was revoked while top ran
+            raise remote.TokenRefused(self.base, self.token_sent)
         body = response.json()
         if not body.get("ok"):
             raise RelayError(f"relay at {self.base} answered {body.get('error')!r}")
@@ -162,6 +172,8 @@ class AutoFeed:
 
         try:
             return self.live.snapshot(now)
+        except remote.TokenRefused:
+            raise           # not a relay that stopped: the database would show stale numbers as live
         except (requests.RequestException, ValueError, KeyError, RelayError):
             if self.db is None:
                 self.db = self.open_db(f"relay at {self.live.base} stopped answering; reading the database")

@@ -39,6 +39,7 @@ class Stats:
         self.metric_exports_failed = 0
         self.exchanges_missed = 0    # the bus reset this subscriber (it fell behind)
         self.error = None            # why export is off, when it is
+        self.last_export_ok = {"spans": None, "metrics": None}   # None until the first export of each
         self.queue_full = lambda: 0  # () -> spans the SDK's queue dropped (read from the SDK)
 
     def add(self, field, n=1):
@@ -51,7 +52,9 @@ class Stats:
             return {"endpoint": self.endpoint, "spans_exported": self.spans_exported,
                     "spans_dropped": self.spans_dropped + queue_full, "spans_queue_full": queue_full,
                     "metric_exports_failed": self.metric_exports_failed,
-                    "exchanges_missed": self.exchanges_missed, "error": self.error}
+                    "exchanges_missed": self.exchanges_missed, "error": self.error,
+                    "last_span_export_ok": self.last_export_ok["spans"],
+                    "last_metric_export_ok": self.last_export_ok["metrics"]}
 
 
 def _attributes(ex):
@@ -179,6 +182,7 @@ class _Counting:
             log.debug("otlp: export raised", exc_info=True)
             result = self.failure
         ok = self.last_ok = result != self.failure
+        self.stats.last_export_ok["spans" if self.span else "metrics"] = ok
         if self.span:
             self.stats.add("spans_exported" if ok else "spans_dropped", len(batch))
         elif not ok:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from relay import times
 from relay.errors import ConfigError
+from relay.remote import HEADER  # noqa: F401  (the web layer's name for it; defined with the clients that send it)
 
-HEADER = "X-Relay-Token"
 ENVIRON_KEY = "HTTP_X_RELAY_TOKEN"   # the header as WSGI names it
 PREFIX = "relay_"   # a shape people (and secret scanners) can recognise
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -18,7 +18,7 @@ def test_doctor_json_lists_every_check_and_exits_0_on_warnings():
     assert report["ok"] is True and [c["name"] for c in report["checks"]] == [c.__name__.removeprefix("check_")
                                                                               for c in checks.CHECKS]
     assert {c["status"] for c in report["checks"]} <= {"pass", "warn"}
-    runtime = report["checks"][-1]
+    runtime = {c["name"]: c for c in report["checks"]}["runtime"]
     assert runtime["name"] == "runtime" and runtime["message"].startswith("source ")
     assert "server: gevent" in runtime["message"] and "liveness: psutil" in runtime["message"]
 

@@ -34,12 +34,12 @@ def settings_file(data):
     return path
 
 
-def test_run_reports_exactly_ten_checks(tmp_path):
+def test_run_reports_exactly_twelve_checks(tmp_path):
     report = run(make_ctx(tmp_path, dead_port()))
     assert [c["name"] for c in report["checks"]] == ["claude_settings", "clis_via_relay", "mcp", "client_configs",
                                                      "database",
                                                      "session_dirs", "disk_space", "stale_pids", "env_conflicts",
-                                                     "runtime"]
+                                                     "runtime", "team_relay", "otlp"]
     assert all(c["status"] in ("pass", "warn", "fail") and c["message"] for c in report["checks"])
     assert all(c["fix"] for c in report["checks"] if c["status"] != "pass")
 

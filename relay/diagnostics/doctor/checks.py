@@ -1,17 +1,19 @@
 """The `relay doctor` checks, in the order they print. Each takes the doctor Context and
 returns one Check; a fix that is safe to apply unattended is attached as `apply`."""
 import functools
+import importlib.util
 import json
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
-from relay import clients, paths, runtime, userfiles
+from relay import clients, paths, remote, runtime, userfiles
 from relay.clients import claude, codex, gemini
 from relay.diagnostics.doctor import probes
 from relay.diagnostics.doctor.model import Check
-from relay.diagnostics.doctor.probes import endpoint, health, listening
+from relay.diagnostics.doctor.probes import endpoint, health, health_at, listening
 from relay.store import Store, migrations, pg
 
 FULL_CHECK_MAX_BYTES = 256 << 20
@@ -44,6 +46,10 @@ def check_claude_settings(ctx):
     apply = None
     if answer and _unset_or_dead(from_file, ctx) and (from_file or _unset_or_dead(from_env, ctx)):
         apply = functools.partial(_point_settings_at, ctx.environ, relay)
+    team = _team_relay(ctx)
+    if configured and team and endpoint(configured) == endpoint(team[0]):
+        return Check("claude_settings", "pass", f"Claude Code goes through the team relay at {configured} "
+                     f"(from {source}); see the team_relay check")
     if configured:
         return Check("claude_settings", "warn",
                      f"Claude Code goes to {configured} (from {source}), not to relay at {relay}",
@@ -423,5 +429,110 @@ def check_runtime(ctx):
     return Check("runtime", "pass", text)
 
 
+# --- 9. a team relay and OpenTelemetry export ------------------------------------------------
+
+_MOUNT_SUFFIX = re.compile(r"/(openai/v1|backend-api/codex|gemini)/?$")
+
+
+def _relay_headers(ctx):
+    """CLI name -> the custom headers relay init --remote writes for it ("Name: value" strings)."""
+    codex_text = userfiles.read_text(codex.config_path(ctx.environ)) or ""
+    return {"Claude Code": (claude.settings_env(ctx.environ, claude.HEADERS_VAR) or "").splitlines(),
+            "Codex": [f"{remote.HEADER}:"] if remote.HEADER in codex_text else [],   # names a variable only
+            "Gemini CLI": gemini.read_env(gemini.env_path(ctx.environ)).get(gemini.HEADERS_VAR, "").split(",")}
+
+
+def _token_in(headers):
+    for header in headers:
+        name, _, value = header.partition(":")
+        if name.strip().lower() == remote.HEADER.lower():
+            return value.strip()
+    return None
+
+
+def _team_token(ctx):
+    """The access token this machine sends: RELAY_TOKEN, else the one relay init --remote wrote into
+    Claude Code's or Gemini CLI's headers. Only ever sent to the team relay, never shown."""
+    return remote.token(ctx.environ) or next(
+        (t for headers in _relay_headers(ctx).values() if (t := _token_in(headers))), None)
+
+
+def _team_relay(ctx):
+    """(base URL, which CLIs) of the relay the CLIs are pointed at with relay's
+    token header, or None. A CLI sent elsewhere without the header (a vendor's API, another
+    proxy) is not a team relay."""
+    headers = _relay_headers(ctx)
+    found: dict = {}
+    for name, module in (("Claude Code", claude), ("Codex", codex), ("Gemini CLI", gemini)):
+        url = module.base_url(ctx.environ)
+        ep = endpoint(url) if url else None
+        if ep is None or _token_in(headers[name]) is None:
+            continue
+        found.setdefault(_MOUNT_SUFFIX.sub("", url.rstrip("/")), []).append(name)
+    return next(iter(found.items()), None)
+
+
+def check_team_relay(ctx):
+    team = _team_relay(ctx)
+    if team is None:
+        return Check("team_relay", "pass", "no team relay configured (the CLIs use this machine's relay, if any)")
+    base, names = team
+    token = _team_token(ctx)
+    answer = health_at(base, max(ctx.timeout, 3.0), token)
+    who = ", ".join(names)
+    if answer is None:
+        return Check("team_relay", "fail", f"{who} go to the team relay at {base}, but nothing answers there: "
+                     "every request of those CLIs fails", "check the URL and the network, or ask who runs the relay; "
+                     "`relay init --undo` puts the CLIs back")
+    if remote.needs_token(answer):
+        why = "refuses this machine's token (revoked or mistyped)" if token else "needs a token and none is set"
+        return Check("team_relay", "fail", f"the team relay at {base} {why}: requests of {who} are refused",
+                     f"export {remote.TOKEN_ENV}=<your token> and run `relay init --remote {base}` again")
+    return Check("team_relay", "pass", f"{who} go to the team relay at {base}: relay {answer.get('version', '?')} "
+                 "answers and accepts this machine's token")
+
+
+def _sdk_missing():
+    for module in ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http"):
+        try:
+            if importlib.util.find_spec(module) is None:
+                return module
+        except (ImportError, ValueError):
+            return module
+    return None
+
+
+def check_otlp(ctx):
+    try:
+        configured = ctx.settings["otlp_endpoint"]
+    except KeyError:
+        configured = ""
+    if not configured:
+        return Check("otlp", "pass", "OpenTelemetry export is off (otlp_endpoint not set)")
+    missing = _sdk_missing()
+    if missing:
+        return Check("otlp", "fail", f"otlp_endpoint is {configured} but the OpenTelemetry SDK is not installed "
+                     f"({missing} missing): relay exports nothing", "pip install 'relay[otel]', then restart relay")
+    answer = health(ctx)
+    if answer is None or remote.needs_token(answer):
+        why = "relay is not running" if answer is None else "relay needs a token to show it (set RELAY_TOKEN)"
+        return Check("otlp", "warn", f"otlp_endpoint is {configured}, SDK installed; {why}, so whether exports "
+                     "succeed is unknown", None if answer else "start relay with `relay serve`")
+    stats = answer.get("otlp")
+    if not stats:
+        return Check("otlp", "warn", f"otlp_endpoint is {configured} but the running relay does not export "
+                     "(started before the setting)", "restart relay")
+    counts = (f"{stats.get('spans_exported', 0)} spans sent, {stats.get('spans_dropped', 0)} dropped, "
+              f"{stats.get('metric_exports_failed', 0)} metric exports failed")
+    if stats.get("error"):
+        return Check("otlp", "fail", f"OTLP export is off: {stats['error']}", "fix it, then restart relay")
+    if stats.get("last_span_export_ok") is False or stats.get("last_metric_export_ok") is False:
+        return Check("otlp", "fail", f"the collector at {stats.get('endpoint') or configured} refused or did not "
+                     f"answer the last export ({counts})", "start the collector or fix otlp_endpoint; relay keeps "
+                     "running and counts what it drops")
+    return Check("otlp", "pass", f"exporting to {stats.get('endpoint') or configured}: {counts}")
+
+
 CHECKS = [check_claude_settings, check_clis_via_relay, check_mcp, check_client_configs, check_database,
-          check_session_dirs, check_disk_space, check_stale_pids, check_env_conflicts, check_runtime]
+          check_session_dirs, check_disk_space, check_stale_pids, check_env_conflicts, check_runtime,
+          check_team_relay, check_otlp]

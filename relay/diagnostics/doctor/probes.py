@@ -9,6 +9,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from relay import remote
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
 
 
@@ -25,12 +27,15 @@ def endpoint(url):
     return host, port
 
 
-def health_at(base_url, timeout=1.0):
-    """relay's /api/v1/health answer at `base_url` as a dict, or None when relay does not answer."""
+def health_at(base_url, timeout=1.0, token=None):
+    """relay's /api/v1/health answer at `base_url` as a dict, or None when relay does not answer.
+    A relay with access tokens answers `{"ok": true, "auth_required": true}` unless `token` is one
+    of its own (remote.needs_token)."""
     # No proxy handler: an HTTP_PROXY in the environment must never see this local probe.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(base_url + "/api/v1/health", headers=remote.headers(token))
     try:
-        with opener.open(base_url + "/api/v1/health", timeout=timeout) as resp:
+        with opener.open(request, timeout=timeout) as resp:
             data = json.loads(resp.read(65536))
     except (OSError, ValueError, urllib.error.URLError):
         return None
@@ -38,8 +43,8 @@ def health_at(base_url, timeout=1.0):
 
 
 def health(ctx):
-    """The health answer of the relay the doctor Context names."""
-    return health_at(ctx.relay_url, ctx.timeout)
+    """The health answer of the relay the doctor Context names (with RELAY_TOKEN when set)."""
+    return health_at(ctx.relay_url, ctx.timeout, remote.token(ctx.environ))
 
 
 def relay_answers(url, timeout=1.0):
