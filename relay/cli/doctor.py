@@ -1,4 +1,4 @@
-"""`relay doctor [--fix]`: eight checks of the setup around relay, each with its fix.
+"""`relay doctor [--fix]`: twelve checks of the setup around relay, each with its fix.
 
 Exit code 0 when every check passes or warns, 1 when one fails (after --fix, as re-checked).
 rich is imported only for --format rich.

@@ -1,22 +1,26 @@
-"""`relay doctor`: eight checks of the setup around relay, each pass / warn / fail with a fix.
+"""`relay doctor`: twelve checks of the setup around relay, each pass / warn / fail with a fix.
 
-  1 claude_settings  Claude Code's ANTHROPIC_BASE_URL (settings.json env, process env) points at
-                     relay, and relay answers GET /api/v1/health
-  2 mcp              relay is registered as an MCP server (~/.claude.json user or project scope,
-                     or ./.mcp.json) and its command and script exist
-  2b client_configs ~/.claude.json parses (no null bytes from a cut write) and its mcpServers.relay
-                     entry runs a command that exists (an http entry: a port that listens);
-                     Codex's config.toml parses (else a failed check with its line and column)
-  3 database         relay.db passes PRAGMA integrity_check (quick_check over 256 MB) and its
-                     schema is the one this relay writes
-  4 session_dirs     the Claude Code, Codex and Gemini session directories are readable
-  5 disk_space       free space where the data dir lives
-  6 stale_pids       *.pid / *.lock files in the data dir whose process is gone
-  7 env_conflicts    base-URL variables pointing at a local port where nothing listens, settings
-                     and environment disagreeing, an API key and an auth token both set
-  8 runtime          layout (source, installed, zipapp, binary), build commit, and the modes the
-                     optional compiled parts allow: server gevent or waitress, liveness via
-                     psutil or /proc, MCP available or not
+  claude_settings  Claude Code's ANTHROPIC_BASE_URL (settings.json env, process env) points at
+                   relay, and relay answers GET /api/v1/health
+  clis_via_relay   Codex and Gemini CLI, when pointed at relay, reach a relay that answers
+  mcp              relay is registered as an MCP server (~/.claude.json user or project scope,
+                   or ./.mcp.json) and its command and script exist
+  client_configs   ~/.claude.json parses (no null bytes from a cut write) and its mcpServers.relay
+                   entry runs a command that exists (an http entry: a port that listens);
+                   Codex's config.toml parses (else a failed check with its line and column)
+  database         relay.db passes PRAGMA integrity_check (quick_check over 256 MB) and its
+                   schema is the one this relay writes; with a PostgreSQL database_url: the
+                   server answers, its version, relay's migration level there
+  session_dirs     the Claude Code, Codex and Gemini session directories are readable
+  disk_space       free space where the data dir lives
+  stale_pids       *.pid / *.lock files in the data dir whose process is gone
+  env_conflicts    base-URL variables pointing at a local port where nothing listens, settings
+                   and environment disagreeing, an API key and an auth token both set
+  runtime          layout (source, installed, zipapp, binary), build commit, and the modes the
+                   optional compiled parts allow: server gevent or waitress, liveness via
+                   psutil or /proc, MCP available or not
+  team_relay       a team relay the CLIs send X-Relay-Token to answers and accepts this token
+  otlp             with otlp_endpoint set: the SDK is there and the last export reached the collector
 `run(ctx, fix=True)` applies only the fixes marked safe (pointing Claude Code at a relay that
 answers, migrating the database, removing stale pid files), each after a backup of the file it
 changes, then runs the checks again. An edit of a user's file goes through relay.userfiles, so
@@ -33,7 +37,7 @@ __all__ = ["STATUSES", "Check", "Context", "run"]
 
 
 def run(ctx, fix=False):
-    """Run the eight checks; with `fix`, apply the safe fixes and check again."""
+    """Run the checks; with `fix`, apply the safe fixes and check again."""
     _follow_running_relay(ctx)
     found = [_guarded(c, ctx) for c in checks.CHECKS]
     actions = []
