@@ -9,7 +9,7 @@ import dataclasses
 import time
 
 from relay.models import SEVERITIES, analysing
-from relay.sessions.composition import compose_session
+from relay.sessions.composition import compose_summary
 from relay.sessions.detectors import detect_all
 
 
@@ -46,12 +46,11 @@ def row(source, session):
     """The `session_index` row (as a dict) for `session`, the parsed form of `source`."""
     with analysing(session):      # the detectors and the composition share one grouping into turns
         findings = [f.to_dict() for f in detect_all(session)]
-        composition = compose_session(session)
+        # Per-turn rows can run to hundreds of KB per session; the index keeps the summary so that
+        # listing thousands of sessions stays fast. A session's turns are recomputed on demand.
+        composition = compose_summary(session)
         turns = sum(1 for t in session.turns() if t.messages and t.messages[-1].role == "assistant")
     usage = tokens(session)
-    # Per-turn rows can run to hundreds of KB per session; the index keeps the summary so that
-    # listing thousands of sessions stays fast. A session's turns are recomputed on demand.
-    composition.pop("turns", None)
     return {
         "session_key": source.key,
         "provider": source.provider,

@@ -236,6 +236,20 @@ def compose_session(session):
     for row in rows:      # every message falls in exactly one turn, so the turns add up to the session
         for name in CATEGORIES:
             chars[name] += row["chars"][name]
+    return {**_summary(session, chars, len(rows)), "turns": _bucketed(rows)}
+
+
+def compose_summary(session):
+    """compose_session() without its "turns": what the index keeps. Summed over the messages
+    directly (each falls in exactly one turn), it builds no per-turn rows, which were a third of
+    a cold scan's analysis and were thrown away."""
+    chars = _empty()
+    for msg in session.messages:
+        _add_message(chars, msg)
+    return _summary(session, chars, len(session.turns()))
+
+
+def _summary(session, chars, turn_count):
     total = sum(chars.values())
     return {
         "session_id": session.session_id,
@@ -248,9 +262,8 @@ def compose_session(session):
         "total_tokens": estimate_tokens(total),
         "snr": round(sum(chars[c] for c in SIGNAL) / total, 3) if total else None,
         "duplicate_reads": duplicate_reads(session),
-        "turn_count": len(rows),
-        "turns_summarised": len(rows) > MAX_TURNS,
-        "turns": _bucketed(rows),
+        "turn_count": turn_count,
+        "turns_summarised": turn_count > MAX_TURNS,
     }
 
 

@@ -105,3 +105,13 @@ def test_long_sessions_are_bucketed(monkeypatch):
     assert c["turns_summarised"] and c["turn_count"] == 10
     assert [b["turns"] for b in c["turns"]] == [[0, 2], [3, 5], [6, 8], [9, 9]]
     assert c["turns"][0]["chars"]["user_text"] == 12 and c["turns"][1]["measured_tokens"] == 6
+
+
+def test_the_indexed_summary_is_the_composition_without_its_turns(monkeypatch):
+    monkeypatch.setattr(composition, "MAX_TURNS", 1)     # a summarised session too
+    for provider, name in (("claude", "session-text-resume-compact.jsonl"), ("claude", "session-tool-bash.jsonl"),
+                           ("codex", "rollout-tool-exec_command.jsonl"), ("gemini", "session-text-then-resume.jsonl")):
+        session = fixture_session(provider, name)
+        full = compose_session(session)
+        assert full.pop("turns")
+        assert composition.compose_summary(session) == full, name

@@ -176,3 +176,21 @@ def test_the_process_pool_gives_the_same_rows_as_in_process(store, files, monkey
     finally:
         other.close()
     assert pooled == inline
+
+
+def test_a_file_untouched_for_a_week_keeps_no_state_until_it_is_appended_to(store, files):
+    from relay.sessions import worker
+    path = str(files["session-tool-bash"])
+    old = os.stat(path).st_mtime - worker.STATE_AGE - 60
+    os.utime(path, (old, old))
+    update(store)
+    kept = os.path.join(state.state_dir(store.path), os.path.basename(state._file("", path)))
+    assert not os.path.exists(kept)
+    append(path, reply_line("w1"))
+    c = update(store).counters
+    assert (c.files_parsed, c.files_resumed, c.files_restarted) == (1, 0, 1)    # read again from 0, once
+    assert rows(store)[BASH_KEY]["tokens"]["total"] == parse_file("claude", path).usage.total
+    assert os.path.exists(kept)                                                 # written now: a state again
+    append(path, reply_line("w2"))
+    c = update(store).counters
+    assert (c.files_resumed, c.bytes_read) == (1, len(reply_line("w2")))

@@ -10,17 +10,29 @@ MAX_LINES_LISTED = 10   # a finding that covers many lines lists the first ones 
 
 
 class Locator:
-    """Maps a message (or a file line) to its 0-based model turn, computed once per session."""
+    """Maps a message (or a file line) to its 0-based model turn, computed once per session.
+
+    Built at the first question, not when a detector takes it: most sessions have no finding,
+    and building it for each was most of the detectors' cost in a cold scan."""
 
     def __init__(self, session):
-        self._turn_of = {}
+        self._session = session
+        self._turn_of = None       # id(message) -> turn index
+        self._first_lines = self._indexes = None
+
+    def _build(self):
+        self._turn_of = turn_of = {}
         starts = []            # (first line of turn, turn index)
-        for turn in session.turns():
+        for turn in self._session.turns():
+            index = turn.index
+            first = 0
             for msg in turn.messages:
-                self._turn_of[id(msg)] = turn.index
-            lines = [m.line for m in turn.messages if m.line]
-            if lines:
-                starts.append((min(lines), turn.index))
+                turn_of[id(msg)] = index
+                line = msg.line
+                if line and (not first or line < first):
+                    first = line
+            if first:
+                starts.append((first, index))
         starts.sort()
         self._first_lines = [first for first, _ in starts]
         self._indexes = [index for _, index in starts]
@@ -31,10 +43,14 @@ class Locator:
         return memoized(session, "locator", lambda: cls(session))
 
     def turn(self, msg):
+        if self._turn_of is None:
+            self._build()
         return self._turn_of.get(id(msg))
 
     def turn_at_line(self, line):
         """The turn that the file line falls in (the last turn starting at or before it)."""
+        if self._first_lines is None:
+            self._build()
         at = bisect.bisect_right(self._first_lines, line)
         return self._indexes[at - 1] if at else None
 

@@ -12,6 +12,7 @@ first bytes and never decoded.
 from relay.models import Block, Compaction, Message, ToolCall, Usage
 from relay.sessions.parsers import snapshot
 from relay.sessions.parsers.base import (
+    SHAPE_ERRORS,
     LineParser,
     as_dict,
     as_int,
@@ -143,8 +144,15 @@ class ClaudeParser(LineParser):
             if kind not in _BOOKKEEPING:
                 self.session.stats.count_unknown(str(kind))
             return
-        self.guarded(self._common, obj)
-        self.guarded(handler, obj)
+        # guarded(), inlined (once per line): each half counts its own shape error, as before
+        try:
+            self._common(obj)
+        except SHAPE_ERRORS:
+            self.session.stats.bad_lines += 1
+        try:
+            handler(obj)
+        except SHAPE_ERRORS:
+            self.session.stats.bad_lines += 1
 
     def _common(self, obj):
         s = self.session

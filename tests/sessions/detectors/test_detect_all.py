@@ -39,3 +39,19 @@ def test_an_unknown_severity_is_treated_as_a_detector_bug(monkeypatch):
     monkeypatch.setattr(detectors.bloat, "detect", lambda s: [Finding("bloat", "fatal", "x", s.session_id)])
     found = detectors.detect_all(make_session([user("hi"), assistant("yo")]))
     assert [(f.detector, f.where) for f in found] == [("internal", {"detector": "bloat"})]
+
+
+def test_the_locator_is_built_only_when_a_finding_asks_where(monkeypatch):
+    from relay.models import Session
+    from relay.sessions.detectors.common import Locator
+    grouped = []
+    real = Session._group_turns
+    monkeypatch.setattr(Session, "_group_turns", lambda self: grouped.append(1) or real(self))
+    quiet = make_session([user("go"), assistant("ok")])
+    monkeypatch.setattr(detectors, "DETECTORS", [detectors.orphan, detectors.integrity])
+    assert detectors.detect_all(quiet) == [] and grouped == []     # nothing found: no grouping into turns
+    session = make_session([user("go"), assistant(tool_use("t1", "Bash")), user("?", line=3), assistant("ok", line=4)])
+    locator = Locator(session)
+    assert locator.turn_at_line(4) == 1 and locator.turn(session.messages[0]) == 0
+    [found] = detectors.detect_all(session)
+    assert found.where == {"line": 2, "turn": 0, "tool_id": "t1", "tool": "Bash"}
