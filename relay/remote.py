@@ -5,10 +5,13 @@ The token comes from the environment only (RELAY_TOKEN): a command-line option w
 the shell history and in every process listing. It is sent in X-Relay-Token and never written to
 disk, logged or repeated in an error; messages name the variable, not its value.
 """
+from urllib.parse import urlsplit, urlunsplit
+
 from relay.errors import RelayError
 
 HEADER = "X-Relay-Token"
 TOKEN_ENV = "RELAY_TOKEN"
+URL_ENV = "RELAY_URL"
 
 
 def token(environ, name=TOKEN_ENV):
@@ -39,3 +42,25 @@ class TokenRefused(RelayError):
             message = f"the relay at {base} needs a token: set {name}"
             hint = f"export {name}=<your token> (the one `relay tokens add` printed for you)"
         super().__init__(message, hint=hint)
+
+
+def base_url(url, option="--url"):
+    """`url` as the base every API path is appended to: http(s), a host, any path prefix kept
+    without its trailing slash (https://relay.internal/team/ -> https://relay.internal/team).
+    Credentials, a query or a fragment are refused: they would be printed in every message, or
+    dropped or misplaced by the join."""
+    try:
+        parts = urlsplit((url or "").strip())
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RelayError(f"{option} must be an http:// or https:// URL, got {url!r}",
+                         hint="e.g. https://relay.internal/team/ or http://relay.internal:8083")
+    if parts.username or parts.password:
+        raise RelayError(f"{option} must not hold a user or password",
+                         hint=f"relay's access token goes in {TOKEN_ENV}, not in the URL")
+    if parts.query or parts.fragment:
+        raise RelayError(f"{option} must not have a query or fragment, got {url!r}",
+                         hint="name the relay's root, e.g. https://relay.internal/team/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))

@@ -11,16 +11,12 @@ import time
 
 import click
 
-from relay import config, guard, remote
+from relay import guard, remote
+from relay.cli import target
 from relay.cli.output import emit, format_option, guarded
 from relay.guard.hooks import Hooks, describe
 from relay.present import guard as view
 from relay.store import user_store
-
-
-def _url(host, port):
-    settings = config.load({"host": host, "port": port})
-    return f"http://{settings.host}:{settings.port}", settings
 
 
 def _fetch(base, after=None, timeout=3.0):
@@ -109,8 +105,7 @@ def _daemon(base, interval, hooks):
 
 @click.command("guard")
 @click.option("--daemon", is_flag=True, help="Follow a running relay and fire hooks on each new alert.")
-@click.option("--host", default=None, help="The relay to ask [default: the host setting].")
-@click.option("--port", type=int, default=None, help="Its port [default: the port setting].")
+@target.options
 @click.option("--interval", type=click.FloatRange(min=0.05), default=2.0, show_default=True,
               help="Seconds between polls (--daemon).")
 @click.option("--on-alert", "on_alert", default=None, metavar="CMD",
@@ -118,12 +113,13 @@ def _daemon(base, interval, hooks):
 @click.option("--notify", is_flag=True, help="Desktop notification when a tier rises (--daemon).")
 @format_option()
 @guarded
-def command(daemon, host, port, interval, on_alert, notify, fmt):
+def command(daemon, url, host, port, interval, on_alert, notify, fmt):
     """Guard tiers (ok, notice, warn, critical) of the quota and of each session's context window.
 
-    A relay with access tokens needs yours in the environment: RELAY_TOKEN."""
+    A team relay: --url https://relay.internal/team/ (or RELAY_URL). A relay with access tokens
+    needs yours in the environment: RELAY_TOKEN."""
 
-    base, settings = _url(host, port)
+    base, settings = target.resolve(url, host, port)
     if daemon:
         _daemon(base, interval, Hooks(on_alert or settings.guard_on_alert, notify or settings.guard_notify,
                                       settings.guard_hook_timeout))

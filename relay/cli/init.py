@@ -1,9 +1,7 @@
 """`relay init`: set everything up in one go, or put it all back with --undo."""
-from urllib.parse import urlsplit
-
 import click
 
-from relay import config
+from relay import config, remote
 from relay.cli.output import emit, format_option, guarded
 from relay.errors import RelayError
 from relay.setup import init
@@ -62,8 +60,8 @@ def command(dry_run, skip_server, port, codex, gemini, statusline, force, remote
         if not 1 <= port <= 65535:
             raise RelayError(f"--port must be from 1 to 65535, got {port}",
                              hint="relay init writes this port into the CLIs' settings, so it must be fixed")
-        if remote_url and urlsplit(remote_url).scheme not in ("http", "https"):
-            raise RelayError(f"--remote must be an http:// or https:// URL, got {remote_url!r}")
+        if remote_url:
+            remote_url = remote.base_url(remote_url, "--remote")
         payload = init.run(port, dry_run=dry_run, skip_server=skip_server, codex=codex, gemini=gemini,
                            statusline=statusline, force=force, remote_url=remote_url, token_env=token_env)
     emit(payload, fmt, plain=_plain, rich=_plain)

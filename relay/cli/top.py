@@ -4,36 +4,29 @@ import os
 
 import click
 
-from relay import config, remote
+from relay import remote
+from relay.cli import target
 from relay.cli.output import guarded
 from relay.store import open_user_store
 from relay.tui import feed as feeds
 from relay.tui import top
 
 
-def base_url(host, port):
-    # A relay bound to every interface is still reached on loopback.
-    host = "127.0.0.1" if host in ("0.0.0.0", "", None) else "::1" if host == "::" else host
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 @click.command("top")
-@click.option("--host", default=None, help="Address of the running relay [default: 127.0.0.1; env RELAY_HOST].")
-@click.option("--port", type=int, default=None, help="Port of the running relay [default: 8083; env RELAY_PORT].")
+@target.options
 @click.option("--refresh", type=click.FloatRange(min=0.1, max=3600), default=1.0, show_default=True,
               help="Seconds between frames (a finished request redraws at once).")
 @click.option("--once", is_flag=True, help="Print one frame and exit (for pipes and scripts).")
 @click.option("--width", type=click.IntRange(min=40), default=None, help="Columns to render [default: the terminal's].")
 @guarded
-def command(host, port, refresh, once, width):
+def command(url, host, port, refresh, once, width):
     """Watch relay live, like top: sessions, req/s, tokens, cost, quota, cache, errors, guard.
 
-    A relay with access tokens needs yours in the environment: RELAY_TOKEN."""
+    A team relay: --url https://relay.internal/team/ (or RELAY_URL). A relay with access tokens
+    needs yours in the environment: RELAY_TOKEN."""
     from rich.console import Console
 
-
-    settings = config.load({"host": host, "port": port})
-    url = base_url(settings.host, settings.port)
+    url, settings = target.resolve(url, host, port)
     live = feeds.LiveFeed(url, token=remote.token(os.environ))
 
     def open_db(note):
