@@ -5,11 +5,6 @@ errors (ValueError) as json.loads for the JSON texts the line reads: Claude Code
 the line's own state file, the rate-limit headers relay stored. Another interpreter without
 CPython's `_json` gets json.loads itself.
 """
-try:
-    from _json import make_scanner
-except ImportError:       # not CPython: the json package, whose cost is then that interpreter's
-    make_scanner = None
-
 _SPACE = " \t\n\r"      # JSON's whitespace (str.strip() alone would take more than JSON allows)
 
 
@@ -24,20 +19,25 @@ class _Options:
     memo: dict = {}
 
 
-if make_scanner is not None:
-    _scan = make_scanner(_Options())
+try:
+    from _json import make_scanner
+    _scan = make_scanner(_Options())  # type: ignore[arg-type]
+except ImportError:       # not CPython: the json package, whose cost is then that interpreter's
+    _scan = None  # type: ignore[assignment]
 
-    def loads(text):
-        """The value of the JSON document `text` (str or UTF-8 bytes); ValueError when it is not one."""
-        if isinstance(text, (bytes, bytearray)):
-            text = text.decode("utf-8")
-        start = len(text) - len(text.lstrip(_SPACE))
-        try:
-            value, end = _scan(text, start)
-        except StopIteration as exc:
-            raise ValueError(f"Expecting value: char {exc.value}") from None
-        if text[end:].strip(_SPACE):
-            raise ValueError(f"Extra data: char {end}")
-        return value
-else:
-    from json import loads  # noqa: F401
+
+def loads(text):
+    """The value of the JSON document `text` (str or UTF-8 bytes); ValueError when it is not one."""
+    if _scan is None:
+        import json
+        return json.loads(text)
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode("utf-8")
+    start = len(text) - len(text.lstrip(_SPACE))
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as exc:
+        raise ValueError(f"Expecting value: char {exc.value}") from None
+    if text[end:].strip(_SPACE):
+        raise ValueError(f"Extra data: char {end}")
+    return value
