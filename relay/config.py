@@ -3,9 +3,10 @@
 Each setting names its type, default, help text and environment variable; `relay config` prints
 the effective values and where each one came from. Parsing errors name the setting and the value.
 """
+import os
 from collections import namedtuple
 
-from relay import paths
+from relay import datadir
 from relay.errors import ConfigError
 
 
@@ -172,7 +173,7 @@ class Settings(dict):
 
 
 def _read_file(path):
-    if not path.is_file():
+    if not os.path.isfile(path):
         return {}
     try:
         import tomllib
@@ -186,9 +187,8 @@ def _read_file(path):
 
 
 def load(flags=None, environ=None, config_file=None):
-    import os
     env = os.environ if environ is None else environ
-    file_values = _read_file(config_file or paths.config_path(env))
+    file_values = _read_file(config_file or datadir.config_file(env))
     unknown = set(file_values) - set(BY_NAME)
     if unknown:
         raise ConfigError(f"unknown setting(s) in config file: {', '.join(sorted(unknown))}",

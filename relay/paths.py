@@ -1,4 +1,5 @@
-"""Where relay keeps and finds things; the only module that knows.
+"""Where relay keeps and finds things; the only module that knows (the data dir's rule itself is
+relay.datadir's, as strings, for the status line that loads no pathlib).
 
 The data dir is RELAY_HOME, else the platform's user data dir. Run from a built artifact (the
 PyInstaller binary or the .pyz), a relative RELAY_HOME (RELAY_HOME=./relay-data) is taken beside
@@ -14,47 +15,29 @@ import stat
 import sys
 from pathlib import Path
 
-from relay import __version__
+from relay import __version__, datadir
 from relay.errors import RelayError
 
-APP = "relay"
-PORTABLE_DIR = "relay-data"
+APP = datadir.APP
+PORTABLE_DIR = datadir.PORTABLE_DIR
 _UNSET = object()
 
 
 def artifact_path():
     """The built file this process runs from (PyInstaller binary or zipapp); None from source or pip."""
-    if getattr(sys, "frozen", False):
-        return Path(sys.executable).resolve()
-    return zipapp_archive()
+    found = datadir.artifact_path()
+    return None if found is None else Path(found)
 
 
 def zipapp_archive():
     """The .pyz holding this module, or None when relay is not running from a zip archive."""
-    archive = Path(__file__).parent.parent
-    if not archive.is_file():
-        return None
-    import zipfile  # with shutil, ~4 ms a short `relay statusline` from a directory does not need
-    return archive.resolve() if zipfile.is_zipfile(archive) else None
+    found = datadir.zipapp_archive()
+    return None if found is None else Path(found)
 
 
 def data_dir(environ=None, artifact=_UNSET):
-    env = os.environ if environ is None else environ
-    artifact = artifact_path() if artifact is _UNSET else artifact
-    if env.get("RELAY_HOME"):
-        chosen = Path(env["RELAY_HOME"]).expanduser()
-        if artifact is not None and not chosen.is_absolute():
-            return artifact.parent / chosen     # portable: relative to the artifact, not the cwd
-        return chosen
-    if artifact is not None and (artifact.parent / PORTABLE_DIR).is_dir():
-        return artifact.parent / PORTABLE_DIR
-    home = Path(env.get("HOME") or Path.home())
-    if sys.platform == "win32":
-        base = env.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / APP
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / APP
-    return Path(env.get("XDG_DATA_HOME") or home / ".local" / "share") / APP
+    """relay.datadir.data_dir as a Path."""
+    return Path(datadir.data_dir(environ, artifact_path() if artifact is _UNSET else artifact))
 
 
 def private_dir(path):
@@ -111,7 +94,7 @@ def open_private(path, flags=os.O_WRONLY | os.O_CREAT | os.O_TRUNC):
 
 
 def db_path(environ=None):
-    return data_dir(environ) / "relay.db"
+    return Path(datadir.database(environ))
 
 
 def pid_path(environ=None):
@@ -126,7 +109,7 @@ def lock_path(environ=None):
 
 
 def config_path(environ=None):
-    return data_dir(environ) / "config.toml"
+    return Path(datadir.config_file(environ))
 
 
 def self_command():

@@ -9,16 +9,28 @@ chosen zone (`--timezone`, the system zone by default, as ccusage does): `zone` 
 daylight saving time honoured.
 """
 import os
-import re
 from datetime import date, datetime, timedelta, timezone
 
 from relay.errors import ConfigError
 
-_FRACTION = re.compile(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$")
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+# Patterns as text, compiled on first use (see pattern), so that importing this module does not
+# load re: the status line, drawn from its cached state, parses no time.
+_FRACTION = r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$"
+_RELATIVE = r"^\s*(\d+)\s*([mhdw])\s*$"
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_COMPACT_DAY = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-_ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+_COMPACT_DAY = r"^\s*(\d{4})(\d{2})(\d{2})\s*$"
+_ISO_DAY = r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$"
+_COMPILED = {}
+
+
+def pattern(text):
+    """The compiled regular expression `text`, compiled once on first use: modules that the status
+    line imports keep their patterns as text so that importing them does not load re."""
+    found = _COMPILED.get(text)
+    if found is None:
+        import re
+        found = _COMPILED[text] = re.compile(text)
+    return found
 
 
 def parse_time(text):
@@ -27,7 +39,7 @@ def parse_time(text):
     if not isinstance(text, str) or not text.strip():
         return None
     value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    match = _FRACTION.match(value)
+    match = pattern(_FRACTION).match(value)
     if match:  # Python 3.10 accepts 3 or 6 fraction digits only
         fraction = (match.group(2) or ".0")[1:7].ljust(6, "0")
         value = f"{match.group(1)}.{fraction}{match.group(3)}"
@@ -40,7 +52,7 @@ def parse_time(text):
 
 def calendar_day(text):
     """`20261101` (ccusage's form) or `2026-11-01` -> a date; None for anything else."""
-    match = _COMPACT_DAY.match(text or "") or _ISO_DAY.match(text or "")
+    match = pattern(_COMPACT_DAY).match(text or "") or pattern(_ISO_DAY).match(text or "")
     if not match:
         return None
     try:
@@ -54,7 +66,7 @@ def parse_since(text, now=None, name="since", tz=timezone.utc, end=False):
     UTC datetime. A date means its midnight in `tz` (UTC unless a report names a zone); with
     end=True (an --until) it means the end of that day, so the day is included."""
     now = now or datetime.now(timezone.utc)
-    match = _RELATIVE.match(text or "")
+    match = pattern(_RELATIVE).match(text or "")
     if match:
         return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     day = calendar_day(text)

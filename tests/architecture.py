@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Low to high. A tuple is one layer of packages that must not import each other.
 LAYERS = [
-    "errors", "paths", "times", "models", "config", "runtime", "userfiles", "remote",
+    "errors", ("datadir", "jsonlite"), "paths", "times", "models", "config", "runtime", "userfiles", "remote",
     "store", "bus", "clients",
     "sessions", "proxy", "costs", "guard", "diagnostics", "orch", "setup",
     "present",
@@ -35,6 +35,8 @@ LAZY = {
                     "status line's readers) costs no writer, migrations, PostgreSQL adapter or settings"),
     "relay.store.queries": ("the models' dataclasses (~15 ms) load when a reader builds an Exchange, not for "
                             "the SQL-only readers of `relay statusline`"),
+    "relay.statusline": ("the database readers (sqlite3, the queries, the price table) load only when the "
+                         "line's cached state is out of date; a line drawn from it skips them"),
     "relay.cli.mcp": "the MCP SDK is optional (a zipapp has no pydantic-core): relay.mcp.server loads once it can",
 }
 OPTIONAL = {"relay._build"}     # written by build/build.sh; absent from a source checkout

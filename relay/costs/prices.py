@@ -25,17 +25,18 @@ base input: 5m write 1.25x, 1h write 2x, read 0.1x):
     input = 4.0
     output = 12.0
 """
-import json
-import re
+import os
 from collections import namedtuple
 
-from relay import paths
+from relay import datadir, times
 from relay.costs import price_table
 from relay.errors import ConfigError
 
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-_CLAUDE_NEW = re.compile(r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d{1,2}))?(?=-|$)")
-_CLAUDE_OLD = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)")
+# Patterns as text, compiled on first use (relay.times.pattern): the status line imports this module
+# through relay.guard, and drawn from its cached state it mostly names no model, so loads no re.
+_CLAUDE_NEW = r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d{1,2}))?(?=-|$)"
+_CLAUDE_OLD = r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)"
 
 
 # Named tuples, not dataclasses: `relay statusline` prices the day with these, and the dataclass
@@ -89,17 +90,17 @@ def normalize(model):
     name = name.rsplit("/", 1)[-1]                      # anthropic/claude-..., models/gemini-...
     if "anthropic." in name:                            # Bedrock: us.anthropic.claude-...-v1:0
         name = name.split("anthropic.", 1)[1]
-        name = re.sub(r"-v\d+(:\d+)?$", "", name)
-    name = re.sub(r"\[.*?\]$", "", name)                # claude-sonnet-4-5[1m]
+        name = times.pattern(r"-v\d+(:\d+)?$").sub("", name)
+    name = times.pattern(r"\[.*?\]$").sub("", name)   # claude-sonnet-4-5[1m]
     return name.split("@", 1)[0].split(":", 1)[0]       # Vertex @date, Bedrock :0
 
 
 def claude_version(name):
     """(family, major, minor) of a Claude id in either naming, or None."""
-    m = _CLAUDE_NEW.match(name)
+    m = times.pattern(_CLAUDE_NEW).match(name)
     if m:
         return m.group(1), int(m.group(2)), int(m.group(3) or 0)
-    m = _CLAUDE_OLD.match(name)
+    m = times.pattern(_CLAUDE_OLD).match(name)
     if m:
         return m.group(3), int(m.group(1)), int(m.group(2) or 0)
     return None
@@ -157,16 +158,18 @@ class PriceTable:
 
 def override_path(environ=None):
     """prices.toml in the data dir, else prices.json; None when neither exists."""
-    base = paths.data_dir(environ)
+    from pathlib import Path
+    base = datadir.data_dir(environ)
     for name in ("prices.toml", "prices.json"):
-        if (base / name).is_file():
-            return base / name
+        if os.path.isfile(os.path.join(base, name)):
+            return Path(base, name)
     return None
 
 
 def _read_overrides(path):
     try:
         if path.suffix == ".json":
+            import json
             data = json.loads(path.read_text(encoding="utf-8"))
         else:
             try:

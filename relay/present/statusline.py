@@ -5,20 +5,17 @@ Claude Code sends a JSON object on stdin whose fields grew over its versions (co
 context_window in 2.0, used_percentage and rate_limits in 2.1); every field is optional here. What
 relay measured wins over what the JSON says where both exist (quota windows, session cost, cache
 hit rate), because relay saw every CLI's traffic; the JSON fills in what relay did not see.
-Only small modules are imported: this runs after every assistant message.
+Only small modules are imported: this runs after every assistant message, most often drawn from the
+line's cached state; what it reads from the database is relay.present.statusline_reads'.
 """
 from relay import guard as guards
 from relay import times
-from relay.costs import ratelimits, today
 from relay.present.costs import usd
 from relay.present.format import relative
-from relay.sessions.attribution import last_window, top_server
-from relay.store import metrics_queries, queries
 
 SEGMENTS = ("model", "context", "quota", "cost", "cache", "mcp", "alert")
 COLORS = {"ok": "32", "notice": "36", "warn": "33", "critical": "1;31"}
 _JSON_WINDOWS = (("five_hour", "5h"), ("seven_day", "7d"))
-_WINDOW_MINUTES = {300: "5h", 10080: "7d"}
 
 
 def _dict(value):
@@ -96,20 +93,6 @@ def _window(provider, name, pct, reset_ts, measured_ts, now):
             "reset_ts": reset_ts, "reset": times.iso(reset_ts), "measured_ts": measured_ts}
 
 
-def _measured_windows(rows, now):
-    """(claude windows, codex windows) from stored rate-limit headers, 5h and 7d only."""
-    claude, codex = [], []
-    anthropic = ratelimits.parse_anthropic(rows)
-    for w in (anthropic or {}).get("windows", []):
-        if w["name"] in ("5h", "7d"):
-            claude.append(_window("claude", w["name"], w["utilization_pct"], w["reset_ts"], w["measured_ts"], now))
-    for w in (ratelimits.parse_codex(rows) or {}).get("windows", []):
-        minutes = w.get("window_minutes")
-        name = _WINDOW_MINUTES.get(int(minutes), f"{minutes:g}m") if minutes else w["name"]
-        codex.append(_window("codex", name, w["utilization_pct"], w["reset_ts"], w["measured_ts"], now))
-    return claude, codex
-
-
 def _json_windows(status, now):
     limits = _dict(status.get("rate_limits"))
     out = []
@@ -125,10 +108,11 @@ def _busiest(windows):
     return max((w["used_pct"] for w in windows if w["used_pct"] is not None), default=None)
 
 
-def _quota(status, rows, now):
+def _quota(status, measured, now):
     """Claude's 5h/7d windows (measured, else Claude Code's rate_limits), or Codex's when those
-    are fuller than Claude's."""
-    claude, codex = _measured_windows(rows, now) if rows else ([], [])
+    are fuller than Claude's. `measured`: relay.present.statusline_reads.quota_windows."""
+    claude, codex = ([[_window(w["provider"], w["name"], w["pct"], w["reset_ts"], w["measured_ts"], now)
+                       for w in measured.get(cli, [])] for cli in ("claude", "codex")])
     source = "measured" if claude else None
     if _busiest(claude) is None:      # nothing measured, or every measured window has reset since
         from_json = _json_windows(status, now)
@@ -155,19 +139,6 @@ def _json_cache(status):
                        "cache_creation": _number(usage.get("cache_creation_input_tokens")) or 0})
 
 
-def measure(store, session_id, table, now, state=None):
-    """(what the line reads from relay's database, the running totals' new state): quota header
-    rows, the session's latest exchange, and the cost and cache sums of today and of the session
-    (relay.costs.today.running, incremental from `state`). One read, so a lock fails it whole."""
-    def read(conn):
-        totals, new_state = today.running(conn, table, times.start_of_day(now), session_id, state, now)
-        return {"rows": metrics_queries.ratelimit_rows(conn),
-                "last": queries.last_prompt(conn, session_id) if session_id else None,
-                "today": totals["today"], "session": totals["session"],
-                "window": last_window(conn, session_id) if session_id else None}, new_state
-    return store.read(read)
-
-
 def _guard(context, quota, thresholds):
     context_tier = guards.tier(context and context["pct"], thresholds["context"])
     quota_tier = guards.tier(quota["busiest_pct"], thresholds["quota"])
@@ -188,13 +159,14 @@ def session_of(status):
 
 def statusline(status, measured, thresholds, now, database="ok"):
     """The line's data from Claude Code's status JSON (any dict, maybe empty) and what `measure`
-    read from relay's database (None when `database` says why it is unavailable)."""
+    read from relay's database (relay.present.statusline_reads.measure; None when `database` says
+    why it is unavailable)."""
     status = _dict(status)
     session_id = session_of(status)
     last = measured["last"] if measured else None
     model = _model(status, last)
     context = _context(status, last, model["id"])
-    quota = _quota(status, measured["rows"] if measured else [], now)
+    quota = _quota(status, measured["windows"] if measured else {}, now)
     for window in quota["windows"]:
         window["tier"] = guards.tier(window["used_pct"], thresholds["quota"])
     claude_cost = _number(_dict(status.get("cost")).get("total_cost_usd"))
@@ -209,7 +181,7 @@ def statusline(status, measured, thresholds, now, database="ok"):
             "cost": {"session_usd": usd(session["usd"]), "session_source": session["source"],
                      "today_usd": usd(measured["today"]["cost"]) if measured else None},
             "cache_hit_pct": cache if cache is not None else _json_cache(status),
-            "mcp": top_server(measured.get("window")) if measured else None,
+            "mcp": measured.get("mcp") if measured else None,
             "guard": _guard(context, quota, thresholds), "now": times.iso(now)}
 
 

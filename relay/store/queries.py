@@ -1,5 +1,5 @@
 """Read functions returning models or plain dicts; every reader (API, pages, MCP, TUI) uses these."""
-import json
+from relay import jsonlite
 
 # The token columns of an exchange row, named as relay.models.Usage's fields (a test holds them
 # equal). Spelled out rather than read off Usage so that the SQL-only readers (the totals, the
@@ -13,7 +13,7 @@ USED_TOKENS = "(" + " + ".join(f"COALESCE({f}, 0)" for f in _USAGE_FIELDS) + ") 
 def decode_ratelimit(text):
     """The stored rate-limit headers as a dict; {} for an empty or unreadable value."""
     try:
-        headers = json.loads(text or "{}")
+        headers = jsonlite.loads(text or "{}")
     except ValueError:
         return {}
     return headers if isinstance(headers, dict) else {}

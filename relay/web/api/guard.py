@@ -8,7 +8,7 @@ from relay.costs import prices
 from relay.errors import RelayError
 from relay.guard import turns
 from relay.present import guard as view
-from relay.present import statusline
+from relay.present import statusline, statusline_reads
 from relay.store import queries
 from relay.web.api import PREFIX, context, int_arg, ok, read
 
@@ -48,6 +48,6 @@ def statusline_data():
     now = time.time()
     ctx = context()
     status = {"session_id": request.args.get("session_id") or None}
-    measured, _ = statusline.measure(ctx.store, statusline.session_of(status), prices.load(), now)
+    measured, _ = statusline_reads.measure(ctx.store, statusline.session_of(status), prices.load(), now)
     data = statusline.statusline(status, measured, ctx.guard.thresholds, now)
     return ok(statusline=data, line=statusline.line(data, now, color=False))
