@@ -4,6 +4,7 @@ A report indexes new Claude Code sessions with parsers/claude_usage.py (rows onl
 analysis); a scan later reads them in full. Both paths must give the very same `message_usage`
 rows, on the recorded fixtures and on the synthetic corpus the benchmarks use.
 """
+import io
 import json
 import os
 import random
@@ -15,6 +16,9 @@ from bench import synth_sessions
 from relay.costs import prices, reports
 from relay.sessions import index, state
 from relay.sessions.discover import discover
+from relay.sessions.parsers import read_into
+from relay.sessions.parsers.base import LineParser
+from relay.sessions.parsers.claude_usage import ClaudeUsageParser
 from relay.store import Store, session_index, usage_index
 from tests.session_homes import populate
 
@@ -196,3 +200,39 @@ def test_the_usage_first_pass_needs_more_bytes_than_a_scan_before_it_starts_a_po
         assert usage_rows(full) == usage_rows(store)
     finally:
         full.close()
+
+
+class _EveryLine(ClaudeUsageParser):
+    """The usage-first pass fed line by line, as the other parsers are."""
+    feed = LineParser.feed
+
+
+def _outcome(parser):
+    s = parser.session
+    return (s.session_id, s.cwd, parser.offset, s.stats.bytes, s.stats.bad_lines, s.stats.truncated_tail,
+            [(m.message_id, m.request_id, m.timestamp, m.model, m.usage) for m in s.messages])
+
+
+@pytest.mark.parametrize("chunk", [97, 4096, 1 << 20])
+def test_the_marked_lines_pass_reads_what_reading_every_line_reads(tmp_path, chunk):
+    homes = synthetic(tmp_path / "synth", size=1 << 20)
+    with open(first_synthetic(homes).path, "rb") as f:
+        data = f.read()
+    assistant = next(line for line in data.splitlines(keepends=True) if b'"type":"assistant"' in line)
+    # The session id and cwd arrive late (lines before them are read one by one); then lines that
+    # name a marker without being an assistant message, a record that is not an object, an
+    # undecodable line with a marker, blank lines, and a torn last line.
+    head = (b'{"type":"queue-operation","operation":"enqueue"}\n'
+            b'{"type":"user","sessionId":"s-late","message":{"role":"user","content":"\\"assistant\\" usage"}}\n'
+            b'\n   \n'
+            b'{"type":"user","cwd":"/w","message":{"role":"user","content":[{"type":"text","text":"x"}]}}\n')
+    body = (b'{"type":"user","message":{"role":"user","content":"a \\"usage\\" b"},"note":"assistant"}\n'
+            b'["usage"]\n{"usage": \n\n' + assistant + b'{"type":"system","usage":{"input_tokens":5}}\n')
+    data = head + body + data + body + assistant[:-20]
+    outcomes = []
+    for cls in (_EveryLine, ClaudeUsageParser):
+        parser = cls("f.jsonl")
+        read_into(parser, io.BytesIO(data), chunk_size=chunk)
+        outcomes.append(_outcome(parser))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][:2] == ("s-late", "/w") and outcomes[1][5] and len(outcomes[1][6]) > 10
