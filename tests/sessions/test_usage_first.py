@@ -14,7 +14,7 @@ import pytest
 
 from bench import synth_sessions
 from relay.costs import prices, reports
-from relay.sessions import index, state
+from relay.sessions import index, state, worker
 from relay.sessions.discover import discover
 from relay.sessions.parsers import read_into
 from relay.sessions.parsers.base import LineParser
@@ -91,7 +91,8 @@ def test_a_scan_after_a_report_analyses_what_the_report_skipped(store, corpus):
     assert again.counters.bytes_read == 0 and again.unchanged == again.sessions
 
 
-def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus):
+def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus, monkeypatch):
+    monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", 0)      # the synthetic files are small
     reports.refresh(store, ("claude",), workers=1)
     warm = reports.refresh(store, ("claude",), workers=1)
     assert warm.counters.bytes_read == 0
@@ -110,12 +111,19 @@ def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(stor
         full.close()
 
 
-def test_an_old_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(store, corpus, tmp_path):
+@pytest.mark.parametrize("why", ["old", "small"])
+def test_an_old_or_small_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(
+        store, corpus, tmp_path, monkeypatch, why):
     target = first_synthetic(corpus)
-    old = os.path.getmtime(target.path) - 3 * 86400
-    os.utime(target.path, (old, old))
+    if why == "old":
+        monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", 0)
+        old = os.path.getmtime(target.path) - 3 * 86400
+        os.utime(target.path, (old, old))
+    else:
+        monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", os.path.getsize(target.path) + 1)
     first = reports.refresh(store, ("claude",), workers=1)
     assert first.counters.files_parsed > 0
+    assert not os.path.exists(state._file(state.state_dir(store.path), target.path))
     synth_sessions.append_claude(target.path, random.Random(5), synth_sessions.Text(random.Random(5)), 20000)
     after = reports.refresh(store, ("claude",), workers=1)
     assert after.counters.files_resumed == 0 and after.counters.bytes_read == os.path.getsize(target.path)
