@@ -8,7 +8,6 @@ liveness from /proc and os.kill, and `relay mcp` is unavailable; startup and `re
 Nothing here runs at import: `relay --version` and the doctor call in.
 """
 import importlib.util
-import subprocess
 import sys
 from pathlib import Path
 
@@ -37,6 +36,7 @@ def build_commit():
         pass
     if layout() != "source":
         return "unknown"
+    import subprocess  # only `relay --version` and `relay doctor` ask, and only from a checkout
     try:
         done = subprocess.run(["git", "-C", str(_source_root()), "rev-parse", "--short=12", "HEAD"],
                               capture_output=True, text=True, timeout=5)

@@ -14,7 +14,6 @@ replaces a user line it conflicts with; that line is kept inside the block as a
 Files that are not a user's settings (a session file `relay recover` repairs, a stale pid file)
 get a timestamped copy beside them instead (`backup`).
 """
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ def backup_dir(environ=None):
 
 
 def _sha(data):
+    import hashlib  # OpenSSL's load is felt by every report; only an init or an undo hashes
     return hashlib.sha256(data).hexdigest()
 
 

@@ -7,7 +7,6 @@ relay points Gemini at itself in <home>/.env, in a relay block, by login (`login
 API key, GOOGLE_GEMINI_BASE_URL (the Gemini API, relay's /gemini mount); with a Google login
 (Code Assist), CODE_ASSIST_ENDPOINT (relay's /v1internal mount), the auth type left as it is.
 """
-import hashlib
 import json
 import os
 
@@ -94,6 +93,7 @@ def projects(environ=None):
 
 def chat_dirs(cwd, environ=None):
     """The chats/ folders a Gemini CLI run in `cwd` writes to, by hash and by short name."""
+    import hashlib  # here, not at the top: OpenSSL's load was felt by every `relay report`
     names = [hashlib.sha256(cwd.encode("utf-8", "surrogatepass")).hexdigest()]
     short = projects(environ).get(cwd)
     if short:

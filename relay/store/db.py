@@ -17,7 +17,6 @@ A new data dir is created 0700 and the database 0600 (SQLite gives its WAL and S
 mode); an existing database file is only ever narrowed to 0600, never widened.
 """
 import collections
-import logging
 import os
 import sqlite3
 import stat
@@ -31,7 +30,13 @@ from relay import paths
 from relay.store import migrations, pg
 from relay.store.readonly import connect
 
-log = logging.getLogger(__name__)
+
+def _log():
+    # Only failures log here: logging's import (a few ms) stays off every report's start.
+    import logging
+    return logging.getLogger(__name__)
+
+
 _STOP = object()
 Task = Callable[[sqlite3.Connection], object]   # what submit() and write() queue
 BATCH = 256
@@ -118,7 +123,7 @@ class _AfterCommit(_Barrier):
         try:
             self._fn()
         except Exception:
-            log.exception("store: an after-commit callback failed")
+            _log().exception("store: an after-commit callback failed")
 
 
 class Store:
@@ -246,7 +251,7 @@ class Store:
         stop = self._take(wait=False)
         self._commit_backlog()
         if self._backlog:
-            log.error("store: %d write(s) could not be committed (%s) and are lost", self.pending, self.failure)
+            _log().error("store: %d write(s) could not be committed (%s) and are lost", self.pending, self.failure)
             self._backlog.clear()
         return stop
 
@@ -265,7 +270,7 @@ class Store:
                 if self._backlog:  # one last chance, then say what is lost
                     self._commit_backlog()
                 if self._backlog:
-                    log.error("store: stopping with %d write(s) not committed (%s)", self.pending, self.failure)
+                    _log().error("store: stopping with %d write(s) not committed (%s)", self.pending, self.failure)
                 return
 
     def _take(self, wait):
@@ -308,7 +313,7 @@ class Store:
                 continue
             kept.append(item)
         self._backlog = kept
-        log.error("store: backlog full; %d write(s) given up so far (%s)", self.dropped, self.failure)
+        _log().error("store: backlog full; %d write(s) given up so far (%s)", self.dropped, self.failure)
 
     def _commit_backlog(self):
         """Commit the backlog in batches, releasing each barrier once everything before it is
@@ -346,7 +351,7 @@ class Store:
                     self._failing(exc)
                     return False
                 if len(batch) == 1:
-                    log.exception("store write failed and was dropped")
+                    _log().exception("store write failed and was dropped")
                     return True
         # One bad task: the others are retried alone (stopping if the database refuses).
         for i, task in enumerate(batch):
@@ -370,14 +375,14 @@ class Store:
     def _failing(self, exc):
         message = f"{exc}".strip() or type(exc).__name__
         if self.failure != message:
-            log.error("store: writes are failing (%s); relay keeps proxying and retries; %d waiting",
+            _log().error("store: writes are failing (%s); relay keeps proxying and retries; %d waiting",
                       message, self.pending)
         self.failure = message
         self._retry_in = min(self._retry_in * 2, RETRY_MAX)
 
     def _recovered(self):
         if self.failure is not None:
-            log.warning("store: writes work again (was: %s); committing the %d waiting", self.failure, self.pending)
+            _log().warning("store: writes work again (was: %s); committing the %d waiting", self.failure, self.pending)
             self.failure = None
         self._retry_in = RETRY_FIRST
 

@@ -4,6 +4,7 @@ A report indexes new Claude Code sessions with parsers/claude_usage.py (rows onl
 analysis); a scan later reads them in full. Both paths must give the very same `message_usage`
 rows, on the recorded fixtures and on the synthetic corpus the benchmarks use.
 """
+import io
 import json
 import os
 import random
@@ -13,8 +14,11 @@ import pytest
 
 from bench import synth_sessions
 from relay.costs import prices, reports
-from relay.sessions import index, state
+from relay.sessions import index, state, worker
 from relay.sessions.discover import discover
+from relay.sessions.parsers import read_into
+from relay.sessions.parsers.base import LineParser
+from relay.sessions.parsers.claude_usage import ClaudeUsageParser
 from relay.store import Store, session_index, usage_index
 from tests.session_homes import populate
 
@@ -87,7 +91,8 @@ def test_a_scan_after_a_report_analyses_what_the_report_skipped(store, corpus):
     assert again.counters.bytes_read == 0 and again.unchanged == again.sessions
 
 
-def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus):
+def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(store, corpus, monkeypatch):
+    monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", 0)      # the synthetic files are small
     reports.refresh(store, ("claude",), workers=1)
     warm = reports.refresh(store, ("claude",), workers=1)
     assert warm.counters.bytes_read == 0
@@ -106,12 +111,19 @@ def test_a_report_after_a_report_reads_nothing_and_an_append_only_its_bytes(stor
         full.close()
 
 
-def test_an_old_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(store, corpus, tmp_path):
+@pytest.mark.parametrize("why", ["old", "small"])
+def test_an_old_or_small_file_gets_no_usage_state_and_an_append_to_it_is_read_again_exactly(
+        store, corpus, tmp_path, monkeypatch, why):
     target = first_synthetic(corpus)
-    old = os.path.getmtime(target.path) - 3 * 86400
-    os.utime(target.path, (old, old))
+    if why == "old":
+        monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", 0)
+        old = os.path.getmtime(target.path) - 3 * 86400
+        os.utime(target.path, (old, old))
+    else:
+        monkeypatch.setattr(worker, "USAGE_STATE_MIN_BYTES", os.path.getsize(target.path) + 1)
     first = reports.refresh(store, ("claude",), workers=1)
     assert first.counters.files_parsed > 0
+    assert not os.path.exists(state._file(state.state_dir(store.path), target.path))
     synth_sessions.append_claude(target.path, random.Random(5), synth_sessions.Text(random.Random(5)), 20000)
     after = reports.refresh(store, ("claude",), workers=1)
     assert after.counters.files_resumed == 0 and after.counters.bytes_read == os.path.getsize(target.path)
@@ -196,3 +208,41 @@ def test_the_usage_first_pass_needs_more_bytes_than_a_scan_before_it_starts_a_po
         assert usage_rows(full) == usage_rows(store)
     finally:
         full.close()
+
+
+class _EveryLine(ClaudeUsageParser):
+    """The usage-first pass fed line by line, as the other parsers are."""
+    feed = LineParser.feed
+
+
+def _outcome(parser):
+    # Not the line numbers nor the count of undecodable lines: the marked-lines pass reads only
+    # assistant records, and neither reaches a row.
+    s = parser.session
+    return (s.session_id, s.cwd, parser.offset, s.stats.bytes, s.stats.truncated_tail,
+            [(m.message_id, m.request_id, m.timestamp, m.model, m.usage) for m in s.messages])
+
+
+@pytest.mark.parametrize("chunk", [97, 4096, 1 << 20])
+def test_the_marked_lines_pass_reads_what_reading_every_line_reads(tmp_path, chunk):
+    homes = synthetic(tmp_path / "synth", size=1 << 20)
+    with open(first_synthetic(homes).path, "rb") as f:
+        data = f.read()
+    assistant = next(line for line in data.splitlines(keepends=True) if b'"type":"assistant"' in line)
+    # The session id and cwd arrive late (lines before them are read one by one); then lines that
+    # name a marker without being an assistant message, a record that is not an object, an
+    # undecodable line with a marker, blank lines, and a torn last line.
+    head = (b'{"type":"queue-operation","operation":"enqueue"}\n'
+            b'{"type":"user","sessionId":"s-late","message":{"role":"user","content":"\\"assistant\\" usage"}}\n'
+            b'\n   \n'
+            b'{"type":"user","cwd":"/w","message":{"role":"user","content":[{"type":"text","text":"x"}]}}\n')
+    body = (b'{"type":"user","message":{"role":"user","content":"a \\"usage\\" b"},"note":"assistant"}\n'
+            b'["usage"]\n{"usage": \n\n' + assistant + b'{"type":"system","usage":{"input_tokens":5}}\n')
+    data = head + body + data + body + assistant[:-20]
+    outcomes = []
+    for cls in (_EveryLine, ClaudeUsageParser):
+        parser = cls("f.jsonl")
+        read_into(parser, io.BytesIO(data), chunk_size=chunk)
+        outcomes.append(_outcome(parser))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][:2] == ("s-late", "/w") and outcomes[1][4] and len(outcomes[1][5]) > 10
