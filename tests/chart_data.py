@@ -28,8 +28,12 @@ def rows(now, sessions=("sess-chart-a", "sess-chart-b")):
         ts = now - ago * HOUR
         ratelimit = {}
         if five is not None:
+            # The window holding `now` resets 2 h from now whatever the time of day (a reset on the
+            # clock's 5 h grid would fall just behind `now` one run in ten, leaving no projection);
+            # older points keep the grid of their own windows, all ended before that one began.
+            reset = now + 2 * HOUR if ago < 3 else ts - ts % (5 * HOUR) + 5 * HOUR
             ratelimit.update({"anthropic-ratelimit-unified-5h-utilization": str(five),
-                              "anthropic-ratelimit-unified-5h-reset": str(int(ts - ts % (5 * HOUR) + 5 * HOUR))})
+                              "anthropic-ratelimit-unified-5h-reset": str(int(reset))})
         if seven is not None:
             ratelimit.update({"anthropic-ratelimit-unified-7d-utilization": str(seven),
                               "anthropic-ratelimit-unified-7d-reset": str(int(now + 3 * 24 * HOUR)),

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from relay.present import exchanges as exchanges_view
+from relay.present.context import Context
 
 RELAY = Path(__file__).resolve().parents[2] / "relay"
 
@@ -42,8 +43,8 @@ def test_uptime_survives_the_wall_clock_jumping_back():
     store = SimpleNamespace(path="x.db", location="x.db", failure=None, dropped=0, pending=0, queued=0, skipped=0)
     upstreams = {"upstream_anthropic": "http://a", "upstream_openai": "http://o", "upstream_gemini": "http://g",
                  "upstream_chatgpt": "http://c", "upstream_code_assist": "http://ca"}
-    ctx = SimpleNamespace(started_at=time.time() + 3600, started_mono=time.monotonic(), store=store,
-                          settings=upstreams, bus=SimpleNamespace(subscribers=0, resets=0))
+    ctx = Context(started_at=time.time() + 3600, store=store, settings=upstreams,
+                  bus=SimpleNamespace(subscribers=0, resets=0))
     health = exchanges_view.health(ctx, {})
     assert 0 <= health["uptime_s"] < 60 and health["store"] == "ok"
 
