@@ -33,12 +33,13 @@ MODELS = ("claude-opus-4-6", "claude-sonnet-4-5", "claude-haiku-4-5", "mystery-m
 
 def _ratelimit(ts, n):
     """Unified quota headers as Anthropic sends them: 5h utilization climbing in whole percents
-    within each 5h block, 7d climbing slowly towards one fixed reset."""
+    within each 5h block, 7d climbing slowly within each week."""
     block = ts - ts % 18000
     return {U + "status": "allowed", U + "representative-claim": "five_hour", U + "reset": str(int(block + 18000)),
             U + "5h-utilization": f"{int((ts - block) / 18000 * 80) / 100:.2f}",
             U + "5h-reset": str(int(block + 18000)),
-            U + "7d-utilization": f"{min(n // 2000, 99) / 100:.2f}", U + "7d-reset": "1999999999"}
+            U + "7d-utilization": f"{min(n // 2000, 99) / 100:.2f}",
+            U + "7d-reset": str(int(ts - ts % 604800 + 604800))}
 
 
 def _fill(store, start, count, now):

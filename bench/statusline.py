@@ -8,7 +8,9 @@ sessions, spread over the last `--rows` seconds, so most of them are today); ccu
 same number of assistant messages as Claude Code session files (50 files), as it has no database.
 Each run is a fresh process fed one status JSON on stdin, as Claude Code runs it, after one warm-up
 run; the commands take turns, one run each per round, so a loaded machine weighs on all alike.
-Two forms: the command `relay init --statusline` writes (relay.paths.statusline_command: the
+The line is timed both redrawn over an unchanged database (its per-session cache answers) and
+right after a new exchange of its session was written (the usual case after an assistant message:
+the database is read). Two forms: the command `relay init --statusline` writes (relay.paths.statusline_command: the
 interpreter under -I -S on relay/statusline_entry.py, no site-packages) and `relay statusline`
 (relay.py here, as a source checkout runs it; an installed `relay` script starts the same way, with
 site). Also printed: `python -c pass` and `python -I -S -c pass`, the interpreter's own start-up
@@ -62,13 +64,16 @@ def _run(cmd, stdin, env):
 
 def _bench(cases, runs):
     """Time every case `runs` times, one run of each in turn, so that load that comes and goes on
-    a shared machine weighs on all of them alike; one warm-up run each first."""
-    for _, cmd, stdin, env in cases:
+    a shared machine weighs on all of them alike; one warm-up run each first. A case may carry a
+    `before` step, run untimed ahead of each of its runs."""
+    for _, cmd, stdin, env, *_before in cases:
         _run(cmd, stdin, env)
     took = {name: [] for name, *_ in cases}
     out = {}
     for _ in range(runs):
-        for name, cmd, stdin, env in cases:
+        for name, cmd, stdin, env, *before in cases:
+            for step in before:
+                step()
             ms, out[name] = _run(cmd, stdin, env)
             took[name].append(ms)
     print(f"load {os.getloadavg()[0]:.1f} after the runs")
@@ -121,6 +126,14 @@ def main(argv=None):
         store = Store(Path(env["RELAY_HOME"]) / "relay.db")
         _fill(store, 0, args.rows, now)
         store.close()
+        added = iter(range((args.rows // 50 + 1) * 50 + 7, 10 ** 9, 50))   # n % 50 == 7: session s7, the line's
+
+        def new_exchange():
+            # What Claude Code's status line mostly meets: the proxy wrote this session's answer
+            # just before the line is drawn, so nothing cached is still current.
+            writer = Store(Path(env["RELAY_HOME"]) / "relay.db")
+            _fill(writer, next(added), 1, time.time() + 1)
+            writer.close()
         print(f"{args.rows} exchanges in the database, {args.runs} runs each, load {os.getloadavg()[0]:.1f}")
         stdin = _status("s7")
         empty = dict(env, RELAY_HOME=str(Path(tmp) / "empty"))
@@ -133,6 +146,9 @@ def main(argv=None):
                  ("relay statusline", script, stdin, env),
                  ("relay statusline (no database)", script, stdin, empty)]
         _bench(cases, args.runs)
+        # Apart from the cases above, whose database must stay unchanged between their runs.
+        _bench([("init's command (a new exchange)", written, stdin, env, new_exchange),
+                ("relay statusline (a new exchange)", script, stdin, env, new_exchange)], args.runs)
         # ccusage takes its turns apart: the npm form leaves node busy for a while after it
         # exits, which would weigh on whichever command runs next.
         cases = []
