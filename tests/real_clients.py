@@ -32,6 +32,28 @@ INSTALL_TIMEOUT = 600
 
 CLIENTS_DIR = Path(os.environ.get("RELAY_CLIENTS_DIR")
                    or Path(os.path.expanduser("~")) / ".cache" / "relay-ci" / "clients").resolve()
+# Offline settings for Codex and Gemini CLI pointed at a relay: one provider block for Codex (its key
+# from RELAY_TEST_OPENAI_KEY, no retries, no analytics), the API-key login for Gemini CLI, nothing
+# sent home by either.
+CODEX_CONFIG = """model = "gpt-5-codex"
+model_provider = "relay"
+approval_policy = "never"
+sandbox_mode = "danger-full-access"
+
+[model_providers.relay]
+name = "relay"
+base_url = "{base_url}"
+env_key = "RELAY_TEST_OPENAI_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+
+[analytics]
+enabled = false
+"""
+GEMINI_SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}},
+                   "privacy": {"usageStatisticsEnabled": False}, "telemetry": {"enabled": False},
+                   "general": {"disableAutoUpdate": True, "disableUpdateNag": True}}
 # PATH as the test process started with it (node and npm live there); used for the CLIs' minimal env.
 BASE_PATH = os.environ.get("PATH", os.defpath)
 

@@ -59,28 +59,12 @@ CLAUDE_RUNS = (("hi", "say hi", (), {}),
 CLI_RUNS = (("hi", "run echo hello-from-tool", False, False),
             ("resumed", "second turn", True, False),
             ("mcp", "third turn", True, True))
-CODEX_CONFIG = """model = "gpt-5-codex"
-model_provider = "relay"
-approval_policy = "never"
-sandbox_mode = "danger-full-access"
-
-[model_providers.relay]
-name = "relay"
-base_url = "{base_url}"
-env_key = "REGEN_OPENAI_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-
-[analytics]
-enabled = false
-
+# Codex's own OpenTelemetry off as well: nothing but the conversation reaches relay.
+CODEX_CONFIG = clients.CODEX_CONFIG + """
 [otel]
 exporter = "none"
 """
-GEMINI_SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}},
-                   "privacy": {"usageStatisticsEnabled": False}, "telemetry": {"enabled": False},
-                   "general": {"disableAutoUpdate": True, "disableUpdateNag": True}}
+GEMINI_SETTINGS = clients.GEMINI_SETTINGS
 
 
 def _mcp_server():
@@ -125,7 +109,7 @@ def _codex(binary, scratch, relay):
     for label, prompt, resume, mcp in CLI_RUNS:
         config.write_text(with_mcp if mcp else plain)
         args = ["exec", "--json", "--skip-git-repo-check", *(["resume", "--last"] if resume else []), prompt]
-        events = _run(binary, scratch, args, {"REGEN_OPENAI_KEY": "sk-regen-test"})
+        events = _run(binary, scratch, args, {"RELAY_TEST_OPENAI_KEY": "sk-regen-test"})
         yield label, next(e["thread_id"] for e in events if e.get("type") == "thread.started")
 
 

@@ -16,7 +16,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 import psutil
 import pytest
@@ -26,20 +25,11 @@ from relay.store import Store
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.proxy.test_faults import post
 from tests.relay_process import ROOT, RelayProcess
+from tests.waiting import eventually
 
 
 def _health(relay):
     return requests.get(relay.url + "/api/v1/health", timeout=10).json()
-
-
-def _poll(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextlib.contextmanager
@@ -65,7 +55,7 @@ def test_writer_outlasts_a_lock_longer_than_busy_timeout(tmp_path):
         with _locked(store.path):
             for n in range(100):
                 store.submit(lambda c, n=n: c.execute("INSERT INTO t VALUES (?)", (n,)))
-            _poll(lambda: store.failure and "locked" in store.failure, what="the store to report the lock")
+            eventually(lambda: store.failure and "locked" in store.failure, what="the store to report the lock")
             assert store.pending == 100
         assert store.flush(20)
         assert store.failure is None and store.pending == 0
@@ -117,7 +107,7 @@ def test_file_size_limit_then_freed_loses_nothing(upstream, tmp_path):
         assert "Recording is failing" in requests.get(relay.url + "/", timeout=10).text
         child = psutil.Process(relay.proc.pid)
         child.rlimit(psutil.RLIMIT_FSIZE, (child.rlimit(psutil.RLIMIT_FSIZE)[1],) * 2)   # space freed
-        _poll(lambda: _health(relay)["store"] == "ok", what="the store to recover")
+        eventually(lambda: _health(relay)["store"] == "ok", what="the store to recover")
         rows = wait_rows(relay.url, sent, lambda rows: len(rows) == sent, timeout=20, limit=1000)
         assert len(rows) == sent and {r["outcome"] for r in rows} == {"ok"}
         relay.stop()
@@ -155,7 +145,7 @@ def test_full_tmpfs_then_freed_loses_nothing(upstream, tmp_path, monkeypatch):
             sent = _drive_until_failing(relay)
             assert "full" in _health(relay)["store"] or "I/O" in _health(relay)["store"]
             filler.unlink()
-            _poll(lambda: _health(relay)["store"] == "ok", what="the store to recover")
+            eventually(lambda: _health(relay)["store"] == "ok", what="the store to recover")
             rows = wait_rows(relay.url, sent, lambda rows: len(rows) == sent, timeout=20, limit=1000)
             assert len(rows) == sent
         finally:
@@ -217,7 +207,7 @@ def test_sigkill_during_writes_leaves_no_torn_rows(upstream, tmp_path):
     threads = [threading.Thread(target=load) for _ in range(6)]
     for t in threads:
         t.start()
-    _poll(lambda: len(sent) >= 30, what="some traffic")
+    eventually(lambda: len(sent) >= 30, what="some traffic")
     relay.proc.send_signal(signal.SIGKILL)
     relay.proc.wait(10)
     stop.set()
@@ -246,7 +236,7 @@ def test_backlog_is_bounded_and_counts_what_it_gives_up(tmp_path, monkeypatch):
         with _locked(store.path):
             for n in range(80):
                 store.submit(lambda c, n=n: c.execute("INSERT INTO t VALUES (?)", (n,)))
-            _poll(lambda: store.dropped == 30, what="the backlog to give up the oldest 30")
+            eventually(lambda: store.dropped == 30, what="the backlog to give up the oldest 30")
             assert store.pending == 50
         assert store.flush(20)
         # the newest 50 are kept: a long outage costs the oldest rows, never the recent ones
@@ -259,7 +249,7 @@ def test_a_relay_starting_or_stopping_leaves_the_other_relays_open_rows_alone(up
     from tests.proxy.test_faults import open_stream
     with RelayProcess(upstream.url) as first:
         client, _ = open_stream(first, "hang")
-        _poll(lambda: _health(first)["counts"]["in_flight"] == 1, what="the open row")
+        eventually(lambda: _health(first)["counts"]["in_flight"] == 1, what="the open row")
         second = RelayProcess(upstream.url).start()
         assert second.wait_stderr("another relay uses this data dir")
         assert _health(second)["counts"]["in_flight"] == 1   # not marked interrupted

@@ -14,30 +14,12 @@ from tests import real_clients as clients
 from tests.fake_wire import CODEX_HEADERS, GEMINI_ROW, OPENAI_ROW, SHELL_COMMAND, TEXT
 from tests.proxy.conftest import history_bodies, wait_history, wait_rows
 from tests.proxy.test_anthropic_sdk import assert_key_not_stored
+from tests.real_clients import CODEX_CONFIG, GEMINI_SETTINGS
 from tests.relay_process import RelayProcess
 
 OPENAI_KEY = "sk-codex-relay-test-KEY-never-stored"
 GEMINI_KEY = "AIza-gemini-cli-relay-test-KEY-never-stored"
 RUN_TIMEOUT = 120
-CODEX_CONFIG = """model = "gpt-5-codex"
-model_provider = "relay"
-approval_policy = "never"
-sandbox_mode = "danger-full-access"
-
-[model_providers.relay]
-name = "relay"
-base_url = "{base_url}"
-env_key = "RELAY_TEST_OPENAI_KEY"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-
-[analytics]
-enabled = false
-"""
-GEMINI_SETTINGS = {"security": {"auth": {"selectedType": "gemini-api-key"}},
-                   "privacy": {"usageStatisticsEnabled": False}, "telemetry": {"enabled": False},
-                   "general": {"disableAutoUpdate": True, "disableUpdateNag": True}}
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ PostgreSQL database at the same time, with history on: every exchange sent is on
 every turn is captured and its request body rebuilt byte for byte from the shared database."""
 import json
 import threading
-import time
 
 import pytest
 import requests
@@ -11,6 +10,7 @@ import requests
 from relay.store import Store, history_queries, queries
 from tests.fake_upstream import FakeUpstream
 from tests.relay_process import RelayProcess
+from tests.waiting import eventually
 
 THREADS, TURNS = 4, 8   # per relay: THREADS sessions of TURNS growing requests each
 # Pages and API routes that read the store, each answered from the shared database.
@@ -74,8 +74,9 @@ def test_two_relays_write_to_one_database_and_nothing_is_lost(upstream, pg_url, 
             t.join()
         # while both run: each relay's API, metrics and pages read the whole shared database
         exchanges = 2 * THREADS * TURNS
-        assert _eventually(lambda: _finished_rows(relays[1]) == exchanges)
-        assert _eventually(lambda: _metric_sum(relays[0], "relay_requests_total") == exchanges)
+        eventually(lambda: _finished_rows(relays[1]) == exchanges, "every exchange finished in the shared database")
+        eventually(lambda: _metric_sum(relays[0], "relay_requests_total") == exchanges,
+                   "the other relay's /metrics to count them")
         assert requests.get(f"{relays[0].url}/api/v1/health", timeout=10).json()["db_path"] == pg_url
         for page in READS:
             shown = requests.get(relays[0].url + page, timeout=30)
@@ -100,14 +101,6 @@ def test_two_relays_write_to_one_database_and_nothing_is_lost(upstream, pg_url, 
     assert all(len(t) == TURNS for t in turns.values())
     assert rebuilt == sent
 
-
-def _eventually(check, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _finished_rows(relay):

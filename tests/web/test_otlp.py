@@ -13,6 +13,7 @@ import requests
 
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.relay_process import RelayProcess
+from tests.waiting import eventually
 from tests.web import promtext
 from tests.web.test_prometheus_server import _free_port
 
@@ -109,16 +110,6 @@ def _attrs(item):
     return out
 
 
-def _until(predicate, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def relay_with(upstream):
     started = []
@@ -141,7 +132,7 @@ def test_spans_and_genai_metrics_reach_the_collector(receiver, relay_with):   # 
     requests.post(f"{relay.url}/v1/messages", data=_body(False), headers={**HEADERS, "x-fake-scenario": "error-500"},
                   timeout=10)
     wait_rows(relay.url, 3)
-    spans = _until(lambda: len(receiver.spans()) >= 3 and receiver.spans(), "3 spans")
+    spans = eventually(lambda: len(receiver.spans()) >= 3 and receiver.spans(), "3 spans", timeout=30)
     assert len(spans) == 3
     attrs = sorted((_attrs(s) for s in spans), key=lambda a: (a["http.response.status_code"], a["relay.stream"]))
     ok = attrs[0]
@@ -162,13 +153,13 @@ def test_spans_and_genai_metrics_reach_the_collector(receiver, relay_with):   # 
         metric, points = receiver.latest_points("gen_ai.client.token.usage")
         return (metric, points) if sum(p.count for p in points) == 4 else None
 
-    metric, points = _until(tokens_done, "token usage of both answers")
+    metric, points = eventually(tokens_done, "token usage of both answers", timeout=30)
     assert metric.unit == "{token}"
     by_type = {_attrs(p)["gen_ai.token.type"]: p for p in points}
     assert (by_type["input"].sum, by_type["input"].count) == (9024, 2)
     assert (by_type["output"].sum, by_type["output"].count) == (14, 2)
     assert _attrs(by_type["input"])["gen_ai.request.model"] == "claude-opus-5-5"
-    _, durations = _until(lambda: (lambda m, p: (m, p) if sum(x.count for x in p) == 3 else None)(
+    _, durations = eventually(lambda: (lambda m, p: (m, p) if sum(x.count for x in p) == 3 else None)(
         *receiver.latest_points("gen_ai.client.operation.duration")), "3 durations")
     assert {_attrs(p).get("error.type") for p in durations} == {None, "500"}
     raw = b"".join(receiver.raw)
@@ -188,7 +179,7 @@ def test_collector_down_drops_with_a_counter(relay_with):
         families = promtext.parse(requests.get(f"{relay.url}/metrics", timeout=10).text)
         return promtext.value(families, "relay_otlp_spans_dropped_total") >= 4 and families
 
-    families = _until(dropped, "the drop counter", timeout=60)
+    families = eventually(dropped, "the drop counter", timeout=60)
     assert promtext.value(families, "relay_otlp_spans_exported_total") == 0
     assert requests.post(f"{relay.url}/v1/messages", data=_body(False), headers=HEADERS, timeout=10).ok
     assert requests.get(f"{relay.url}/api/v1/health", timeout=5).json()["otlp"]["spans_dropped"] >= 4

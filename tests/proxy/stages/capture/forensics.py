@@ -4,9 +4,11 @@ and a gap planted between two captured turns."""
 import os
 import sqlite3
 
+import pytest
 import requests
 
 from relay import paths
+from tests.fake_upstream import FakeUpstream
 from tests.proxy.conftest import wait_history
 from tests.relay_process import RelayProcess
 
@@ -17,6 +19,21 @@ def history_relay(upstream_url, root):
                RELAY_CLAUDE_HOME=str(root / "home" / ".claude"), RELAY_CODEX_HOME=str(root / "home" / ".codex"),
                RELAY_GEMINI_HOME=str(root / "home" / ".gemini"))
     return RelayProcess(upstream_url, "--history", env=env).start()
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    server = FakeUpstream().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def relay(upstream, tmp_path_factory, request):
+    """One relay per test module, in homes named after the module."""
+    process = history_relay(upstream.url, tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+    yield process
+    process.stop()
 
 
 def cache_of(relay, sid, turns):

@@ -10,10 +10,9 @@ import requests
 
 from relay import paths
 from relay.sessions.attribution import ERROR
-from tests.fake_upstream import FakeUpstream
 from tests.proxy.conftest import wait_history
 from tests.proxy.stages.capture.forensics import cache_of as _cache
-from tests.proxy.stages.capture.forensics import history_relay, one_break, plant_gap
+from tests.proxy.stages.capture.forensics import one_break, plant_gap, relay, upstream  # noqa: F401  (module fixtures)
 from tests.relay_process import ROOT, RelayProcess
 
 MODEL = "claude-sonnet-4-5"
@@ -23,19 +22,6 @@ TOOLS = [{"name": "Bash", "description": "run a command", "input_schema": {"type
          {"name": "mcp__linear__list_issues", "description": "list issues", "input_schema": {"type": "object"}}]
 SYSTEM = [{"type": "text", "text": "You are Claude Code. Be brief.", "cache_control": EPH}]
 
-
-@pytest.fixture(scope="module")
-def upstream():
-    server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def relay(upstream, tmp_path_factory):
-    process = history_relay(upstream.url, tmp_path_factory.mktemp("cache-forensics"))
-    yield process
-    process.stop()
 
 
 def u(text, mark=False):

@@ -11,8 +11,7 @@ import json
 import pytest
 import requests
 
-from tests.fake_upstream import FakeUpstream
-from tests.proxy.stages.capture.forensics import cache_of, history_relay, one_break, plant_gap
+from tests.proxy.stages.capture.forensics import cache_of, one_break, plant_gap, relay, upstream  # noqa: F401  (module fixtures)
 from tests.relay_process import ROOT
 
 DATA = ROOT / "tests" / "data" / "requests"
@@ -20,19 +19,6 @@ CODEX_BODY = json.loads((DATA / "codex" / "request-001-text.json").read_text())[
 GEMINI_BODY = json.loads((DATA / "gemini" / "request-tool-followup.json").read_text())["body"]
 PER_M = 1e6
 
-
-@pytest.fixture(scope="module")
-def upstream():
-    server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def relay(upstream, tmp_path_factory):
-    process = history_relay(upstream.url, tmp_path_factory.mktemp("cache-forensics-automatic"))
-    yield process
-    process.stop()
 
 
 # --- Codex: OpenAI Responses ---------------------------------------------------------------------

@@ -12,8 +12,7 @@ import pytest
 import requests
 
 from relay.costs import cache_breaks
-from tests.fake_upstream import FakeUpstream
-from tests.proxy.stages.capture.forensics import cache_of, history_relay
+from tests.proxy.stages.capture.forensics import cache_of, relay, upstream  # noqa: F401  (module fixtures)
 from tests.relay_process import ROOT
 
 RECORDED = ROOT / "tests" / "data" / "cache_sequences" / "claude-code"
@@ -46,15 +45,6 @@ def test_unchanged_turns_keep_their_prefix_and_the_tool_change_is_named():
     cause, detail, _ = cache_breaks.first_difference(bodies[3], bodies[4])
     assert cause == "tools_changed" and "relay" in detail["servers"]
     assert len([t for t in detail["added"] if t["server"] == "relay"]) == MCP_TOOLS
-
-
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory):
-    upstream = FakeUpstream().start()
-    process = history_relay(upstream.url, tmp_path_factory.mktemp("cache-forensics-recorded"))
-    yield process
-    process.stop()
-    upstream.stop()
 
 
 def test_the_replayed_session_breaks_once_when_the_mcp_tools_join_the_tool_list(relay):

@@ -15,8 +15,7 @@ import requests
 from relay.proxy.providers import gemini
 from relay.sessions import wire
 from relay.sessions.composition import compose_request, tool_server
-from tests.fake_upstream import FakeUpstream
-from tests.proxy.stages.capture.forensics import cache_of, history_relay
+from tests.proxy.stages.capture.forensics import cache_of, relay, upstream  # noqa: F401  (module fixtures)
 from tests.relay_process import ROOT
 
 RECORDED = ROOT / "tests" / "data" / "cache_sequences"
@@ -83,19 +82,6 @@ def test_a_resumed_gemini_run_with_an_mcp_server_stays_in_the_session():
         first["contents"][0]["parts"][1]]}])
     assert gemini.conversation_id(moved, GEMINI_UA) in ids      # another day, a new file: the same session
 
-
-@pytest.fixture(scope="module")
-def upstream():
-    server = FakeUpstream().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def relay(upstream, tmp_path_factory):
-    process = history_relay(upstream.url, tmp_path_factory.mktemp("cache-forensics-recorded-cli"))
-    yield process
-    process.stop()
 
 
 def _post(relay, path, body, usage, headers):
