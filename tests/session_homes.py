@@ -13,6 +13,20 @@ def _session_id(path):
     return first.get("sessionId") or first["payload"]["id"]
 
 
+def grow(path, size=1 << 20):
+    """Append one long user prompt to a Claude Code session so the file reaches `size` bytes: the
+    usage pass keeps a resumable state only for files of at least 1 MB (relay.sessions.worker)."""
+    lines = [json.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+    last = lines[-1]
+    prompt = next(entry for entry in reversed(lines) if entry.get("type") == "user")
+    pad = max(0, size - path.stat().st_size)
+    entry = dict(prompt, uuid="grown-0001", parentUuid=last.get("uuid"), timestamp=last.get("timestamp"),
+                 message={"role": "user", "content": "padding " * (pad // 8 + 1)})
+    with open(path, "a") as out:
+        out.write(json.dumps(entry) + "\n")
+    return path
+
+
 def _copy(src, dst):
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)

@@ -26,6 +26,11 @@ BODY = (artifacts.ROOT / "tests" / "data" / "requests" / "claude" / "request-001
 
 
 @pytest.fixture(scope="module")
+def _check(report, name):
+    """One check of `relay doctor --format json`, by name (checks are added over time)."""
+    return next(c for c in report["checks"] if c["name"] == name)
+
+
 def dist():
     return artifacts.build(dict(os.environ))
 
@@ -72,8 +77,8 @@ def test_binary_serves_and_reports_its_build(dist, upstream, tmp_path):
         assert health["db_path"] == str(tmp_path / ".local" / "share" / "relay" / "relay.db")
         assert relay.wait_stderr("relay gevent listening")
     doctor = run([str(dist / "relay")], env, "doctor", "--format", "json")
-    runtime = json.loads(doctor.stdout)["checks"][-1]
-    assert runtime["name"] == "runtime" and "binary" in runtime["message"] and "server: gevent" in runtime["message"]
+    runtime = _check(json.loads(doctor.stdout), "runtime")
+    assert "binary" in runtime["message"] and "server: gevent" in runtime["message"]
     assert "liveness: psutil" in runtime["message"]
     # the SDK is bundled exactly when it is a runtime requirement (issue 8 adds it)
     lines = (artifacts.ROOT / "requirements.txt").read_text().splitlines()
@@ -108,7 +113,7 @@ def test_zipapp_serves_on_every_python_in_fallback_mode(dist, upstream, tmp_path
             exercise(relay, upstream)
             assert relay.wait_stderr("server: waitress (gevent unavailable in zipapp)")
             assert relay.wait_stderr("liveness: /proc and os.kill (psutil unavailable in zipapp")
-        doctor = json.loads(run(command, env, "doctor", "--format", "json").stdout)["checks"][-1]
+        doctor = _check(json.loads(run(command, env, "doctor", "--format", "json").stdout), "runtime")
         assert doctor["status"] == "warn", minor
         assert "server: waitress (gevent unavailable in zipapp)" in doctor["message"]
         assert "mcp: unavailable in zipapp" in doctor["message"]

@@ -12,8 +12,9 @@ from relay.diagnostics.doctor import checks
 from relay.diagnostics.doctor.model import Context
 from tests.proxy.conftest import messages_body, upstream  # noqa: F401  (fixture reused)
 from tests.relay_process import ROOT
+from tests.waiting import eventually
 from tests.web.test_auth import WRONG, auth_relay, people  # noqa: F401  (fixtures reused)
-from tests.web.test_otlp import FAST, _free_port, _until, relay_with  # noqa: F401  (fixture reused)
+from tests.web.test_otlp import FAST, _free_port, relay_with  # noqa: F401  (fixture reused)
 
 HEADERS = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01", "content-type": "application/json"}
 
@@ -76,7 +77,10 @@ def test_otlp_check_reads_a_running_relays_export_state(relay_with, tmp_path):
     ctx = _ctx(tmp_path, port=relay.port, otlp_endpoint=endpoint)
     assert requests.post(f"{relay.url}/v1/messages", data=messages_body(stream=False), headers=HEADERS,
                          timeout=10).ok
-    check = _until(lambda: (c := checks.check_otlp(ctx)).status == "fail" and c, "a failed export", timeout=60)
+    # Metrics and spans are exported on timers of their own: wait for the span batch to have failed.
+    health = eventually(lambda: (h := requests.get(f"{relay.url}/api/v1/health", timeout=5).json()["otlp"])
+                        ["last_span_export_ok"] is False and h, "a failed span export", timeout=60)
+    assert health["spans_dropped"] >= 1
+    check = checks.check_otlp(ctx)
+    assert check.status == "fail"
     assert "refused or did not answer the last export" in check.message and "dropped" in check.message
-    health = requests.get(f"{relay.url}/api/v1/health", timeout=5).json()["otlp"]
-    assert health["last_span_export_ok"] is False and health["spans_dropped"] >= 1

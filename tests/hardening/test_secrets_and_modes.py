@@ -17,7 +17,7 @@ from tests.conftest import _secret_hits
 from tests.proxy.conftest import messages_body, wait_rows
 from tests.proxy.test_faults import post
 from tests.relay_process import RelayProcess
-from tests.session_homes import populate
+from tests.session_homes import grow, populate
 
 
 def _mode(path):
@@ -77,7 +77,7 @@ def test_existing_files_are_narrowed_never_widened(tmp_path, wide_umask):
 
 
 def test_served_data_dir_is_private(upstream, tmp_path, wide_umask):
-    populate()
+    grow(populate()["session-tool-bash"])   # a file large enough to keep a state
     with RelayProcess(upstream.url, "--history") as relay:
         post(relay, messages_body(stream=False))
         wait_rows(relay.url, 1)

@@ -20,7 +20,7 @@ from tests.proxy.conftest import messages_body, wait_rows
 from tests.proxy.test_faults import post
 from tests.relay_process import RelayProcess
 from tests.run_relay import run_relay
-from tests.session_homes import populate
+from tests.session_homes import grow, populate
 
 
 def _mode(path):
@@ -67,7 +67,7 @@ def test_scan_writes_only_private_files_with_umask_000(shared_home, open_umask):
 
 
 def test_served_relay_writes_only_private_files_with_umask_000(upstream, shared_home, open_umask):
-    populate()
+    grow(populate()["session-tool-bash"])   # a file large enough to keep a state
     with RelayProcess(upstream.url, "--history") as relay:
         post(relay, messages_body(stream=False))
         wait_rows(relay.url, 1)
