@@ -108,7 +108,7 @@ def gather(status, now=None, db=None):
 
     When this session's state says what the database held at a signature that still matches,
     and it is still the same day, the line is drawn from that state without opening the database:
-    no sqlite3, no readers, no price table. Anything else reads the database (relay.costs.today
+    no sqlite3, no readers, no price table. Anything else reads the database (statusline_reads.measure
     keeps that read to the new rows) and stores what it read with the signature taken before."""
     now = time.time() if now is None else now
     thresholds = _thresholds()
