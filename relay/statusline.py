@@ -68,7 +68,6 @@ def _running_state(states, session_id):
 def _save_state(path, session_id, state):
     """Keep the running totals of the most recently drawn sessions; a failed write only costs
     the next run a full sum. Written whole and renamed, as several sessions draw at once."""
-    import json  # the state is written after a database read, which has loaded json anyway
     states = _states(path)
     states.pop(session_id or "", None)
     states[session_id or ""] = state
@@ -77,7 +76,7 @@ def _save_state(path, session_id, state):
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            json.dump(states, fh)
+            fh.write(jsonlite.dumps(states))
         os.replace(tmp, path)
     except OSError:
         try:
@@ -109,7 +108,7 @@ def gather(status, now=None, db=None):
 
     When this session's state says what the database held at a signature that still matches,
     and it is still the same day, the line is drawn from that state without opening the database:
-    no sqlite3, no readers, no price table. Anything else reads the database (relay.costs.today
+    no sqlite3, no readers, no price table. Anything else reads the database (statusline_reads.measure
     keeps that read to the new rows) and stores what it read with the signature taken before."""
     now = time.time() if now is None else now
     thresholds = _thresholds()

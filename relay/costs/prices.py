@@ -28,15 +28,17 @@ base input: 5m write 1.25x, 1h write 2x, read 0.1x):
 import os
 from collections import namedtuple
 
-from relay import datadir, times
+from relay import datadir
 from relay.costs import price_table
 from relay.errors import ConfigError
 
 KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-# Patterns as text, compiled on first use (relay.times.pattern): the status line imports this module
-# through relay.guard, and drawn from its cached state it mostly names no model, so loads no re.
-_CLAUDE_NEW = r"^claude-(opus|sonnet|haiku|fable|mythos)-(\d+)(?:-(\d{1,2}))?(?=-|$)"
-_CLAUDE_OLD = r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)(?=-|$)"
+# Model ids are split by hand, not by regular expressions: the status line builds a price table and
+# looks models up whenever it reads new exchanges, and `re` (with `enum`) is ~5 ms of that process.
+# Claude ids come in two namings: claude-<family>-<major>[-<minor>] and claude-<major>[-<minor>]-<family>,
+# each followed by `-...` or nothing, a minor being one or two digits.
+_CLAUDE_NEW = ("opus", "sonnet", "haiku", "fable", "mythos")
+_CLAUDE_OLD = ("opus", "sonnet", "haiku")
 
 
 # Named tuples, not dataclasses: `relay statusline` prices the day with these, and the dataclass
@@ -90,19 +92,64 @@ def normalize(model):
     name = name.rsplit("/", 1)[-1]                      # anthropic/claude-..., models/gemini-...
     if "anthropic." in name:                            # Bedrock: us.anthropic.claude-...-v1:0
         name = name.split("anthropic.", 1)[1]
-        name = times.pattern(r"-v\d+(:\d+)?$").sub("", name)
-    name = times.pattern(r"\[.*?\]$").sub("", name)   # claude-sonnet-4-5[1m]
+        head, dash, version = name.rpartition("-v")     # a trailing -v<digits>[:<digits>]
+        number, colon, revision = version.partition(":")
+        if dash and number.isdecimal() and (not colon or revision.isdecimal()):
+            name = head
+    if name.endswith("]"):                              # claude-sonnet-4-5[1m]
+        start = name.find("[", name.rfind("\n") + 1)
+        if start >= 0:
+            name = name[:start]
     return name.split("@", 1)[0].split(":", 1)[0]       # Vertex @date, Bedrock :0
+
+
+def _number_end(text, i):
+    """Where the run of digits starting at `i` ends."""
+    while i < len(text) and text[i].isdecimal():
+        i += 1
+    return i
+
+
+def _ends_part(text, i):
+    return i == len(text) or text[i] == "-" or text[i:] == "\n"    # `$` matches before a final newline
+
+
+def _minor_end(text, i):
+    """The end of a `-<one or two digits>` at `i` that ends a part, or None."""
+    if text[i:i + 1] != "-":
+        return None
+    end = _number_end(text, i + 1)
+    return end if 1 <= end - i - 1 <= 2 and _ends_part(text, end) else None
+
+
+def _old_family(text, at):
+    """The family named by `-<family>` at `at`, ending a part, or None."""
+    if text[at:at + 1] == "-":
+        for family in _CLAUDE_OLD:
+            if text.startswith(family, at + 1) and _ends_part(text, at + 1 + len(family)):
+                return family
+    return None
 
 
 def claude_version(name):
     """(family, major, minor) of a Claude id in either naming, or None."""
-    m = times.pattern(_CLAUDE_NEW).match(name)
-    if m:
-        return m.group(1), int(m.group(2)), int(m.group(3) or 0)
-    m = times.pattern(_CLAUDE_OLD).match(name)
-    if m:
-        return m.group(3), int(m.group(1)), int(m.group(2) or 0)
+    if not name.startswith("claude-"):
+        return None
+    rest = name[len("claude-"):]
+    family, dash, tail = rest.partition("-")
+    if dash and family in _CLAUDE_NEW:                  # claude-opus-4-1-20250805
+        major = _number_end(tail, 0)
+        if major and _ends_part(tail, major):
+            minor = _minor_end(tail, major)
+            return family, int(tail[:major]), int(tail[major + 1:minor]) if minor else 0
+    major = _number_end(rest, 0)                        # claude-3-5-sonnet-20241022
+    if not major:
+        return None
+    minor = _minor_end(rest, major)
+    for at in ([minor] if minor else []) + [major]:    # with a minor, else without (as the pattern backtracks)
+        family = _old_family(rest, at)
+        if family:
+            return family, int(rest[:major]), int(rest[major + 1:at]) if at != major else 0
     return None
 
 
@@ -158,10 +205,12 @@ class PriceTable:
 
 def override_path(environ=None):
     """prices.toml in the data dir, else prices.json; None when neither exists."""
-    from pathlib import Path
     base = datadir.data_dir(environ)
     for name in ("prices.toml", "prices.json"):
         if os.path.isfile(os.path.join(base, name)):
+            # Only here: pathlib loads re, fnmatch and urllib.parse, ~6 ms of a status line that
+            # reads the database, where no override file is the usual case.
+            from pathlib import Path
             return Path(base, name)
     return None
 

@@ -6,14 +6,68 @@ parsed from the raw dicts the proxy stored.
 A leaf of relay.costs (relay.times only), so `relay statusline` reads the windows without loading
 the cost reports; relay.costs.quota builds `relay quota` on it.
 """
-import re
-
 from relay import times
 
 UNIFIED = "anthropic-ratelimit-unified-"
-_WINDOW_KEY = re.compile(r"^(\d+[a-z]+(?:_[a-z0-9_]+)?)-(.+)$")   # "5h-utilization", "7d_opus-reset"
-_CODEX_KEY = re.compile(r"^x-codex-(primary|secondary)-(.+)$")
-_BUCKET_KEY = re.compile(r"^code-assist-quota-(.+)-(remaining-fraction|reset-time|remaining-amount)$")
+_CODEX = "x-codex-"
+_BUCKET = "code-assist-quota-"
+_BUCKET_FIELDS = ("remaining-fraction", "reset-time", "remaining-amount")
+_DIGITS = "0123456789"
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+# The header names are split by hand, not by regular expressions: `re` (with the `enum` it loads)
+# is a fifth of what `relay statusline` imports when it reads a new exchange's headers.
+
+
+def _lead(text, chars=None):
+    """How many of the first characters of `text` are in `chars` (default: decimal digits)."""
+    n = 0
+    while n < len(text) and (text[n] in chars if chars else text[n].isdecimal()):
+        n += 1
+    return n
+
+
+def _line(text):
+    """`text` without one final newline, None when a newline is left (as `.+$` reads a name)."""
+    text = text[:-1] if text.endswith("\n") else text
+    return None if "\n" in text else text
+
+
+def window_key(rest):
+    """("5h", "utilization") for "5h-utilization", ("7d_opus", "reset") for "7d_opus-reset": a
+    unified header name after its prefix as (window, field), or None. A window is digits, lowercase
+    letters and an optional `_suffix` of lowercase letters, digits and underscores."""
+    name, dash, field = rest.partition("-")
+    field = _line(field)
+    if not dash or not field:
+        return None
+    digits = _lead(name)
+    letters = _lead(name[digits:], _LETTERS)
+    suffix = name[digits + letters:]
+    if not digits or not letters:
+        return None
+    if suffix and (len(suffix) < 2 or suffix[0] != "_" or _lead(suffix, _LETTERS + _DIGITS + "_") != len(suffix)):
+        return None
+    return name, field
+
+
+def codex_key(key):
+    """("primary", "used-percent") for "x-codex-primary-used-percent", else None."""
+    if not key.startswith(_CODEX):
+        return None
+    name, dash, field = key[len(_CODEX):].partition("-")
+    field = _line(field)
+    return (name, field) if name in ("primary", "secondary") and field else None
+
+
+def bucket_key(key):
+    """("gemini-2.5-pro", "reset-time") for "code-assist-quota-gemini-2.5-pro-reset-time", else None."""
+    rest = _line(key[len(_BUCKET):]) if key.startswith(_BUCKET) else None
+    for field in _BUCKET_FIELDS if rest else ():
+        model = rest[:-len(field) - 1]
+        if rest.endswith("-" + field) and model:
+            return model, field
+    return None
 
 
 def iso(ts):
@@ -70,9 +124,9 @@ def _anthropic_fields(headers):
         if not key.startswith(UNIFIED):
             continue
         rest = key[len(UNIFIED):]
-        match = _WINDOW_KEY.match(rest)
+        match = window_key(rest)
         if match:
-            windows.setdefault(match.group(1), {})[match.group(2)] = key
+            windows.setdefault(match[0], {})[match[1]] = key
         elif rest.startswith(("overage-", "fallback-")):
             family, _, field = rest.partition("-")
             families.setdefault(family, {})[field] = key
@@ -148,9 +202,9 @@ def parse_codex(rows):
         values = _Values(row["ratelimit"], problems)
         found = {}
         for key in row["ratelimit"]:
-            match = _CODEX_KEY.match(key)
+            match = codex_key(key)
             if match:
-                found.setdefault(match.group(1), {})[match.group(2)] = key
+                found.setdefault(match[0], {})[match[1]] = key
         for name, keys in found.items():
             if name in windows:
                 continue
@@ -176,9 +230,9 @@ def parse_gemini(rows):
         values = _Values(row["ratelimit"], problems)
         found = {}
         for key in row["ratelimit"]:
-            match = _BUCKET_KEY.match(key)
+            match = bucket_key(key)
             if match:
-                found.setdefault(match.group(1), {})[match.group(2)] = key
+                found.setdefault(match[0], {})[match[1]] = key
         for name, keys in found.items():
             if name in buckets:
                 continue

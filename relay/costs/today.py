@@ -66,6 +66,13 @@ def _add(a, b):
     return {k: a[k] + b[k] for k in a}
 
 
+def first_mark(conn, now):
+    """(mark, pending) of a first read: the newest rowid, and the rows then in flight that a later
+    read takes once they finish (those started within OPEN_S of `now`)."""
+    mark = totals_queries.max_rowid(conn)
+    return mark, {r for r in totals_queries.open_rowids(conn, now - OPEN_S) if r <= mark}
+
+
 def running(conn, table, since, session_id, state=None, now=None):
     """(totals, state): the priced proxy usage of today (rows started at or after `since`) and of
     one session, kept up to date from a previous call's `state` by reading only the rows that
@@ -90,8 +97,7 @@ def running(conn, table, since, session_id, state=None, now=None):
                 mine = _sums(priced_groups(conn, totals_queries.Since(0, session_id), table) if session_id else [])
             mark, pending = batch.hi, batch.still_open(conn)
         else:
-            mark = totals_queries.max_rowid(conn)
-            pending = {r for r in totals_queries.open_rowids(conn, (now or since) - OPEN_S) if r <= mark}
+            mark, pending = first_mark(conn, now or since)
             today = _sums(priced_groups(conn, totals_queries.Since(since), table))
             mine = _sums(priced_groups(conn, totals_queries.Since(0, session_id), table) if session_id else [])
     finally:

@@ -17,9 +17,8 @@ and the tool-use system prompt the provider adds once per request is never count
 is part of the measured total, spread over every part by the ratio), which is how Claude Code's
 /context comes to over-count MCP tools about 3x.
 """
-import json
-
-from relay.store import history_queries
+from relay import jsonlite
+from relay.store import queries
 
 PART_ORDER = ("system_prompt", "system", "history", "tool_results", "builtin")
 CALIBRATION = (1 / 6.5, 1 / 2.5)     # tokens per character: 2.5 to 6.5 characters per token
@@ -69,10 +68,10 @@ def window(composition, measured=None):
 
 def last_window(conn, session_id):
     """The window of a session's newest captured request, or None."""
-    turn = history_queries.last_turn(conn, session_id)
+    turn = queries.last_turn(conn, session_id)
     if turn is None or not turn["composition"]:
         return None
-    return window(json.loads(turn["composition"]), turn["measured_tokens"])
+    return window(jsonlite.loads(turn["composition"]), turn["measured_tokens"])
 
 
 def top_server(attribution):

@@ -4,14 +4,10 @@ import json
 
 from relay.store import blobs
 from relay.store.history_format import expand_glue, join
+from relay.store.queries import last_turn as last_turn
 
 _TURN_COLUMNS = ("turn", "exchange_id", "ts", "kind", "reason", "base_count", "message_count", "body_bytes",
                  "est_tokens", "measured_tokens", "cache_creation_tokens")
-
-
-def last_turn(conn, session_id):
-    return conn.execute("SELECT * FROM history_turns WHERE session_id = ? ORDER BY turn DESC LIMIT 1",
-                        (session_id,)).fetchone()
 
 
 def message_hashes(conn, session_id, turn):

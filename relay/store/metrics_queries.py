@@ -9,17 +9,29 @@ from relay.store.queries import decode_ratelimit
 QUOTA_LIKE = ("%ratelimit-unified-%", "%x-codex-primary-%", "%x-codex-secondary-%", "%code-assist-quota-%")
 
 
-def ratelimit_rows(conn, limit=200):
-    """Newest first: finished rows whose stored headers include unified or Codex quota values,
-    as {ts, provider, status, user (os_user), ratelimit (dict)}. `limit` bounds the look-back for windows that
-    only older rows reported."""
+def _quota_rows(columns, scope, order_limit):
     likes = " OR ".join("ratelimit LIKE ?" for _ in QUOTA_LIKE)
-    rows = conn.execute(f"""
-        SELECT ts, provider, status, ratelimit, os_user FROM exchanges
-        WHERE outcome IS NOT NULL AND ({likes})
-        ORDER BY ts DESC, rowid DESC LIMIT ?""", (*QUOTA_LIKE, int(limit)))
-    return [{"ts": row["ts"], "provider": row["provider"], "status": row["status"], "user": row["os_user"],
-             "ratelimit": decode_ratelimit(row["ratelimit"])} for row in rows]
+    narrow, args = (f" AND ({scope.sql})", scope.args) if scope is not None else ("", ())
+    return (f"SELECT {columns} FROM exchanges WHERE outcome IS NOT NULL AND ({likes}){narrow}"
+            f" ORDER BY ts DESC, rowid DESC {order_limit}", (*QUOTA_LIKE, *args))
+
+
+def ratelimit_rows(conn, limit=200, scope=None):
+    """Newest first: finished rows whose stored headers include unified or Codex quota values,
+    as {ts, rowid, provider, status, user (os_user), ratelimit (dict)}. `limit` bounds the look-back for windows
+    that only older rows reported; `scope` (a relay.store.totals_queries Batch) narrows the rows to it."""
+    sql, args = _quota_rows("ts, rowid, provider, status, ratelimit, os_user", scope, "LIMIT ?")
+    rows = conn.execute(sql, (*args, int(limit)))
+    return [{"ts": row["ts"], "rowid": row["rowid"], "provider": row["provider"], "status": row["status"],
+             "user": row["os_user"], "ratelimit": decode_ratelimit(row["ratelimit"])} for row in rows]
+
+
+def ratelimit_horizon(conn, limit=200):
+    """[ts, rowid] of the oldest row ratelimit_rows(conn, limit) returns when it returns `limit`
+    rows, else None: a reader that keeps windows from earlier reads drops those measured before it."""
+    sql, args = _quota_rows("ts, rowid", None, "LIMIT 1 OFFSET ?")
+    row = conn.execute(sql, (*args, int(limit) - 1)).fetchone()
+    return [row[0], row[1]] if row else None
 
 
 def rejected_rows(conn, since):

@@ -143,6 +143,16 @@ def last_prompt(conn, session_id=None):
     row = _recent_usage_rows(conn, "model, COALESCE(input_tokens, 0) + COALESCE(cache_creation_input_tokens, 0)"
                                    " + COALESCE(cache_read_input_tokens, 0)", 1, session_id).fetchone()
     return {"model": row[0], "prompt": row[1]} if row else None
+
+
+def last_turn(conn, session_id):
+    """A session's newest captured turn (a history_turns row), or None. Here rather than in
+    relay.store.history_queries (which re-exports it) so that the status line's MCP segment reads
+    it without loading the blob and body readers."""
+    return conn.execute("SELECT * FROM history_turns WHERE session_id = ? ORDER BY turn DESC LIMIT 1",
+                        (session_id,)).fetchone()
+
+
 def count_since(conn, since):
     """Requests started at or after `since` (epoch seconds) and those still open."""
     row = conn.execute("SELECT COUNT(*), SUM(outcome IS NULL) FROM exchanges WHERE ts >= ?", (since,)).fetchone()

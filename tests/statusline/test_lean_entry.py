@@ -21,6 +21,9 @@ ENTRY = ROOT / "relay" / "statusline_entry.py"
 # what the entry must not load: site-packages, click, Flask, the writer, the dataclass models
 HEAVY = ("site", "click", "flask", "gevent", "dataclasses", "typing", "logging", "relay.models", "relay.store.db",
          "relay.store.pg", "relay.store.migrations", "relay.cli", "relay.guard.hooks")
+# nor, when it reads the database, these standard modules (~15 ms together): the line's header names,
+# model ids and state file are split and written without them
+LEAN = ("re", "enum", "json", "pathlib", "urllib.parse", "ipaddress", "zlib")
 
 
 def lean(stdin, *args, flags=("-I", "-S")):
@@ -92,9 +95,24 @@ def test_loads_no_heavy_module(relay):
     send(relay, "sess-imports", "5h=0.5,7d=0.1")
     done = lean(status("v2.1.90", "sess-imports"), flags=("-I", "-S", "-X", "importtime"))
     assert done.returncode == 0 and "$0.02 session" in done.stdout
-    loaded = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    loaded = _loaded(done)
     assert "relay.statusline" in loaded
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def _loaded(done):
+    return {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_reading_new_exchanges_loads_no_re_json_or_pathlib(relay):
+    # resets as epoch seconds, as Claude Code 2.1.80+ sends them (an ISO reset is parsed with re)
+    text = status("v2.1.90", "sess-lean-read").replace('"2026-11-23T23:00:00Z"', "1795474800")
+    for utilization in ("5h=0.5,7d=0.1", "5h=0.6,7d=0.2"):     # a first read, then an incremental one
+        send(relay, "sess-lean-read", utilization)
+        done = lean(text, "--no-color", flags=("-I", "-S", "-X", "importtime"))
+        assert done.returncode == 0 and "$0.0" in done.stdout
+        assert "relay.store.readonly" in _loaded(done)          # the database was read, not the state
+        assert not _loaded(done) & set(HEAVY + LEAN), sorted(_loaded(done) & set(HEAVY + LEAN))
 
 
 def test_sql_only_readers_name_the_usage_fields_of_the_model():
