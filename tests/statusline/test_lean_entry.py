@@ -4,7 +4,6 @@ neither site-packages nor relay's heavy modules (what keeps it quick to start)."
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import zipapp
@@ -13,9 +12,9 @@ import pytest
 
 from relay import paths
 from relay.models import Usage
-from relay.store import Store, queries
+from relay.store import queries
 from tests.relay_process import ROOT
-from tests.statusline.test_statusline import run, send, status
+from tests.statusline.test_statusline import locked_database, run, send, status
 
 ENTRY = ROOT / "relay" / "statusline_entry.py"
 # what the entry must not load: site-packages, click, Flask, the writer, the dataclass models
@@ -59,15 +58,8 @@ def test_missing_database_falls_back():
 
 
 def test_locked_database_falls_back():
-    Store(paths.db_path()).close()
-    holder = sqlite3.connect(paths.db_path(), isolation_level=None)
-    try:
-        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
-        holder.execute("BEGIN EXCLUSIVE")
-        holder.execute("INSERT INTO _relay_migrations VALUES ('lock-test', 0)")
+    with locked_database():
         done = lean(status("v2.0.65"), "--no-color")
-    finally:
-        holder.close()
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.startswith("Opus 5.5 · ctx 30%") and "relay: database busy" in done.stdout
 

@@ -1,5 +1,6 @@
 """`relay statusline` fed the status JSON of several Claude Code versions, against a database the
 proxy filled: the line's content, the fallback on a missing and a locked database, garbage stdin."""
+import contextlib
 import io
 import json
 import sqlite3
@@ -113,16 +114,23 @@ def test_rate_limits_from_the_json_with_resets():
     assert "5h 24% ↻1 h · 7d 41% ↻1 d 8 h" in text   # now 11-22 14:43Z; 7d resets 11-23 23:00Z
 
 
-def test_locked_database_prints_a_fallback_line():
+@contextlib.contextmanager
+def locked_database():
+    """relay's database with another connection holding an exclusive lock until the block ends."""
     Store(paths.db_path()).close()
     holder = sqlite3.connect(paths.db_path(), isolation_level=None)
     try:
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
         holder.execute("INSERT INTO _relay_migrations VALUES ('lock-test', 0)")
-        done = run(status("v2.0.65"), "--no-color")
+        yield
     finally:
         holder.close()
+
+
+def test_locked_database_prints_a_fallback_line():
+    with locked_database():
+        done = run(status("v2.0.65"), "--no-color")
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert done.stdout.startswith("Opus 5.5 · ctx 30%") and "relay: database busy" in done.stdout
 
