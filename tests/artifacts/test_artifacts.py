@@ -25,12 +25,12 @@ pytestmark = pytest.mark.timeout(900)
 BODY = (artifacts.ROOT / "tests" / "data" / "requests" / "claude" / "request-001-text.json").read_bytes()
 
 
-@pytest.fixture(scope="module")
 def _check(report, name):
     """One check of `relay doctor --format json`, by name (checks are added over time)."""
     return next(c for c in report["checks"] if c["name"] == name)
 
 
+@pytest.fixture(scope="module")
 def dist():
     return artifacts.build(dict(os.environ))
 
