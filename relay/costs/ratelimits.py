@@ -194,17 +194,23 @@ def parse_anthropic(rows):
     return result
 
 
+def _grouped(headers, split):
+    """{window: {field: header name}} of the headers `split` (codex_key, bucket_key) recognises."""
+    found = {}
+    for key in headers:
+        match = split(key)
+        if match:
+            found.setdefault(match[0], {})[match[1]] = key
+    return found
+
+
 def parse_codex(rows):
     """Codex's primary/secondary windows (`x-codex-*`), which report percent used, the window
     length in minutes and a reset as seconds-after (relative to the measurement) or an epoch."""
     problems, windows = [], {}
     for row in rows:
         values = _Values(row["ratelimit"], problems)
-        found = {}
-        for key in row["ratelimit"]:
-            match = codex_key(key)
-            if match:
-                found.setdefault(match[0], {})[match[1]] = key
+        found = _grouped(row["ratelimit"], codex_key)
         for name, keys in found.items():
             if name in windows:
                 continue
@@ -228,11 +234,7 @@ def parse_gemini(rows):
     problems, buckets = [], {}
     for row in rows:
         values = _Values(row["ratelimit"], problems)
-        found = {}
-        for key in row["ratelimit"]:
-            match = bucket_key(key)
-            if match:
-                found.setdefault(match[0], {})[match[1]] = key
+        found = _grouped(row["ratelimit"], bucket_key)
         for name, keys in found.items():
             if name in buckets:
                 continue
