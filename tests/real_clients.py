@@ -151,3 +151,23 @@ def ccusage():
     """Path to ccusage CCUSAGE_VERSION (the reports' oracle) in the cache dir's sibling `ccusage/`,
     installed on first use; the test is skipped with the reason when npm cannot install it."""
     return _ensure(CLIENTS_DIR.parent / "ccusage", "ccusage", CCUSAGE_VERSION, "ccusage", optional=True)
+
+
+RUN_TIMEOUT = 120
+
+
+def run_cli(binary, home, workdir, args, extra_env, relay=None):
+    """One offline run of a real CLI in `home`, from a project dir under `workdir`, with only PATH,
+    HOME, TMPDIR, LANG and `extra_env`; its JSON event lines. A failed run shows the CLI's output,
+    and relay's log when `relay` is given."""
+    tmp, project = workdir / "tmp", workdir / "project"
+    tmp.mkdir(parents=True, exist_ok=True)
+    project.mkdir(exist_ok=True)
+    env = {"PATH": os.pathsep.join([str(Path(binary).parent), BASE_PATH]), "HOME": str(home),
+           "TMPDIR": str(tmp), "LANG": "C.UTF-8", **extra_env}
+    done = subprocess.run([str(binary), *args], env=env, cwd=str(project), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    relay_log = f"\nrelay:\n{''.join(relay.stderr_lines)[-3000:]}" if relay is not None else ""
+    assert done.returncode == 0, f"{Path(binary).name} exited {done.returncode}\nstdout:\n{done.stdout[-3000:]}\n" \
+                                 f"stderr:\n{done.stderr[-3000:]}{relay_log}"
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip().startswith("{")]

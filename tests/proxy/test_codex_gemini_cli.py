@@ -3,9 +3,6 @@
 can run these clients" describe: a minimal environment, a throwaway HOME and TMPDIR, stdin from
 /dev/null, a timeout. Each run must answer and leave one row per model call with the right tokens."""
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,7 +16,6 @@ from tests.relay_process import RelayProcess
 
 OPENAI_KEY = "sk-codex-relay-test-KEY-never-stored"
 GEMINI_KEY = "AIza-gemini-cli-relay-test-KEY-never-stored"
-RUN_TIMEOUT = 120
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +29,7 @@ def gemini_bin():
 
 
 def _run(binary, relay, tmp_path, home, args, extra_env):
-    tmp, project = tmp_path / "tmp", tmp_path / "project"
-    tmp.mkdir()
-    project.mkdir()
-    env = {"PATH": os.pathsep.join([str(Path(binary).parent), clients.BASE_PATH]), "HOME": str(home),
-           "TMPDIR": str(tmp), "LANG": "C.UTF-8", **extra_env}
-    done = subprocess.run([str(binary), *args], env=env, cwd=str(project), stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert done.returncode == 0, f"{binary.name} exited {done.returncode}\nstdout:\n{done.stdout[-3000:]}\n" \
-                                 f"stderr:\n{done.stderr[-3000:]}\nrelay:\n{''.join(relay.stderr_lines)[-3000:]}"
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip().startswith("{")]
+    return clients.run_cli(binary, home, tmp_path, args, extra_env, relay=relay)
 
 
 def run_codex(codex_bin, relay, tmp_path, prompt):

@@ -6,7 +6,6 @@ answers, one row per model call under the CLI's own session id, `relay init --un
 file, and no token is in relay's data dir."""
 import base64
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,10 +19,10 @@ import requests
 from tests import real_clients as clients
 from tests.fake_wire import CODEX_HEADERS, GEMINI_ROW, OPENAI_ROW, TEXT
 from tests.proxy.conftest import history_bodies, wait_history, wait_rows
+from tests.real_clients import run_cli
 from tests.relay_process import RelayProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-RUN_TIMEOUT = 120
 ACCESS_JWT_PAYLOAD = {"email": "user@example.com", "exp": int(time.time()) + 86400 * 30,
                       "https://api.openai.com/auth": {"chatgpt_plan_type": "pro", "chatgpt_account_id": "acct-123",
                                                       "chatgpt_user_id": "user-1"}}
@@ -61,19 +60,6 @@ def snapshot(home):
 
 def data_dir_has(relay_home, needle):
     return [str(p) for p in relay_home.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
-
-
-def run_cli(binary, home, tmp_path, args, extra_env):
-    tmp, project = tmp_path / "tmp", tmp_path / "project"
-    tmp.mkdir(exist_ok=True)
-    project.mkdir(exist_ok=True)
-    env = {"PATH": os.pathsep.join([str(Path(binary).parent), clients.BASE_PATH]), "HOME": str(home),
-           "TMPDIR": str(tmp), "LANG": "C.UTF-8", **extra_env}
-    done = subprocess.run([str(binary), *args], env=env, cwd=str(project), stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    assert done.returncode == 0, f"{binary.name} exited {done.returncode}\nstdout:\n{done.stdout[-3000:]}\n" \
-                                 f"stderr:\n{done.stderr[-3000:]}"
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip().startswith("{")]
 
 
 def init_env(home, relay_home, port):
